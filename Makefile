@@ -1,0 +1,104 @@
+# mailsleuth - one plain, non-recursive GNU makefile.
+#   make                 build the library and the CLI (build/mailsleuth)
+#   make check           build and run the whole test suite (ends with "N passed, N failed")
+#   make SANITIZE=address,undefined check   the same under ASan+UBSan (objects in build-san/)
+#   make fuzz            build libFuzzer targets with clang (build-fuzz/)
+#   make bench           throughput/RSS against wc, grep and pflogsumm (see bench/README.md)
+#   make WERROR=1        treat warnings as errors (CI)
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+PKGS    := libarchive
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive)
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wmissing-declarations -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wvla \
+        -Wredundant-decls -Wold-style-definition -fno-common
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+OPT ?= -O2 -g
+CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) \
+              -Iinclude -Ilib $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL := $(PKG_LIBS) -lm $(LDLIBS)
+
+ifdef SANITIZE
+O ?= build-san
+CFLAGS_ALL += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=$(SANITIZE)
+else
+O ?= build
+endif
+
+LIB_SRCS  := $(sort $(wildcard lib/*/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
+CLI_SRCS  := $(sort $(wildcard src/*.c))
+CLI_OBJS  := $(CLI_SRCS:%.c=$(O)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/t_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/tests/replay_%)
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c) $(wildcard bench/*.c))
+TOOL_BINS := $(patsubst %.c,$(O)/%,$(TOOL_SRCS))
+
+LIB := $(O)/libmailsleuth.a
+BIN := $(O)/mailsleuth
+
+all: $(BIN) mailsleuth
+.PHONY: all check test fuzz bench clean install lint
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS_ALL)
+
+# Symlink so README commands and scripts can say ./mailsleuth
+mailsleuth: $(BIN)
+	ln -sf $(BIN) $@
+
+$(O)/tests/t_%: $(O)/tests/unit/t_%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+$(O)/tests/replay_%: $(O)/tests/fuzz/%.o $(O)/tests/fuzz/regression_driver.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(O)/tests/tools/%: $(O)/tests/tools/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+$(O)/bench/%: $(O)/bench/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+check test: $(BIN) mailsleuth $(UNIT_BINS) $(FUZZ_REPLAY) $(TOOL_BINS)
+	BUILD=$(O) sh tests/run.sh
+
+# libFuzzer targets (clang); run one with: build-fuzz/fuzz_postfix -max_total_time=60 tests/fuzz/corpus/postfix
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Iinclude -Ilib \
+               $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
+fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -lm
+
+bench: $(BIN) $(TOOL_BINS)
+	BUILD=$(O) sh bench/run.sh
+
+lint:
+	mandoc -Tlint -Wwarning doc/mailsleuth.1
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mailsleuth
+	install -m 644 doc/mailsleuth.1 $(DESTDIR)$(PREFIX)/share/man/man1/mailsleuth.1
+
+clean:
+	rm -rf build build-san build-fuzz mailsleuth
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -1,0 +1,47 @@
+/*
+ * dialect.h - MTA dialect parsers: one message payload (after the envelope) -> one event.
+ *
+ * A dialect is a struct of function pointers registered by name (lib/dialect/registry.c);
+ * adding an MTA is one file plus one registry line.  Parsers never allocate and never copy:
+ * every view they set in the event points into env->msg (or into static strings).
+ */
+#ifndef MAILSLEUTH_DIALECT_H
+#define MAILSLEUTH_DIALECT_H
+
+#include "envelope.h"
+#include "event.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct msl_dialect {
+    const char *name; /* "postfix" */
+    const char *mta;  /* value for event.mta */
+    /* Non-zero when this dialect handles lines with this program tag. */
+    int (*claims)(struct msl_str program);
+    /*
+     * Parses env->msg into *out (already cleared and filled from the envelope by the caller).
+     * Returns 1 when an event was produced; 0 when the line is not understood, with *why set
+     * to a static, stable reason (used as a counter key: "postfix/smtpd: unknown message").
+     */
+    int (*parse)(const struct msl_envelope *env, struct msl_event *out, const char **why);
+};
+
+/* Registered dialects, NULL-terminated. */
+const struct msl_dialect *const *msl_dialects(void);
+const struct msl_dialect *msl_dialect_by_name(const char *name);
+/* The first dialect that claims this program tag, or NULL. */
+const struct msl_dialect *msl_dialect_for_program(struct msl_str program);
+
+extern const struct msl_dialect msl_dialect_postfix;
+
+/* Postfix queue ids (lib/dialect/postfix_qid.c). */
+/* Returns 1 for a valid short id (hex, 6..12 chars... as Postfix makes them), 2 for a valid
+ * long id, 0 otherwise.  For long ids, *utc_us (if not NULL) receives the enqueue time. */
+int msl_postfix_qid(const char *p, size_t n, int64_t *utc_us);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
