@@ -1,0 +1,26 @@
+/*
+ * esc.h - escaping of attacker-controlled log content for each output.
+ *   text: terminal-safe.  C0/C1 controls, DEL, invalid UTF-8 and '\' become \xNN / \\, so a
+ *         log line can never drive the investigator's terminal (no ANSI/OSC sequences).
+ *   json: the content of a JSON string.  Invalid UTF-8 bytes become the text \xNN (as
+ *         "\\xNN"), so output is always valid UTF-8 JSON.
+ *   csv:  one RFC 4180 field, always quoted; controls escaped as for text; a leading
+ *         = + - @ TAB CR gets a ' prefix so spreadsheets do not run it as a formula.
+ *   html: & < > " ' as entities, controls as for text.
+ */
+#ifndef MSL_UTIL_ESC_H
+#define MSL_UTIL_ESC_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+
+int esc_text(struct buf *b, const char *p, size_t n);
+int esc_json(struct buf *b, const char *p, size_t n);
+int esc_csv(struct buf *b, const char *p, size_t n);
+int esc_html(struct buf *b, const char *p, size_t n);
+
+/* Length of the valid UTF-8 sequence starting at p (1..4), or 0 if invalid. */
+size_t utf8_seq_len(const unsigned char *p, size_t n);
+
+#endif
