@@ -1,0 +1,35 @@
+/*
+ * registry.c - the table of dialects.  Adding an MTA is one file plus one line here; the
+ * order is the claim priority for msl_dialect_for_program().
+ */
+#include <string.h>
+
+#include "mailsleuth/dialect.h"
+
+static const struct msl_dialect *const dialects[] = {
+    &msl_dialect_postfix,
+    NULL,
+};
+
+const struct msl_dialect *const *msl_dialects(void)
+{
+    return dialects;
+}
+
+const struct msl_dialect *msl_dialect_by_name(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; dialects[i]; i++)
+        if (strcmp(dialects[i]->name, name) == 0)
+            return dialects[i];
+    return NULL;
+}
+
+const struct msl_dialect *msl_dialect_for_program(struct msl_str program)
+{
+    for (size_t i = 0; dialects[i]; i++)
+        if (dialects[i]->claims(program))
+            return dialects[i];
+    return NULL;
+}
