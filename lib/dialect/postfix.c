@@ -167,6 +167,7 @@ static int qmgr(const char *p, const char *end, struct msl_event *e)
     }
     if (end - p == 7 && memcmp(p, "removed", 7) == 0) {
         e->kind = MSL_EV_QUEUE_REMOVED;
+        e->text = pf_sv(p, end);
         return 1;
     }
     if (PF_STARTS(p, end, "skipped, ")) {
