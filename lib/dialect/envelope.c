@@ -325,9 +325,12 @@ static int parse_tail(const char *p, const char *end, int bsd_pri, struct msl_en
         if (q < end && *q == ']') {
             pid = parse_pid(b, q);
             p = q + 1;
-            if (p < end && *p == ':')
+            if (p < end && *p == ':') {
                 p++;
-            is_tag = p == end || *p == ' ';
+                is_tag = 1;
+            } else {
+                is_tag = p == end || *p == ' '; /* "tag[pid] msg" without the colon */
+            }
         }
     } else if (p < end && *p == ':') {
         p++;
