@@ -26,5 +26,6 @@ const char *msl_strerror(int err);
 #include "source.h"
 #include "envelope.h"
 #include "dialect.h"
+#include "pipeline.h"
 
 #endif

@@ -1,0 +1,85 @@
+/*
+ * pipeline.h - one pass over the inputs: reader -> envelope -> dialect -> events.
+ *
+ * msl_run() reads every path, parses each line's envelope with a per-source parser, hands
+ * the message to the dialect that claims its program tag, and delivers one event per
+ * understood line to the sink, in input order.  Every line that gives no event is counted
+ * by reason (never lost) and optionally shown to the sink.  rsyslog's
+ * "message repeated N times: [ msg ]" is unwrapped: the event carries repeat = N.
+ *
+ * Ownership: views in events and lines are valid only during the callback.  Source names
+ * stay valid until msl_run_free().
+ */
+#ifndef MAILSLEUTH_PIPELINE_H
+#define MAILSLEUTH_PIPELINE_H
+
+#include <stdint.h>
+
+#include "envelope.h"
+#include "event.h"
+#include "source.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct msl_run_opts {
+    const struct msl_tz *tz; /* zone for zone-less stamps (required) */
+    int year;                /* > 0: fixed starting year for year-less stamps */
+    const char *dialect;     /* NULL = by program tag; else force this dialect */
+    int64_t since, until;    /* UTC us; events outside [since, until) are skipped; 0 = open */
+    size_t block_size;       /* reader block size, 0 = default */
+};
+
+struct msl_sink {
+    void *ctx;
+    /* a new source begins (after the reader opened it) */
+    void (*source)(void *ctx, const struct msl_source_info *si);
+    /* one event; return non-zero to stop the run */
+    int (*event)(void *ctx, const struct msl_event *e);
+    /* a line that gave no event, with the reason (optional) */
+    void (*unparsed)(void *ctx, const struct msl_line *ln, const char *why);
+    /* a reader problem (optional; when NULL the pipeline only counts it) */
+    void (*problem)(void *ctx, enum msl_problem_kind k, const char *name, const char *msg);
+};
+
+/* One unparsed-reason counter. */
+struct msl_reason_count {
+    char *why; /* owned by the run: "postfix/smtpd: unrecognised message", ... */
+    uint64_t count;
+};
+
+struct msl_run_source {
+    char *name;
+    int64_t mtime;
+    int64_t first_ts, last_ts; /* UTC us of first/last event, 0 when none */
+    struct msl_source_stats stats;
+    enum msl_compression compression;
+};
+
+struct msl_run {
+    struct msl_read_totals totals;
+    uint64_t events;
+    uint64_t unparsed;
+    uint64_t filtered; /* events outside --since/--until */
+    uint64_t repeated; /* events that came from "message repeated N times" */
+    int64_t first_ts, last_ts;
+    struct msl_reason_count *reasons; /* sorted by count, descending, after msl_run() */
+    size_t nreasons;
+    struct msl_run_source *sources;
+    size_t nsources;
+    int read_status; /* result of msl_read_paths */
+};
+
+/* Runs the pipeline; fills *run (free with msl_run_free).  Returns msl_read_paths' result. */
+int msl_run(const char *const *paths, size_t npaths, const struct msl_run_opts *opts,
+            const struct msl_sink *sink, struct msl_run *run);
+void msl_run_free(struct msl_run *run);
+
+/* Name of a source by id ("?" if unknown). */
+const char *msl_run_source_name(const struct msl_run *run, uint32_t src);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,70 @@
+/*
+ * report.h - consumers of the event stream: summary (pflogsumm-class overview) and
+ * timeline (every event in order).  Each consumer is fed events one at a time through
+ * *_add() and renders at the end; none re-reads input.
+ *
+ * Output is written to a FILE *; all log content is escaped for the chosen format
+ * (terminal-safe text, JSON strings, CSV with formula neutralisation).
+ */
+#ifndef MAILSLEUTH_REPORT_H
+#define MAILSLEUTH_REPORT_H
+
+#include <stdio.h>
+
+#include "envelope.h"
+#include "event.h"
+#include "pipeline.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MSL_SUMMARY_SCHEMA 1 /* bump when the JSON changes incompatibly; doc/OUTPUT-JSON.md */
+
+struct msl_summary_opts {
+    const struct msl_tz *tz; /* zone for per-day / per-hour buckets and printed times */
+    int top;                 /* rows in top-N tables; 0 = all */
+};
+
+struct msl_summary;
+
+struct msl_summary *msl_summary_new(const struct msl_summary_opts *opts);
+void msl_summary_free(struct msl_summary *s);
+/* Folds one event in.  Returns MSL_OK or MSL_ENOMEM. */
+int msl_summary_add(struct msl_summary *s, const struct msl_event *e);
+/* Closes every message still open (log ended mid-lifecycle). Call once before writing. */
+void msl_summary_finish(struct msl_summary *s);
+int msl_summary_write_text(struct msl_summary *s, const struct msl_run *run, FILE *out);
+int msl_summary_write_json(struct msl_summary *s, const struct msl_run *run, FILE *out);
+
+/* Read access to the grand totals, for tests and other consumers. */
+struct msl_totals {
+    long long received, delivered, forwarded, deferred, deferrals, bounced, expired;
+    long long rejected, reject_warnings, held, discarded, filtered;
+    long long bytes_received, bytes_delivered;
+    long long senders, sending_domains, recipients, recipient_domains;
+    long long sasl_failures, connections, warnings, errors, fatals, panics;
+};
+void msl_summary_totals(const struct msl_summary *s, struct msl_totals *t);
+
+
+/* timeline: every event in time order across all inputs (bounded memory: spills sorted
+ * runs to temporary files past a limit).  Text shows local time in tz; JSONL and CSV carry
+ * Timesketch's columns (message, datetime in UTC ISO 8601, timestamp_desc) plus our fields
+ * and the evidence "file:line". */
+enum msl_timeline_format { MSL_TL_TEXT, MSL_TL_JSONL, MSL_TL_CSV };
+struct msl_timeline;
+/* run must outlive the timeline: source names are looked up in it. */
+struct msl_timeline *msl_timeline_new(enum msl_timeline_format f, const struct msl_tz *tz,
+                                      const struct msl_run *run, size_t mem_limit);
+void msl_timeline_free(struct msl_timeline *t);
+int msl_timeline_add(struct msl_timeline *t, const struct msl_event *e);
+int msl_timeline_write(struct msl_timeline *t, FILE *out);
+
+/* Seconds east of UTC for the zone at a UTC instant (seconds). */
+long msl_tz_offset_at(const struct msl_tz *tz, long long utc_sec);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,63 @@
+/*
+ * summary_int.h - the summary's state, shared by the aggregator (summary.c) and its
+ * renderers (summary_render.c).  Not public.
+ */
+#ifndef MSL_REPORT_SUMMARY_INT_H
+#define MSL_REPORT_SUMMARY_INT_H
+
+#include "mailsleuth/report.h"
+#include "util/buf.h"
+#include "util/strmap.h"
+
+#define SEP '\x1f' /* joins the parts of composite map keys */
+
+struct counters {
+    long long received, delivered, forwarded, deferred, deferrals, bounced, expired;
+    long long rejected, reject_warnings, held, discarded, filtered;
+    long long bytes_received, bytes_delivered;
+    long long sasl_failures, connections, warnings, errors, fatals, panics;
+    long long events;
+    long long first_ts, last_ts;
+};
+
+struct traffic {
+    long long received, delivered, deferred, bounced, rejected;
+};
+
+struct agg {
+    long long count, bytes, defers;
+    double delay_sum, delay_max;
+};
+
+struct msgstate {
+    long long recv_ts, last_ts, size;
+    char *from; /* owned copy; NULL until qmgr from= */
+    char *host; /* owned copy of the host, for per-host booking at close */
+    unsigned received : 1, reinjected : 1, deferred : 1, sized : 1, closed : 1;
+};
+
+struct msl_summary {
+    struct msl_summary_opts opts;
+    struct counters all;
+    struct strmap *hosts; /* host -> counters */
+    struct strmap *msgs;  /* host SEP qid -> msgstate */
+    struct strmap *days;  /* YYYY-MM-DD -> traffic */
+    struct traffic hours[24];
+    struct strmap *senders, *sender_domains, *recipients, *recipient_domains;
+    struct strmap *delivery_domains; /* recipient domain -> agg (sent, bytes, defers, delays) */
+    struct strmap *deferral_reasons; /* daemon SEP reason */
+    struct strmap *bounce_reasons;   /* relay SEP reason */
+    struct strmap *rejects;          /* action SEP stage SEP reason SEP item */
+    struct strmap *warnings;         /* daemon SEP text */
+    struct strmap *errors;           /* severity SEP daemon SEP text */
+    struct strmap *daemon_msgs;      /* daemon SEP text (master etc.) */
+    struct strmap *conn_failures;    /* text */
+    struct strmap *sasl_clients, *sasl_users;
+    struct buf nosize; /* "qid SEP recipient\n" lines */
+    long long nosize_count;
+    long long now; /* latest event time seen (log time) */
+    long long events_since_sweep;
+    int oom;
+};
+
+#endif

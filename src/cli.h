@@ -1,0 +1,39 @@
+/* cli.h - command-line options shared by every command (src/ only). */
+#ifndef MSL_CLI_H
+#define MSL_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes (documented in doc/mailsleuth.1). */
+#define EXIT_OK 0
+#define EXIT_FINDINGS 1
+#define EXIT_USAGE 2
+#define EXIT_INPUT 3
+#define EXIT_INTERNAL 4
+
+struct cli {
+    const char *command;
+    const char *format; /* text|json|jsonl|csv; NULL = command default */
+    const char *tz;     /* NULL = machine zone */
+    const char *dialect;
+    const char *since, *until;
+    int year;
+    int top;
+    int unparsed;   /* print not-understood lines to stderr */
+    int quiet;      /* no progress, no problem messages */
+    size_t block_size;
+    size_t sort_mem;
+    const char **paths;
+    size_t npaths;
+};
+
+/* Parses argv (after the command word).  Prints the error and returns EXIT_USAGE on bad
+ * usage, -1 when help/version was printed (exit 0), else 0. */
+int cli_parse(struct cli *c, int argc, char **argv);
+void cli_usage(FILE *out);
+/* Parses a --since/--until value in zone tz into UTC microseconds; 0 on error. */
+struct msl_tz;
+int cli_parse_time(const char *s, const struct msl_tz *tz, int64_t *out);
+
+#endif
