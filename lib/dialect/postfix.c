@@ -122,7 +122,8 @@ static int severity_prefix(const char **pp, const char *end, enum msl_severity *
     return 1;
 }
 
-/* "QID: " with a strictly valid id, or "NOQUEUE: ". */
+/* "QID: " with a strictly valid id, or "NOQUEUE: ".  Returns 1 taken, 0 none, -1 for an
+ * id-shaped token that is not a Postfix id (fabricated or corrupted logs). */
 static int take_qid(const char **pp, const char *end, struct msl_event *e)
 {
     const char *p = *pp, *q = p;
@@ -136,8 +137,8 @@ static int take_qid(const char **pp, const char *end, struct msl_event *e)
     } else {
         int64_t t = 0;
         int k = msl_postfix_qid(p, (size_t)(q - p), &t);
-        if (!k)
-            return 0;
+        if (!k) /* upper-case+digit tokens look like ids; words ("Deleted") do not */
+            return q - p >= 5 && pf_isdigit(q[-1]) ? -1 : 0;
         e->qid = pf_sv(p, q);
         if (k == 2)
             e->qid_time = t;
@@ -151,8 +152,8 @@ static int generic_severity(const char *p, const char *end, enum msl_severity se
 {
     e->kind = sev == MSL_SEV_WARNING ? MSL_EV_WARNING : MSL_EV_ERROR;
     e->severity = sev;
-    if (!e->qid.p)
-        take_qid(&p, end, e); /* "warning: QID: sender_canonical_maps map lookup problem" */
+    if (!e->qid.p && take_qid(&p, end, e) < 0) /* "warning: QID: ... map lookup problem" */
+        e->qid = MSL_STR_NULL;
     e->text = pf_sv(p, end);
     return 1;
 }
@@ -249,7 +250,7 @@ static int master(const char *p, const char *end, struct msl_event *e)
     }
     const char *s = p;
     if (PF_LIT(&p, end, "terminating on signal ")) {
-        e->detail = pf_sv(s, p - 10);
+        e->detail = pf_sv(s, s + 11); /* "terminating" */
         e->text = pf_sv(s, end);
         return pf_uint(&p, end, &e->count);
     }
@@ -406,6 +407,10 @@ static int postfix_parse(const struct msl_envelope *env, struct msl_event *e, co
         return generic_severity(p, end, sev, e);
     }
     int had_qid = take_qid(&p, end, e);
+    if (had_qid < 0) {
+        *why = "postfix: malformed queue id";
+        return 0;
+    }
     if (had_qid && d == D_CLEANUP && (PF_STARTS(p, end, "warning: header ") ||
                                       PF_STARTS(p, end, "warning: body ") ||
                                       PF_STARTS(p, end, "info: "))) {

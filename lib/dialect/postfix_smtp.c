@@ -108,6 +108,14 @@ int pf_smtp(const char *p, const char *end, struct msl_event *e)
             return 0;
         }
         break;
+    case 'C':
+        if (PF_LIT(&p, end, "Cannot start TLS: ")) {
+            e->kind = MSL_EV_CONN_FAIL;
+            e->detail = pf_sv(s, s + 16);
+            e->text = pf_sv(p, end);
+            return 1;
+        }
+        break;
     case 'S':
         if (PF_LIT(&p, end, "SASL authentication failed; server ")) {
             e->kind = MSL_EV_AUTH_FAIL;
@@ -124,6 +132,13 @@ int pf_smtp(const char *p, const char *end, struct msl_event *e)
                 return 0;
             if (PF_LIT(&p, end, ": "))
                 e->text = pf_sv(p, end);
+            return 1;
+        }
+        break;
+    case 'd':
+        if (PF_LIT(&p, end, "discarding EHLO keywords: ")) {
+            e->kind = MSL_EV_INFO;
+            e->text = pf_sv(p, end);
             return 1;
         }
         break;
