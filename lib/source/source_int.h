@@ -84,7 +84,11 @@ struct src_stream {
     ssize_t (*read)(struct src_stream *s, void *buf, size_t n); /* >0, 0 = EOF, -1 = error */
     int fd;
     int seekable;               /* a regular file read from offset 0: zip may seek */
-    struct archive *ar;         /* for archive members */
+    struct archive *ar;         /* for archive members and compressed data */
+    const char *blk;            /* current libarchive data block, [blk_pos, blk_len) unread */
+    size_t blk_len, blk_pos;
+    int64_t next_off;           /* member offset after the current block (sparse gaps) */
+    uint64_t zeros;             /* NUL bytes still owed for a sparse gap */
     const unsigned char *pre;   /* bytes already read for sniffing, served first */
     size_t pre_len, pre_pos;
     int failed;                 /* sticky: once a read failed, every read fails */

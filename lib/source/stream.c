@@ -68,14 +68,44 @@ ssize_t src_fd_read(struct src_stream *s, void *buf, size_t n)
     }
 }
 
+/*
+ * Archive data through archive_read_data_block(), not archive_read_data(): the latter drops
+ * everything it had copied into the caller's buffer when it then meets an error, losing the
+ * last good lines before a truncation.
+ */
 static ssize_t member_read(struct src_stream *s, void *buf, size_t n)
 {
-    la_ssize_t got = archive_read_data(s->ar, buf, n);
-    if (got >= 0)
-        return got;
-    const char *msg = archive_error_string(s->ar);
-    snprintf(s->err, sizeof s->err, "%s", msg ? msg : "archive read error");
-    return -1;
+    while (s->blk_pos == s->blk_len && s->zeros == 0) {
+        const void *b;
+        size_t len;
+        la_int64_t off;
+        int rc = archive_read_data_block(s->ar, &b, &len, &off);
+        if (rc == ARCHIVE_EOF)
+            return 0;
+        if (rc < ARCHIVE_WARN) {
+            const char *msg = archive_error_string(s->ar);
+            snprintf(s->err, sizeof s->err, "%s", msg ? msg : "archive read error");
+            return -1;
+        }
+        if (off > s->next_off)
+            s->zeros = (uint64_t)(off - s->next_off); /* a sparse hole reads as NULs */
+        s->blk = b;
+        s->blk_len = len;
+        s->blk_pos = 0;
+        s->next_off = off + (la_int64_t)len;
+    }
+    if (s->zeros > 0) {
+        size_t k = s->zeros < n ? (size_t)s->zeros : n;
+        memset(buf, 0, k);
+        s->zeros -= k;
+        return (ssize_t)k;
+    }
+    size_t k = s->blk_len - s->blk_pos;
+    if (k > n)
+        k = n;
+    memcpy(buf, s->blk + s->blk_pos, k);
+    s->blk_pos += k;
+    return (ssize_t)k;
 }
 
 /* Reads from the prefix first, then from the stream; errors are sticky. */
@@ -156,11 +186,15 @@ static const char *data_label(const struct src_origin *o, enum msl_compression c
     return o->container != NULL ? o->container : "file";
 }
 
+static const char *err_stream(void *ctx)
+{
+    struct src_stream *s = ctx;
+    return s->err[0] ? s->err : "read error";
+}
+
 /* Pumps a stream into the splitter until EOF, error or stop, then ends the source. */
 static void pump(struct src_run *r, struct src_stream *s, const struct src_origin *o,
-                 enum msl_compression comp, struct msl_source_info *si,
-                 ssize_t (*rd)(void *ctx, void *buf, size_t n), void *rdctx,
-                 const char *(*errmsg)(void *ctx))
+                 enum msl_compression comp, struct msl_source_info *si)
 {
     struct split sp;
 
@@ -168,20 +202,20 @@ static void pump(struct src_run *r, struct src_stream *s, const struct src_origi
     for (;;) {
         size_t avail;
         char *p = split_space(&sp, &avail);
-        ssize_t got = rd(rdctx, p, avail);
+        ssize_t got = stream_read(s, p, avail);
         if (got == 0)
             break;
         if (got < 0) {
             /* Lines decoded before the error are data: deliver the partial tail too. */
             if (split_finish(&sp) == 0) {
-                if (comp == MSL_COMP_NONE && o->container == NULL && s != NULL && s->ar == NULL)
+                if (comp == MSL_COMP_NONE && o->container == NULL && s->ar == NULL)
                     src_problem(r, MSL_PROB_ERROR, o->name, "read error after %llu bytes: %s",
-                                (unsigned long long)sp.st.bytes, errmsg(rdctx));
+                                (unsigned long long)sp.st.bytes, err_stream(s));
                 else
                     src_problem(r, MSL_PROB_ERROR, o->name,
                                 "truncated or corrupt %s data after %llu bytes: %s",
                                 data_label(o, comp), (unsigned long long)sp.st.bytes,
-                                errmsg(rdctx));
+                                err_stream(s));
             }
             sp.st.error = (comp == MSL_COMP_NONE && o->container == NULL) ? MSL_EIO
                                                                            : MSL_ECORRUPT;
@@ -193,29 +227,6 @@ static void pump(struct src_run *r, struct src_stream *s, const struct src_origi
     }
     split_finish(&sp);
     src_end(r, si, &sp);
-}
-
-static ssize_t rd_stream(void *ctx, void *buf, size_t n)
-{
-    return stream_read(ctx, buf, n);
-}
-
-static const char *err_stream(void *ctx)
-{
-    struct src_stream *s = ctx;
-    return s->err[0] ? s->err : "read error";
-}
-
-static ssize_t rd_archive(void *ctx, void *buf, size_t n)
-{
-    la_ssize_t got = archive_read_data(ctx, buf, n);
-    return got < 0 ? -1 : got;
-}
-
-static const char *err_archive(void *ctx)
-{
-    const char *m = archive_error_string(ctx);
-    return m ? m : "unknown error";
 }
 
 /* libarchive client callbacks over a src_stream. */
@@ -267,6 +278,22 @@ static void source_failed(struct src_run *r, const struct src_origin *o,
                 data_label(o, comp), msg ? msg : "unknown error");
     sp.st.error = MSL_ECORRUPT;
     src_end(r, &si, &sp);
+}
+
+/* Is the outermost filter of a the one the magic bytes promised? */
+static int outer_filter_is(struct archive *a, enum msl_compression comp)
+{
+    int want, n = archive_filter_count(a);
+
+    switch (comp) {
+    case MSL_COMP_GZIP: want = ARCHIVE_FILTER_GZIP; break;
+    case MSL_COMP_BZIP2: want = ARCHIVE_FILTER_BZIP2; break;
+    case MSL_COMP_XZ: want = ARCHIVE_FILTER_XZ; break;
+    case MSL_COMP_ZSTD: want = ARCHIVE_FILTER_ZSTD; break;
+    default: return 1; /* bare tar/zip: no filter expected */
+    }
+    /* Index n - 1 is the client itself ("none"); n - 2 the filter reading from it. */
+    return n >= 2 && archive_filter_code(a, n - 2) == want;
 }
 
 static const char *container_name(int fmt)
@@ -331,7 +358,7 @@ static void read_members(struct src_run *r, struct archive *a, struct archive_en
 }
 
 static void read_archive(struct src_run *r, struct src_stream *s, const struct src_origin *o,
-                         enum msl_compression comp, int depth)
+                         enum sniff_kind kind, enum msl_compression comp, int depth)
 {
     struct ar_client client = {s, NULL};
     struct archive_entry *e = NULL;
@@ -360,11 +387,21 @@ static void read_archive(struct src_run *r, struct src_stream *s, const struct s
     archive_read_support_format_empty(a);
     archive_read_support_format_raw(a);
     archive_read_set_read_callback(a, ar_read_cb);
-    if (s->seekable)
+    /*
+     * Only a bare zip may seek (to its central directory).  Offering seeks to compressed
+     * input makes libarchive's bidders probe the end of the stream, and a truncated
+     * stream then fails before its first byte instead of after its last good line.
+     */
+    if (s->seekable && kind == SNIFF_ZIP)
         archive_read_set_seek_callback(a, ar_seek_cb);
     archive_read_set_callback_data(a, &client);
 
     int rc = archive_read_open1(a);
+    if ((rc == ARCHIVE_OK || rc == ARCHIVE_WARN) && !outer_filter_is(a, comp)) {
+        /* The magic matched but libarchive's bidder refused the header: don't read it raw. */
+        source_failed(r, o, comp, "invalid header");
+        goto out;
+    }
     if (rc == ARCHIVE_OK || rc == ARCHIVE_WARN)
         rc = archive_read_next_header(a, &e);
     int fmt = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
@@ -383,11 +420,17 @@ static void read_archive(struct src_run *r, struct src_stream *s, const struct s
         source_failed(r, o, comp, archive_error_string(a));
     } else if (fmt == ARCHIVE_FORMAT_RAW) {
         struct msl_source_info si;
+        struct src_stream ds;
+        memset(&ds, 0, sizeof ds);
+        ds.read = member_read;
+        ds.ar = a;
+        ds.fd = -1;
         if (src_begin(r, &si, o, comp) == 0)
-            pump(r, NULL, o, comp, &si, rd_archive, a, err_archive);
+            pump(r, &ds, o, comp, &si);
     } else {
         read_members(r, a, e, o, depth);
     }
+out:
     archive_read_free(a);
     free(client.io);
 }
@@ -403,8 +446,8 @@ void src_read_stream(struct src_run *r, struct src_stream *s, const struct src_o
     if (kind == SNIFF_PLAIN) {
         struct msl_source_info si;
         if (src_begin(r, &si, o, MSL_COMP_NONE) == 0)
-            pump(r, s, o, MSL_COMP_NONE, &si, rd_stream, s, err_stream);
+            pump(r, s, o, MSL_COMP_NONE, &si);
         return;
     }
-    read_archive(r, s, o, comp, depth);
+    read_archive(r, s, o, kind, comp, depth);
 }
