@@ -1,0 +1,187 @@
+#!/bin/sh
+# bench/run.sh - throughput and peak RSS of `mailsleuth summary` beside wc -l, grep -c and pflogsumm
+# on generated Postfix logs. See bench/README.md for how to read the table.
+#
+#   BUILD=build sh bench/run.sh        (make bench does this)
+# Environment:
+#   BUILD        build directory holding mailsleuth and bench/gen_postfix (default: build)
+#   BENCH_DIR    where the generated logs live (default: /tmp/mailsleuth-bench)
+#   BENCH_SEED   generator seed (default: 1)
+#   BENCH_SIZES  sizes to run (default: "100M 1G")
+#   BENCH_RUNS   timed runs per command, the fastest counts (default: 1)
+#   BENCH_FULL=1 also run pflogsumm on the 1G file (takes minutes)
+BUILD=${BUILD:-build}
+DIR=${BENCH_DIR:-/tmp/mailsleuth-bench}
+SEED=${BENCH_SEED:-1}
+SIZES=${BENCH_SIZES:-"100M 1G"}
+RUNS=${BENCH_RUNS:-1}
+GEN=$BUILD/bench/gen_postfix
+MS=$BUILD/mailsleuth
+TIME=/usr/bin/time
+export LC_ALL=C
+
+say() { printf '%s\n' "$*"; }
+die() { say "bench: $*" >&2; exit 1; }
+
+[ -x "$GEN" ] || die "$GEN not built (run: make $GEN)"
+[ -x "$TIME" ] || die "/usr/bin/time missing (apt-get install time)"
+mkdir -p "$DIR" || die "cannot create $DIR"
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# The generator's identity: same source + size + seed => same file, so it can be reused.
+genver=$(cksum <bench/gen_postfix.c 2>/dev/null | cut -d' ' -f1)
+
+gen_file() { # size -> path (reused when the .meta matches)
+    f=$DIR/postfix-$1.log
+    want="size=$1 seed=$SEED format=rfc3164 hosts=2 gen=$genver"
+    if [ -f "$f" ] && [ -f "$f.meta" ] && [ "$(cat "$f.meta")" = "$want" ]; then
+        say "bench: reusing $f" >&2
+    else
+        say "bench: generating $f ($want)" >&2
+        rm -f "$f.meta" "$f.zst"
+        "$GEN" --bytes "$1" --seed "$SEED" --format rfc3164 --hosts 2 >"$f" || die "generator failed"
+        say "$want" >"$f.meta"
+    fi
+    echo "$f"
+}
+
+# rows are tab-separated: label, seconds, peak RSS KB, status (ok|fail|skip), note
+row() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$tmp/rows"; }
+
+# measure LABEL CMD: run CMD (a shell command line) $RUNS times with stdout discarded;
+# appends a row to $tmp/rows (the fastest run counts).
+measure() {
+    label=$1
+    cmd=$2
+    best=""
+    rss=""
+    st=ok
+    note=""
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        i=$((i + 1))
+        t0=$(date +%s%N)
+        if ! $TIME -f '%e %M' -o "$tmp/time" sh -c "$cmd" >"$tmp/out" 2>"$tmp/err"; then
+            st=fail
+            note=$(grep -v '^Command exited' "$tmp/err" | head -n 1 | cut -c1-100)
+            [ -n "$note" ] || note=$(grep 'exit' "$tmp/time" | head -n 1)
+            break
+        fi
+        t1=$(date +%s%N)
+        sec=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 1e9}')
+        set -- $(tail -n 1 "$tmp/time")
+        if [ -z "$best" ] || awk "BEGIN{exit !($sec < $best)}"; then best=$sec; rss=$2; fi
+    done
+    [ -n "$best" ] || best=0
+    [ -n "$rss" ] || rss=0
+    row "$label" "$best" "$rss" "$st" "$note"
+    # keep the first output line for the caller (wc/grep counts)
+    head -n 1 "$tmp/out" >"$tmp/last"
+}
+
+# table BYTES LINES: prints $tmp/rows as a table; "ratio" is tool seconds / mailsleuth seconds
+table() {
+    awk -F'\t' -v bytes="$1" -v lines="$2" '
+    { label[NR] = $1; sec[NR] = $2; rss[NR] = $3; st[NR] = $4; note[NR] = $5
+      if ($1 ~ /^mailsleuth/ && $4 == "ok") ms = $2 }
+    END {
+        printf "  %-34s %9s %9s %12s %9s %9s\n", "tool", "seconds", "MB/s", "lines/s", "RSS MB", "ratio"
+        for (i = 1; i <= NR; i++) {
+            if (st[i] != "ok") {
+                printf "  %-34s %s: %s\n", label[i], (st[i] == "skip" ? "SKIPPED" : "FAILED"), note[i]
+                continue
+            }
+            s = sec[i] > 0 ? sec[i] : 0.005
+            r = ms > 0 ? sprintf("%9.2f", sec[i] / ms) : sprintf("%9s", "-")
+            printf "  %-34s %9.3f %9.1f %12.0f %9.1f %s\n", label[i], sec[i],
+                   bytes / 1048576 / s, lines / s, rss[i] / 1024, r
+        }
+    }' "$tmp/rows"
+}
+
+# target NAME VALUE LIMIT UNIT
+target() {
+    awk -v n="$1" -v v="$2" -v l="$3" -v u="$4" 'BEGIN {
+        if (v == "") { printf "  target %-40s  (not measured)\n", n; exit }
+        printf "  target %-40s  actual %8.2f%s  limit %6.2f%s  %s\n", n, v, u, l, u, (v <= l ? "OK" : "MISSED") }'
+}
+
+ms_ok() { [ -x "$MS" ] || return 1; }
+
+say "mailsleuth benchmark  ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc 2>/dev/null || echo ?) CPUs, seed $SEED, runs $RUNS)"
+if ! ms_ok; then
+    say "NOTE: $MS does not exist yet: its rows are reported as FAILED (build it with make)."
+fi
+
+last_file=""
+for size in $SIZES; do
+    f=$(gen_file "$size") || exit 1
+    last_file=$f
+    bytes=$(wc -c <"$f")
+    cat "$f" >/dev/null   # warm the page cache so every tool reads from memory
+    : >"$tmp/rows"
+
+    measure "wc -l" "wc -l '$f'"
+    lines=$(cut -d' ' -f1 <"$tmp/last")
+    [ -n "$lines" ] || lines=$(wc -l <"$f")
+    measure "grep -c status=sent" "grep -c status=sent '$f'"
+    if ms_ok; then
+        measure "mailsleuth summary" "'$MS' summary '$f'"
+    else
+        row "mailsleuth summary" 0 0 fail "$MS not built"
+    fi
+    if command -v pflogsumm >/dev/null 2>&1; then
+        case $size in
+        1G|1g|[0-9]*G|[0-9]*g)
+            if [ "${BENCH_FULL:-0}" = 1 ]; then measure "pflogsumm" "pflogsumm '$f'"
+            else row "pflogsumm" 0 0 skip "skipped on $size (set BENCH_FULL=1)"; fi ;;
+        *) measure "pflogsumm" "pflogsumm '$f'" ;;
+        esac
+    else
+        row "pflogsumm" 0 0 fail "pflogsumm not installed (apt-get install pflogsumm)"
+    fi
+
+    say ""
+    say "== $f: $(awk -v b="$bytes" 'BEGIN{printf "%.1f MB", b/1048576}'), $lines lines"
+    table "$bytes" "$lines"
+    ms_s=$(awk -F'\t' '$1 ~ /^mailsleuth/ && $4 == "ok" {print $2}' "$tmp/rows")
+    ms_rss=$(awk -F'\t' '$1 ~ /^mailsleuth/ && $4 == "ok" {print $3/1024}' "$tmp/rows")
+    grep_s=$(awk -F'\t' '$1 ~ /^grep/ && $4 == "ok" {print $2}' "$tmp/rows")
+    ratio=""
+    [ -n "$ms_s" ] && [ -n "$grep_s" ] && ratio=$(awk -v a="$ms_s" -v b="$grep_s" 'BEGIN{if (b < 0.01) b = 0.01; print a/b}')
+    target "summary time / grep -c time" "$ratio" 2 "x"
+    target "summary peak RSS" "$ms_rss" 150 " MB"
+done
+
+# compressed input: the largest file, zstd-compressed once
+if [ -n "$last_file" ]; then
+    if ! command -v zstd >/dev/null 2>&1; then
+        say ""
+        say "== zstd: not installed (apt-get install zstd): compressed-input rows skipped"
+    else
+        z=$last_file.zst
+        if [ ! -f "$z" ] || [ "$z" -ot "$last_file" ]; then
+            say "bench: compressing $last_file" >&2
+            zstd -q -T0 -f "$last_file" -o "$z" || die "zstd failed"
+        fi
+        bytes=$(wc -c <"$last_file")
+        zbytes=$(wc -c <"$z")
+        : >"$tmp/rows"
+        measure "zstd -dc | wc -l" "zstd -dc '$z' | wc -l"
+        lines=$(cut -d' ' -f1 <"$tmp/last")
+        if ms_ok; then
+            measure "mailsleuth summary FILE.zst" "'$MS' summary '$z'"
+        else
+            row "mailsleuth summary FILE.zst" 0 0 fail "$MS not built"
+        fi
+        say ""
+        say "== $z: $(awk -v b="$zbytes" 'BEGIN{printf "%.1f MB", b/1048576}') compressed; MB/s and lines/s are of the uncompressed $(awk -v b="$bytes" 'BEGIN{printf "%.1f MB", b/1048576}')"
+        table "$bytes" "${lines:-0}"
+        ms_s=$(awk -F'\t' '$1 ~ /^mailsleuth/ && $4 == "ok" {print $2}' "$tmp/rows")
+        z_s=$(awk -F'\t' '$1 ~ /^zstd/ && $4 == "ok" {print $2}' "$tmp/rows")
+        ratio=""
+        [ -n "$ms_s" ] && [ -n "$z_s" ] && ratio=$(awk -v a="$ms_s" -v b="$z_s" 'BEGIN{if (b < 0.01) b = 0.01; print a/b}')
+        target "summary .zst time / zstd -dc|wc -l time" "$ratio" 1.3 "x"
+    fi
+fi
