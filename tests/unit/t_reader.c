@@ -959,6 +959,23 @@ static void t_special_in_dir(void)
     got_free(&g);
 }
 
+/* An entry that cannot be opened is reported (root can read anything: use a broken link). */
+static void t_dangling_link(void)
+{
+    struct got g;
+    sh("mkdir -p %s/dang && echo ok > %s/dang/a && ln -sf %s/dang/missing %s/dang/b",
+       tmpdir, tmpdir, tmpdir, tmpdir);
+    run1(&g, tp("dang"), 0);
+    CHECK_INT(g.rc, MSL_EINPUT);
+    CHECK_INT(g.nlines, 1);
+    CHECK_INT(g.tot.errors, 1);
+    if (g.nprob == 1) {
+        CHECK(strstr(g.prob[0].name, "/dang/b") != NULL);
+        CHECK_STR(g.prob[0].msg, strerror(ENOENT));
+    }
+    got_free(&g);
+}
+
 /* ---- callbacks ---- */
 
 static void t_stop(void)
@@ -1120,6 +1137,7 @@ int main(void)
     RUN(t_arg_rotation);
     RUN(t_unreadable_entry);
     RUN(t_special_in_dir);
+    RUN(t_dangling_link);
     RUN(t_stop);
     RUN(t_skip);
     RUN(t_stdin);
