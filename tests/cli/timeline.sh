@@ -9,7 +9,7 @@ n=$(wc -l <"$CAP")
 awk 'NR % 2 == 1' "$CAP" >"$TMPD/a.log"
 awk 'NR % 2 == 0' "$CAP" | sed 's/^\(... .. ..:..:..\) mx1 /\1 mx2 /' >"$TMPD/b.log"
 touch -r "$CAP" "$TMPD/a.log" "$TMPD/b.log"
-"$MS" timeline -f jsonl --tz UTC "$TMPD/b.log" "$TMPD/a.log" >"$TMPD/t.jsonl"
+"$MS" timeline -f jsonl --tz UTC --year 2026 "$TMPD/b.log" "$TMPD/a.log" >"$TMPD/t.jsonl"
 check_rc "timeline jsonl" $? 0
 check "one event per line" "$(wc -l <"$TMPD/t.jsonl" | tr -d ' ')" "$n"
 check "every line is JSON" "$(jq -c . "$TMPD/t.jsonl" | wc -l | tr -d ' ')" "$n"
@@ -21,7 +21,7 @@ check "datetime is UTC ISO 8601" "$(head -n1 "$TMPD/t.jsonl" | jq -r .datetime)"
 check "hosts from both inputs" "$(jq -r .host "$TMPD/t.jsonl" | sort -u | tr '\n' ' ')" "mx1 mx2 "
 
 # --since / --until (zone-less values are read in --tz)
-"$MS" timeline -f jsonl --tz UTC --since 2026-11-27T13:18:50 --until 2026-11-27T13:18:52 "$CAP" >"$TMPD/w.jsonl"
+"$MS" timeline -f jsonl --tz UTC --year 2026 --since 2026-11-27T13:18:50 --until 2026-11-27T13:18:52 "$CAP" >"$TMPD/w.jsonl"
 check "window lower bound" "$(jq -r .datetime "$TMPD/w.jsonl" | sort | head -n1 | cut -c1-19)" "2026-11-27T13:18:50"
 check "window upper bound" "$(jq -r .datetime "$TMPD/w.jsonl" | sort | tail -n1 | cut -c1-19)" "2026-11-27T13:18:51"
 
@@ -37,7 +37,7 @@ check "journalctl short-iso +0200" "$("$MS" timeline -f jsonl "$TMPD/shortiso.lo
 
 # zone-less stamps use --tz, and the zone is stated in the output
 check "--tz Europe/Berlin shifts zone-less stamps" \
-    "$("$MS" timeline -f jsonl --tz Europe/Berlin "$CAP" | head -n1 | jq -r .datetime)" "2026-11-27T12:18:48.000000Z"
+    "$("$MS" timeline -f jsonl --year 2026 --tz Europe/Berlin "$CAP" | head -n1 | jq -r .datetime)" "2026-11-27T12:18:48.000000Z"
 check "zone stated in summary" "$("$MS" summary -f json --tz Europe/Berlin "$CAP" | jq -r .zone)" "Europe/Berlin"
 
 # year inference from the file's mtime (logs are year-less)
