@@ -1,7 +1,7 @@
 /*
  * bench/gen_postfix.c - deterministic generator of realistic Postfix syslog logs (benchmark input).
  *
- *   gen_postfix --bytes N[K|M|G] [--seed S] [--format rfc3164|rfc3339] [--hosts K] > FILE
+ *   gen_postfix --bytes N[K|M|G] [--seed S] [--format rfc3164|rfc3339] [--hosts K] [--stats] > FILE
  *
  * The same arguments always give the same bytes: a seeded xoshiro256** PRNG drives everything and the
  * clock is simulated (starts 2025-02-28 16:00:00 UTC and crosses midnight into March for larger
@@ -73,6 +73,12 @@ static uint32_t skewed(uint32_t n)
 static char obuf[OBUF_SIZE];
 static size_t olen;
 static uint64_t flushed, target;
+
+/* ground truth of what was written, printed by --stats (pflogsumm's definitions) */
+static struct {
+    uint64_t lines, received, delivered, deferrals, deferred_msgs, bounced, rejected, sasl_failures;
+    uint64_t dsn, connections;
+} st;
 
 static void oflush(void)
 {
@@ -256,7 +262,11 @@ static void header(int64_t t, const host_t *h, const char *prog, unsigned pid)
     ps("]: ");
 }
 
-static void eol(void) { pc('\n'); }
+static void eol(void)
+{
+    pc('\n');
+    st.lines++;
+}
 
 /* pid helpers: worker daemons are occasionally recycled (max_use) */
 static unsigned new_pid(host_t *h)
@@ -462,6 +472,7 @@ static void sched(uint32_t li, int64_t dt)
 
 /* ------------------------------------------------------------------ field printers */
 static int single_host_switched;
+
 
 static void make_qid(life_t *L, const host_t *h)
 {
@@ -691,6 +702,16 @@ static void delivery_line(life_t *L, host_t *h, addr_t *a)
     if (L->from.user == 0xffff && o == O_BOUNCE)
         o = O_SENT; /* keep DSNs simple: no double bounces */
     a->outcome = (uint8_t)o;
+    if (o == O_SENT)
+        st.delivered++;
+    else if (o == O_BOUNCE)
+        st.bounced++;
+    else {
+        st.deferrals++;
+        if (!(L->flags & 0x80))
+            st.deferred_msgs++;
+        L->flags |= 0x80;
+    }
 
     const char *dom = a->local ? local_domains[a->dom % NLOCAL] : domains[a->dom];
     const char *mip = mx_ip[a->dom];
@@ -996,6 +1017,7 @@ static void step(uint32_t li)
         return;
     case S_PS_REJ: {
         header(L->t, h, "postfix/postscreen", psd);
+        st.rejected++;
         ps("NOQUEUE: reject: RCPT from ");
         ps_addr(L);
         ps(": 550 5.7.1 Service unavailable; client [");
@@ -1024,6 +1046,7 @@ static void step(uint32_t li)
         L->pid = take_pid(h);
         header(L->t, h, smtpd_prog(L), L->pid);
         ps("connect from ");
+        st.connections++;
         pclient(L);
         eol();
         if (L->kind == K_REJECT) {
@@ -1052,6 +1075,7 @@ static void step(uint32_t li)
         make_qid(L, h);
         header(L->t, h, smtpd_prog(L), L->pid);
         pqid(L);
+        st.received++;
         ps("client=");
         pclient(L);
         if (L->kind == K_SUBMIT) {
@@ -1066,6 +1090,7 @@ static void step(uint32_t li)
         make_qid(L, h);
         header(L->t, h, "postfix/pickup", h->pickup);
         pqid(L);
+        st.received++;
         ps("uid=");
         pu(1000u + L->from.user);
         ps(" from=<");
@@ -1131,6 +1156,7 @@ static void step(uint32_t li)
             emit_qmgr(D, h, D->nrcpt);
             header(L->t, h, "postfix/bounce", worker(h, h->bounce, 2));
             pqid(L);
+            st.dsn++;
             ps("sender non-delivery notification: ");
             ps(D->qid);
             eol();
@@ -1170,6 +1196,7 @@ static void step(uint32_t li)
         addr_t r = L->nrej > 1 ? rand_addr(chance(600)) : L->rcpt[0];
         const char *helo = client_name[L->client][0] == 'u' ? "User" : client_name[L->client];
         header(L->t, h, "postfix/smtpd", L->pid);
+        st.rejected++;
         ps("NOQUEUE: reject: RCPT from ");
         pclient(L);
         ps(": ");
@@ -1251,6 +1278,7 @@ static void step(uint32_t li)
     case S_AUTHFAIL:
         header(L->t, h, smtpd_prog(L), L->pid);
         ps("warning: ");
+        st.sasl_failures++;
         pclient(L);
         if (chance(600)) {
             ps(": SASL LOGIN authentication failed: UGFzc3dvcmQ6");
@@ -1305,13 +1333,16 @@ static uint64_t parse_size(const char *s)
 
 static void usage(void)
 {
-    fputs("usage: gen_postfix --bytes N[K|M|G] [--seed S] [--format rfc3164|rfc3339] [--hosts K]\n", stderr);
+    fputs("usage: gen_postfix --bytes N[K|M|G] [--seed S] [--format rfc3164|rfc3339] [--hosts K] [--stats]\n"
+          "  --stats  print the true counts of what was written (received, delivered, ...) on stderr\n",
+          stderr);
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
     uint64_t seed = 1;
+    int stats = 0;
     nhosts = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1327,6 +1358,8 @@ int main(int argc, char **argv)
             else if (strcmp(v, "rfc3164"))
                 usage();
             i++;
+        } else if (!strcmp(a, "--stats")) {
+            stats = 1;
         } else if (!strcmp(a, "--hosts") && v) {
             nhosts = atoi(v);
             if (nhosts < 1 || nhosts > 200)
@@ -1392,5 +1425,14 @@ int main(int argc, char **argv)
         perror("gen_postfix: write");
         return 1;
     }
+    if (stats)
+        fprintf(stderr,
+                "lines %llu\nreceived %llu\ndelivered %llu\ndeferred %llu\ndeferrals %llu\nbounced %llu\n"
+                "rejected %llu\nsasl_failures %llu\ndsn_generated %llu\nsmtpd_connections %llu\n",
+                (unsigned long long)st.lines, (unsigned long long)st.received,
+                (unsigned long long)st.delivered, (unsigned long long)st.deferred_msgs,
+                (unsigned long long)st.deferrals, (unsigned long long)st.bounced,
+                (unsigned long long)st.rejected, (unsigned long long)st.sasl_failures,
+                (unsigned long long)st.dsn, (unsigned long long)st.connections);
     return 0;
 }
