@@ -3,7 +3,7 @@
 # stdin, and bad input (missing, unreadable, truncated, binary, NUL, CRLF, huge line, empty).
 # Bad input never crashes, is named on stderr, and ends in exit status 3 while the rest of
 # the input is still analysed.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/testlib.inc"
 CAP=$(cd "$(dirname "$0")/../corpus/postfix" && pwd)/maillog
 want=$("$MS" summary -f json --tz UTC "$CAP" | jq -c '.totals')
 

@@ -2,7 +2,7 @@
 # Where pflogsumm 1.1.5 miscounts (../shared/corpora/README.md "Known limitations"),
 # mailsleuth's summary is right.  Real lines: our Postfix capture, and the public corpora
 # when ../shared is present (skipped otherwise).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/testlib.inc"
 CAP=$(dirname "$0")/../corpus/postfix/maillog
 LM="$CORPORA/lightmeter-controlcenter/individual_files"
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # timeline: time order across inputs, Timesketch columns, escaping, --since/--until, and the
 # envelope formats (RFC 3164 with inferred year, RFC 3339 with offsets) on real capture lines.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/testlib.inc"
 CAP=$(cd "$(dirname "$0")/../corpus/postfix" && pwd)/maillog
 n=$(wc -l <"$CAP")
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The real Postfix capture (tests/corpus/postfix/maillog, made by postfix_capture.sh) must
 # give exactly the counts the capture script knows from what it did (expected.txt).
-. "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/../cli/testlib.inc"
 D=$(dirname "$0")/postfix
 "$MS" summary --format json --tz UTC "$D/maillog" >"$TMPD/s.json"
 check_rc "summary runs" $? 0
