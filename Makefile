@@ -47,7 +47,7 @@ LIB := $(O)/libmailsleuth.a
 BIN := $(O)/mailsleuth
 
 all: $(BIN) mailsleuth
-.PHONY: all check test fuzz bench clean install lint
+.PHONY: all check test fuzz bench clean install lint mailsleuth
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
