@@ -32,7 +32,7 @@
 #include "util/tz_priv.h"
 
 #define ZONEINFO "/usr/share/zoneinfo/"
-#define TZ_CACHE_DAYS 256 /* power of two; a year of logs touches 365 days, misses are cheap */
+#define TZ_CACHE_DAYS 512 /* power of two > 366: a year of consecutive days never collides */
 #define TZ_NAME_MAX 160
 
 struct tz_day {
