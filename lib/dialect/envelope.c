@@ -13,6 +13,10 @@
  * day asks the zone (tz.c), which memoises 24 hourly offsets per day.  RFC 3339 caches the
  * "YYYY-MM-DD" -> day number the same way.
  *
+ * DST: tz.c maps an ambiguous autumn hour to its first (summer) pass.  Per source we do
+ * better: when the wall clock steps back more than 5 minutes inside such an hour, the rest
+ * of that hour is taken as the second (winter) pass, so file order breaks the tie.
+ *
  * Year inference (year-less stamps): the first stamp gets the mtime's year (in the zone),
  * or the year before when it would lie more than a day after the mtime; --year fixes that
  * starting year instead.  Afterwards, a month going backwards by more than a week of time
@@ -65,9 +69,12 @@ struct msl_envelope_parser {
     int dc_y, dc_m, dc_d;
     int64_t dc_days;
 
-    /* last local hour -> UTC offset */
+    /* last local hour -> UTC offset; for an autumn overlap hour also the offset after it */
     int64_t hc_key;
     int32_t hc_off;
+    int32_t hc_off2;  /* != hc_off only in an overlap hour */
+    int64_t ovl_max;  /* latest local second seen in the overlap hour */
+    int ovl_second;   /* the clock went back inside the overlap hour: second pass */
 
     /* RFC 3339: last "YYYY-MM-DD" -> day number */
     int d10_valid;
@@ -176,9 +183,25 @@ static inline int64_t local_to_utc(struct msl_envelope_parser *ep, int64_t local
         return local - ep->fixed_off;
     int64_t key = floor_div(local, 3600);
     if (UNLIKELY(key != ep->hc_key)) {
-        int64_t day = floor_div(key, 24);
+        int64_t day = floor_div(key, 24), next = key + 1, nday = floor_div(next, 24);
         ep->hc_off = msl_tz_hour_offset(ep->tz, day, (int)(key - day * 24));
+        ep->hc_off2 = msl_tz_hour_offset(ep->tz, nday, (int)(next - nday * 24));
+        if (ep->hc_off2 > ep->hc_off)
+            ep->hc_off2 = ep->hc_off; /* spring gap or normal hour: no second pass */
         ep->hc_key = key;
+        ep->ovl_max = local;
+        ep->ovl_second = 0;
+    }
+    if (UNLIKELY(ep->hc_off2 != ep->hc_off)) {
+        /* Autumn overlap: the zone gives the first (summer) pass.  When the wall clock
+         * steps back by more than 5 minutes inside this hour, the file has reached the
+         * second (winter) pass: file order is the tiebreak. */
+        if (local < ep->ovl_max - 300)
+            ep->ovl_second = 1;
+        if (local > ep->ovl_max)
+            ep->ovl_max = local;
+        if (ep->ovl_second)
+            return local - ep->hc_off2;
     }
     return local - ep->hc_off;
 }

@@ -461,6 +461,22 @@ static void t_tz_berlin_dst(void)
     const char *l2 = "Oct 25 02:30:00 mx1 postfix/smtpd[1]: x";
     CHECK_INT(msl_envelope_parse(ep, l2, strlen(l2), &e, &why), 0);
     CHECK_INT(e.ts, 1792888200 * US);
+    msl_envelope_free(ep);
+
+    /* the repeated autumn hour in file order: first pass CEST, after the clock steps back
+     * the second pass CET; the next hour is CET */
+    ep = msl_envelope_new(tz, 1792971000, 0);
+    const char *ovl[] = {"Oct 25 01:59:00 mx1 a: x", "Oct 25 02:30:00 mx1 a: x",
+                         "Oct 25 02:59:00 mx1 a: x", "Oct 25 02:01:00 mx1 a: x",
+                         "Oct 25 02:30:00 mx1 a: x", "Oct 25 03:10:00 mx1 a: x"};
+    const int64_t ovl_want[] = {1792886340, 1792888200, 1792889940, 1792890060, 1792891800,
+                                1792894200};
+    for (size_t i = 0; i < 6; i++) {
+        CHECK_INT(msl_envelope_parse(ep, ovl[i], strlen(ovl[i]), &e, &why), 0);
+        CHECK_INT(e.ts, ovl_want[i] * US);
+    }
+    msl_envelope_free(ep);
+    ep = msl_envelope_new(tz, 1792971000, 0);
     const char *l3 = "2026-07-01 12:00:00.5 mx1 postfix/smtpd[1]: x";
     CHECK_INT(msl_envelope_parse(ep, l3, strlen(l3), &e, &why), 0);
     CHECK_INT(e.ts, 1782900000 * US + 500000);
