@@ -415,7 +415,8 @@ static void read_archive(struct src_run *r, struct src_stream *s, const struct s
             src_end(r, &si, &sp);
         }
     } else if (rc == ARCHIVE_EOF) {
-        /* an archive without members: nothing to read */
+        src_problem(r, MSL_PROB_WARNING, o->name, "%s archive without members",
+                    container_name(archive_format(a)));
     } else if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
         source_failed(r, o, comp, archive_error_string(a));
     } else if (fmt == ARCHIVE_FORMAT_RAW) {

@@ -745,7 +745,8 @@ static void t_zip(void)
                      "z.write('sample.gz', 'old/maillog.1.gz')\n"
                      "z.writestr('var/empty.log', '')\n"
                      "z.writestr('var/', '')\n"
-                     "z.close()\n"),
+                     "z.close()\n"
+                     "zipfile.ZipFile('empty.zip', 'w').close()\n"),
               0);
     run1(&g, tp("case.zip"), 0);
     CHECK_INT(g.rc, MSL_OK);
@@ -775,6 +776,13 @@ static void t_zip(void)
         CHECK_INT(g.lines[2].lineno, 1);
         CHECK_INT(g.lines[4].offset, 141);
     }
+    got_free(&g);
+
+    /* an archive without members is not skipped silently */
+    run1(&g, tp("empty.zip"), 0);
+    CHECK_INT(g.rc, MSL_OK);
+    CHECK_INT(g.nsrc, 0);
+    CHECK_INT(count_probs(&g, MSL_PROB_WARNING), 1);
     got_free(&g);
 }
 
