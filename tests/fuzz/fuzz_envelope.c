@@ -3,8 +3,9 @@
  * through tests/fuzz/regression_driver.c).
  *
  * The input is split into lines; each line is copied into its own exact-size heap block (so
- * ASan catches any read past n) and parsed by one parser (UTC zone, fixed mtime, so year
- * inference and the per-parser caches see many lines).  Invariants, not just "no crash":
+ * ASan catches any read past n) and parsed by one parser (fixed mtime, so year inference and
+ * the per-parser caches see many lines).  The zone is UTC, or Europe/Berlin when bit 1 of the
+ * first byte is set (DST hours, the overlap tiebreak).  Invariants, not just "no crash":
  *   - rc is 0 or MSL_EPARSE, and a failure has a static reason;
  *   - every returned view lies inside the line, or inside the parser's scratch buffer;
  *   - ts lies between year 0 and year 10000, pid is -1 or non-negative;
@@ -33,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define TS_MIN (INT64_C(-62167219200) * 1000000 - INT64_C(86400000000))
 #define TS_MAX (INT64_C(253402300800) * 1000000 + INT64_C(86400000000))
 
-static struct msl_tz *utc_zone;
+static struct msl_tz *utc_zone, *berlin_zone;
 
 static int inside(struct msl_str v, const char *line, size_t n,
                   const struct msl_envelope_parser *ep)
@@ -92,12 +93,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!utc_zone) {
         utc_zone = msl_tz_load("UTC");
+        berlin_zone = msl_tz_load("Europe/Berlin"); /* NULL without tzdata: UTC only */
         if (!utc_zone)
             abort();
     }
+    const struct msl_tz *tz = size && (data[0] & 2) && berlin_zone ? berlin_zone : utc_zone;
     /* mtime 2026-11-27 13:14:15 UTC; the first byte, when odd, also selects --year */
     int year = size && (data[0] & 1) ? 2024 : 0;
-    struct msl_envelope_parser *ep = msl_envelope_new(utc_zone, 1795785255, year);
+    struct msl_envelope_parser *ep = msl_envelope_new(tz, 1795785255, year);
     if (!ep)
         return 0;
     const uint8_t *p = data, *end = data + size;
