@@ -98,7 +98,16 @@ static int is_loopback(struct msl_str ip)
 
 static struct counters *host_counters(struct msl_summary *s, struct msl_str host)
 {
+    if (s->last_host_counters && host.n == s->last_host_n &&
+        (host.n == 0 || memcmp(host.p, s->last_host, host.n) == 0))
+        return s->last_host_counters;
     struct counters *c = getv(s, s->hosts, host.p ? host.p : "", host.n);
+    if (c && host.n < sizeof s->last_host) {
+        if (host.n)
+            memcpy(s->last_host, host.p, host.n);
+        s->last_host_n = host.n;
+        s->last_host_counters = c;
+    }
     return c;
 }
 
@@ -112,11 +121,21 @@ static void day_key(struct msl_summary *s, long long ts_us, char *out, size_t ca
 
 static struct traffic *traffic_at(struct msl_summary *s, long long ts_us, struct traffic **hour)
 {
+    /* zone offsets change on hour boundaries, so one UTC hour maps to one local day/hour */
+    long long uh = ts_us / 3600000000LL;
+    if (uh == s->last_hour && s->last_day) {
+        *hour = s->last_hour_row;
+        return s->last_day;
+    }
     char k[16];
     int h;
     day_key(s, ts_us, k, sizeof k, &h);
     *hour = &s->hours[h < 0 || h > 23 ? 0 : h];
-    return getv(s, s->days, k, strlen(k));
+    struct traffic *d = getv(s, s->days, k, strlen(k));
+    s->last_hour = uh;
+    s->last_day = d;
+    s->last_hour_row = *hour;
+    return d;
 }
 
 enum tcol { T_RECEIVED, T_DELIVERED, T_DEFERRED, T_BOUNCED, T_REJECTED };
@@ -146,6 +165,7 @@ struct msl_summary *msl_summary_new(const struct msl_summary_opts *opts)
     if (!s)
         return NULL;
     s->opts = *opts;
+    s->last_hour = -1;
     s->hosts = newmap(s, sizeof(struct counters));
     s->msgs = newmap(s, sizeof(struct msgstate));
     s->days = newmap(s, sizeof(struct traffic));

@@ -57,6 +57,12 @@ struct msl_summary {
     long long nosize_count;
     long long now; /* latest event time seen (log time) */
     long long events_since_sweep;
+    /* one-entry caches: consecutive events mostly share host and hour */
+    char last_host[256];
+    size_t last_host_n;
+    struct counters *last_host_counters;
+    long long last_hour; /* UTC hour of the cached traffic rows, -1 = none */
+    struct traffic *last_day, *last_hour_row;
     int oom;
 };
 
