@@ -33,6 +33,8 @@ static const char usage_text[] =
     "      --top N        rows per table in summary (default 10; 0 = all)\n"
     "      --dialect NAME parse every line with this dialect (default: by program tag)\n"
     "      --unparsed     print every line not understood, with file:line and reason, to stderr\n"
+    "      --sort-memory BYTES  timeline: memory for sorting before spilling to $TMPDIR\n"
+    "                     (default 268435456)\n"
     "  -q, --quiet        no progress and no per-file problem messages on stderr\n"
     "  -h, --help         this text\n"
     "  -V, --version      print the version\n"

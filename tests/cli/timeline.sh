@@ -18,6 +18,8 @@ check "Timesketch columns" "$(head -n1 "$TMPD/t.jsonl" | jq -r '[has("message"),
 # equal stamps keep input order: b.log was named first
 check "first event cites b.log:1" "$(head -n1 "$TMPD/t.jsonl" | jq -r '.evidence | sub(".*/"; "")')" "b.log:1"
 check "datetime is UTC ISO 8601" "$(head -n1 "$TMPD/t.jsonl" | jq -r .datetime)" "2026-11-27T13:18:48.000000Z"
+"$MS" timeline -f jsonl --tz UTC --year 2026 --sort-memory 4096 "$TMPD/b.log" "$TMPD/a.log" >"$TMPD/spill.jsonl"
+check "spilling to temp runs gives the same order" "$(cmp -s "$TMPD/t.jsonl" "$TMPD/spill.jsonl" && echo same)" same
 check "hosts from both inputs" "$(jq -r .host "$TMPD/t.jsonl" | sort -u | tr '\n' ' ')" "mx1 mx2 "
 
 # --since / --until (zone-less values are read in --tz)
