@@ -172,7 +172,6 @@ struct msl_summary *msl_summary_new(const struct msl_summary_opts *opts)
     s->senders = newmap(s, sizeof(struct agg));
     s->sender_domains = newmap(s, sizeof(struct agg));
     s->recipients = newmap(s, sizeof(struct agg));
-    s->recipient_domains = newmap(s, sizeof(struct agg));
     s->delivery_domains = newmap(s, sizeof(struct agg));
     s->deferral_reasons = newmap(s, sizeof(struct agg));
     s->bounce_reasons = newmap(s, sizeof(struct agg));
@@ -206,7 +205,7 @@ void msl_summary_free(struct msl_summary *s)
     if (s->msgs)
         strmap_each(s->msgs, free_msg, NULL);
     struct strmap *maps[] = {s->hosts, s->msgs, s->days, s->senders, s->sender_domains,
-                             s->recipients, s->recipient_domains, s->delivery_domains,
+                             s->recipients, s->delivery_domains,
                              s->deferral_reasons, s->bounce_reasons, s->rejects, s->warnings,
                              s->errors, s->daemon_msgs, s->conn_failures, s->sasl_clients,
                              s->sasl_users};
@@ -433,13 +432,10 @@ static void on_delivery(struct msl_summary *s, const struct msl_event *e, struct
             a->bytes += size * w;
         }
         if (d.n) {
-            a = getv(s, s->recipient_domains, d.p, d.n);
-            if (a) {
-                a->count += w;
-                a->bytes += size * w;
-            }
             a = getv(s, s->delivery_domains, d.p, d.n);
             if (a) {
+                if (a->count == 0)
+                    s->recipient_domains++; /* first delivery to this domain */
                 a->count += w;
                 a->bytes += size * w;
                 if (e->delay >= 0) {
@@ -692,7 +688,7 @@ void msl_summary_totals(const struct msl_summary *s, struct msl_totals *t)
         .senders = (long long)strmap_len(s->senders),
         .sending_domains = (long long)strmap_len(s->sender_domains),
         .recipients = (long long)strmap_len(s->recipients),
-        .recipient_domains = (long long)strmap_len(s->recipient_domains),
+        .recipient_domains = s->recipient_domains,
         .sasl_failures = c->sasl_failures, .connections = c->connections,
         .warnings = c->warnings, .errors = c->errors, .fatals = c->fatals, .panics = c->panics};
 }

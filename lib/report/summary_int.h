@@ -43,8 +43,10 @@ struct msl_summary {
     struct strmap *msgs;  /* host SEP qid -> msgstate */
     struct strmap *days;  /* YYYY-MM-DD -> traffic */
     struct traffic hours[24];
-    struct strmap *senders, *sender_domains, *recipients, *recipient_domains;
-    struct strmap *delivery_domains; /* recipient domain -> agg (sent, bytes, defers, delays) */
+    struct strmap *senders, *sender_domains, *recipients;
+    /* recipient domain -> agg (sent, bytes, defers, delays); entries with count 0 only deferred */
+    struct strmap *delivery_domains;
+    long long recipient_domains; /* entries of delivery_domains with count > 0 */
     struct strmap *deferral_reasons; /* daemon SEP reason */
     struct strmap *bounce_reasons;   /* relay SEP reason */
     struct strmap *rejects;          /* action SEP stage SEP reason SEP item */
