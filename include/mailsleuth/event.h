@@ -161,6 +161,8 @@ struct msl_event {
     enum msl_severity severity;
     struct msl_str detail;   /* secondary text: postscreen verdict, admin action, policy name */
     int64_t count;           /* counters: postsuper summary count, anvil max, ... (-1 absent) */
+
+    struct msl_str raw;      /* the whole original log line (set by the pipeline) */
 };
 
 /* Resets an event to "all absent" (-1 numbers, empty views, repeat 1). */

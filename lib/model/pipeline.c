@@ -123,6 +123,7 @@ static int on_line(void *ctx, const struct msl_line *ln)
     e.pid = env.pid;
     e.mta = (struct msl_str){d->mta, strlen(d->mta)};
     e.ev = (struct msl_evidence){ln->src, ln->lineno, ln->offset};
+    e.raw = (struct msl_str){ln->p, ln->n};
     if (ln->flags & MSL_LINE_TRUNCATED)
         e.flags |= MSL_EVF_TRUNCATED;
     if (!d->parse(&env, &e, &why)) {
