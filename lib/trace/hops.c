@@ -1,0 +1,182 @@
+/*
+ * hops.c - links the retained messages of a trace into paths, and estimates clock skew.
+ *
+ * For each delivery of each message:
+ *   1. reply "queued as X", relay on loopback, message X on the same host -> HOP_FILTER
+ *   2. reply "queued as X", message X on another host -> HOP_QUEUED_AS (if several, the
+ *      one whose receipt is closest in time to the delivery)
+ *   3. no such X: a message on another host with the same Message-ID, received within an
+ *      hour of the delivery -> HOP_MSGID
+ * Skew: the receiving server logs client= once the sender's connection is set up, i.e.
+ * about (delivery time - transmission delay) on the sender's clock; the difference between
+ * that and the receiver's received time is one skew sample.  The median per host pair is
+ * reported.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailsleuth/mailsleuth.h"
+#include "trace/trace_int.h"
+
+#define MSGID_WINDOW_US (3600LL * 1000000)
+
+const char *hop_kind_name(enum hop_kind k)
+{
+    switch (k) {
+    case HOP_QUEUED_AS: return "queued-as";
+    case HOP_FILTER: return "content-filter";
+    case HOP_MSGID: return "message-id";
+    }
+    return "?";
+}
+
+static int same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+static int loopback(const char *ip)
+{
+    return ip && (strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0);
+}
+
+static long long recv_time(const struct msl_message *m)
+{
+    return m->received_ts ? m->received_ts : m->first_ts;
+}
+
+static int by_first(const void *a, const void *b)
+{
+    const struct msl_message *x = *(const struct msl_message *const *)a;
+    const struct msl_message *y = *(const struct msl_message *const *)b;
+    if (x->first_ts != y->first_ts)
+        return x->first_ts < y->first_ts ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const struct msl_session *x = *(const struct msl_session *const *)a;
+    const struct msl_session *y = *(const struct msl_session *const *)b;
+    if (x->start_ts != y->start_ts)
+        return x->start_ts < y->start_ts ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static long find_target(const struct msl_trace *t, size_t from, const struct msl_delivery *d,
+                        enum hop_kind *kind)
+{
+    const struct msl_message *m = t->msgs[from];
+    long best = -1;
+    long long bestdist = 0;
+    if (d->new_qid && *d->new_qid) {
+        for (size_t i = 0; i < t->nmsgs; i++) {
+            const struct msl_message *x = t->msgs[i];
+            if (i == from || !same(x->qid, d->new_qid))
+                continue;
+            int samehost = same(x->host, m->host);
+            if (samehost && !loopback(d->relay_ip))
+                continue; /* a reused id on our own host, not the next hop */
+            long long dist = llabs(recv_time(x) - d->ts);
+            if (best < 0 || dist < bestdist) {
+                best = (long)i;
+                bestdist = dist;
+                *kind = samehost ? HOP_FILTER : HOP_QUEUED_AS;
+            }
+        }
+        if (best >= 0)
+            return best;
+    }
+    if (!m->msgid || !*m->msgid || d->status != MSL_ST_SENT)
+        return -1;
+    for (size_t i = 0; i < t->nmsgs; i++) {
+        const struct msl_message *x = t->msgs[i];
+        if (i == from || same(x->host, m->host) || !same(x->msgid, m->msgid))
+            continue;
+        long long dist = llabs(recv_time(x) - d->ts);
+        if (dist <= MSGID_WINDOW_US && (best < 0 || dist < bestdist)) {
+            best = (long)i;
+            bestdist = dist;
+            *kind = HOP_MSGID;
+        }
+    }
+    return best;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int add_skews(struct msl_trace *t)
+{
+    free(t->skews);
+    t->skews = NULL;
+    t->nskews = 0;
+    if (t->nhops == 0)
+        return MSL_OK;
+    double *vals = malloc(t->nhops * sizeof *vals);
+    char *done = calloc(t->nhops, 1);
+    t->skews = calloc(t->nhops, sizeof *t->skews);
+    if (!vals || !done || !t->skews) {
+        free(vals);
+        free(done);
+        return MSL_ENOMEM;
+    }
+    for (size_t i = 0; i < t->nhops; i++) {
+        if (done[i] || t->hops[i].kind == HOP_FILTER)
+            continue;
+        const char *fh = t->msgs[t->hops[i].from_msg]->host;
+        const char *th = t->msgs[t->hops[i].to_msg]->host;
+        size_t n = 0;
+        for (size_t j = i; j < t->nhops; j++) {
+            const struct hop *h = &t->hops[j];
+            if (done[j] || h->kind == HOP_FILTER || !same(t->msgs[h->from_msg]->host, fh) ||
+                !same(t->msgs[h->to_msg]->host, th))
+                continue;
+            done[j] = 1;
+            vals[n++] = h->skew_s;
+        }
+        qsort(vals, n, sizeof *vals, cmp_double);
+        double med = n % 2 ? vals[n / 2] : (vals[n / 2 - 1] + vals[n / 2]) / 2;
+        t->skews[t->nskews++] = (struct skew){fh, th, med, n};
+    }
+    free(vals);
+    free(done);
+    return MSL_OK;
+}
+
+int trace_link(struct msl_trace *t)
+{
+    if (t->nmsgs > 1)
+        qsort(t->msgs, t->nmsgs, sizeof *t->msgs, by_first);
+    if (t->nsess > 1)
+        qsort(t->sess, t->nsess, sizeof *t->sess, by_start);
+    free(t->hops);
+    t->hops = NULL;
+    t->nhops = 0;
+    size_t cap = 0;
+    for (size_t i = 0; i < t->nmsgs; i++) {
+        const struct msl_message *m = t->msgs[i];
+        for (size_t j = 0; j < m->ndeliveries; j++) {
+            const struct msl_delivery *d = &m->deliveries[j];
+            enum hop_kind kind = HOP_QUEUED_AS;
+            long to = find_target(t, i, d, &kind);
+            if (to < 0)
+                continue;
+            if (t->nhops == cap) {
+                cap = cap ? cap * 2 : 16;
+                struct hop *nh = realloc(t->hops, cap * sizeof *nh);
+                if (!nh)
+                    return MSL_ENOMEM;
+                t->hops = nh;
+            }
+            double xfer = d->delays[3] >= 0 ? d->delays[3] : 0;
+            double skew = (double)(recv_time(t->msgs[to]) - d->ts) / 1e6 + xfer;
+            t->hops[t->nhops++] = (struct hop){i, j, (size_t)to, kind, skew};
+        }
+    }
+    return add_skews(t);
+}
