@@ -1,0 +1,462 @@
+/*
+ * correlate.c - events -> messages (host + queue id), streamed; sessions live in sessions.c.
+ *
+ * State: one string map of open messages keyed "host SEP qid" whose values point at
+ * struct cr_msg records (public struct msl_message first).  A record is created by the first
+ * event that names its queue id (or by a link: a DSN or a content-filter re-injection
+ * naming a queue id not open yet), grows with every event that names it, and is handed to
+ * the sink and removed from the map when it ends:
+ *   - qmgr "removed" or postsuper "removed"       -> MSL_END_REMOVED (REJECTED when a
+ *                                                    transaction-ending reject preceded it)
+ *   - a second RECEIVED for a key that received    -> MSL_END_REUSED (queue id reuse)
+ *   - its smtpd session ended and the transaction never reached qmgr after a reject
+ *     (milter/cleanup/END-OF-MESSAGE reject, or no successful DATA)  -> MSL_END_REJECTED
+ *   - idle_us of log time without an event         -> MSL_END_IDLE (swept every 65536 events)
+ *   - msl_correlator_finish()                      -> MSL_END_OPEN_AT_EOF
+ * So memory follows open records.  Per event the only work is building the key in a reused
+ * buffer, one hash lookup, and appending to the record's arrays (geometric growth); strings
+ * are copied once when a record first learns them.  doc/CORRELATION.md lists every rule and
+ * the test that shows it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "correlate/correlate_int.h"
+#include "mailsleuth/mailsleuth.h"
+
+/* --- keys and lookups ------------------------------------------------------------------ */
+
+void cr_key2(struct buf *b, struct msl_str a, struct msl_str c)
+{
+    buf_reset(b);
+    if (a.n)
+        buf_add(b, a.p, a.n);
+    buf_addc(b, CR_SEP);
+    if (c.n)
+        buf_add(b, c.p, c.n);
+}
+
+static struct msl_str sv(const char *s)
+{
+    return (struct msl_str){s, s ? strlen(s) : 0};
+}
+
+struct cr_msg *cr_msg_find(struct msl_correlator *c, struct msl_str host, struct msl_str qid)
+{
+    cr_key2(&c->kb, host, qid);
+    if (c->kb.err)
+        return NULL;
+    struct cr_msg **v = strmap_find(c->msgs, c->kb.p, c->kb.n);
+    return v ? *v : NULL;
+}
+
+/* Finds or creates the message host+qid; NULL only on allocation failure. */
+static struct cr_msg *msg_get(struct msl_correlator *c, struct msl_str host, struct msl_str qid,
+                              const struct msl_event *e)
+{
+    cr_key2(&c->kb, host, qid);
+    if (c->kb.err) {
+        c->oom = 1;
+        return NULL;
+    }
+    int created = 0;
+    struct cr_msg **v = strmap_get(c->msgs, c->kb.p, c->kb.n, &created);
+    if (!v) {
+        c->oom = 1;
+        return NULL;
+    }
+    if (!created)
+        return *v;
+    struct cr_msg *m = calloc(1, sizeof *m);
+    if (!m || !(m->m.host = cr_dup(host.p ? host : MSL_STR_LIT(""))) ||
+        !(m->m.qid = cr_dup(qid))) {
+        if (m) {
+            free(m->m.host);
+            free(m);
+        }
+        strmap_del(c->msgs, c->kb.p, c->kb.n);
+        c->oom = 1;
+        return NULL;
+    }
+    m->m.id = ++c->next_msg_id;
+    m->m.first_ts = m->m.last_ts = e->ts;
+    m->m.size = m->m.nrcpt = -1;
+    m->m.client_port = -1;
+    *v = m;
+    return m;
+}
+
+/* Removes the message from the map and hands it to the sink. */
+void cr_msg_close(struct msl_correlator *c, struct cr_msg *m, enum msl_msg_end end)
+{
+    cr_key2(&c->kb, sv(m->m.host), sv(m->m.qid));
+    struct cr_msg **v = strmap_find(c->msgs, c->kb.p, c->kb.n);
+    if (v && *v == m)
+        strmap_del(c->msgs, c->kb.p, c->kb.n);
+    m->m.end = end;
+    m->m.final = cr_final(m);
+    if (!c->sink.message || !c->sink.message(c->sink.ctx, &m->m))
+        msl_message_free(&m->m);
+}
+
+static void touch(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e)
+{
+    if (e->ts > m->m.last_ts)
+        m->m.last_ts = e->ts;
+    if (cr_add_line(c, &m->m.lines, &m->m.nlines, &m->m.lines_dropped, e))
+        c->oom = 1;
+}
+
+#define SET(dst, v)                          \
+    do {                                     \
+        if (cr_set(&(dst), (v)) != MSL_OK)   \
+            c->oom = 1;                      \
+    } while (0)
+
+/* --- message events ---------------------------------------------------------------------- */
+
+static void on_received(struct msl_correlator *c, struct cr_msg **mp, const struct msl_event *e)
+{
+    struct cr_msg *m = *mp;
+    if (m->m.seen_receipt) {
+        /* the queue id was reused on this host: the old transaction is over */
+        cr_msg_close(c, m, MSL_END_REUSED);
+        m = *mp = msg_get(c, e->host, e->qid, e);
+        if (!m)
+            return;
+    }
+    m->m.seen_receipt = 1;
+    m->m.received_ts = e->ts;
+    if (e->qid_time)
+        m->m.qid_time = e->qid_time;
+    SET(m->m.client_host, e->client_host);
+    SET(m->m.client_ip, e->client_ip);
+    if (e->client_port >= 0)
+        m->m.client_port = e->client_port;
+    SET(m->m.helo, e->helo);
+    SET(m->m.proto, e->proto);
+    SET(m->m.sasl_method, e->sasl_method);
+    SET(m->m.sasl_user, e->sasl_user);
+    SET(m->m.uid, e->uid);
+    SET(m->m.from, e->from);
+}
+
+static void on_delivery(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e)
+{
+    if (cr_grow(&m->m.deliveries, m->m.ndeliveries, sizeof *m->m.deliveries)) {
+        c->oom = 1;
+        return;
+    }
+    struct msl_delivery *d = &m->m.deliveries[m->m.ndeliveries++];
+    memset(d, 0, sizeof *d);
+    d->ts = e->ts;
+    d->status = e->status;
+    d->relay_port = e->relay_port;
+    d->delay = e->delay;
+    memcpy(d->delays, e->delays, sizeof d->delays);
+    d->ev = e->ev;
+    SET(d->to, e->to);
+    SET(d->orig_to, e->orig_to);
+    SET(d->daemon, e->daemon);
+    SET(d->relay_host, e->relay_host);
+    SET(d->relay_ip, e->relay_ip);
+    SET(d->dsn, e->dsn);
+    SET(d->text, e->text);
+    SET(d->tls, e->tls);
+    SET(d->new_qid, e->new_qid);
+    if (e->status == MSL_ST_DISCARDED)
+        m->discarded = 1;
+    if (e->status != MSL_ST_SENT || !e->new_qid.n || !cr_is_loopback(e->relay_ip))
+        return;
+    /* a content filter took it and re-injected it as new_qid on the same host */
+    SET(m->m.reinjected_as, e->new_qid);
+    if (e->new_qid.n == e->qid.n && memcmp(e->new_qid.p, e->qid.p, e->qid.n) == 0)
+        return;
+    struct cr_msg *x = msg_get(c, e->host, e->new_qid, e);
+    if (!x)
+        return;
+    SET(x->m.reinjected_from, e->qid);
+    touch(c, x, e);
+}
+
+static void on_dsn(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e)
+{
+    if (!e->new_qid.n)
+        return;
+    if (cr_add_str(&m->m.dsn_qids, &m->m.ndsn, e->new_qid))
+        c->oom = 1;
+    if (e->new_qid.n == e->qid.n && memcmp(e->new_qid.p, e->qid.p, e->qid.n) == 0)
+        return;
+    struct cr_msg *x = msg_get(c, e->host, e->new_qid, e);
+    if (!x)
+        return;
+    SET(x->m.bounce_of, e->qid);
+    touch(c, x, e);
+}
+
+/* A reject that ends the transaction: milter/cleanup/proxy rejects, DATA-stage rejects. */
+static int ends_transaction(const struct msl_event *e)
+{
+    switch (e->action) {
+    case MSL_ACT_MILTER_REJECT:
+    case MSL_ACT_PROXY_REJECT:
+        return 1;
+    case MSL_ACT_REJECT:
+        return cr_is(e->daemon, "cleanup") || cr_is(e->stage, "END-OF-MESSAGE") ||
+               cr_is(e->stage, "DATA");
+    default:
+        return 0;
+    }
+}
+
+static void on_action(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e)
+{
+    if (cr_grow(&m->m.actions, m->m.nactions, sizeof *m->m.actions)) {
+        c->oom = 1;
+        return;
+    }
+    struct msl_action_rec *a = &m->m.actions[m->m.nactions++];
+    memset(a, 0, sizeof *a);
+    a->ts = e->ts;
+    a->action = e->action;
+    a->ev = e->ev;
+    SET(a->stage, e->stage);
+    SET(a->text, e->text);
+    SET(m->m.helo, e->helo);
+    SET(m->m.proto, e->proto);
+    if (ends_transaction(e))
+        m->rejected = 1;
+    if (e->action == MSL_ACT_HOLD)
+        m->held = 1;
+    if (e->action == MSL_ACT_DISCARD)
+        m->discarded = 1;
+}
+
+/* Returns 1 when the admin action removed the message (the caller closes it). */
+static int on_admin(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e)
+{
+    if (cr_grow(&m->m.admin, m->m.nadmin, sizeof *m->m.admin)) {
+        c->oom = 1;
+        return 0;
+    }
+    struct msl_admin_rec *a = &m->m.admin[m->m.nadmin++];
+    a->ts = e->ts;
+    a->ev = e->ev;
+    a->what = cr_dup(e->detail.p ? e->detail : MSL_STR_LIT(""));
+    if (!a->what)
+        c->oom = 1;
+    if (cr_is(e->detail, "placed on hold"))
+        m->held = 1;
+    else if (cr_is(e->detail, "released from hold"))
+        m->held = 0;
+    return cr_is(e->detail, "removed");
+}
+
+/* Folds one event that names a queue id into its message. */
+static void on_message_event(struct msl_correlator *c, const struct msl_event *e)
+{
+    struct cr_msg *m = msg_get(c, e->host, e->qid, e);
+    if (!m)
+        return;
+    int close = 0;
+    switch (e->kind) {
+    case MSL_EV_RECEIVED:
+        on_received(c, &m, e);
+        if (!m)
+            return;
+        break;
+    case MSL_EV_SENDER:
+        m->queued = 1;
+        SET(m->m.from, e->from);
+        if (m->m.size < 0)
+            m->m.size = e->size;
+        if (m->m.nrcpt < 0)
+            m->m.nrcpt = e->nrcpt;
+        break;
+    case MSL_EV_MESSAGE_ID:
+        SET(m->m.msgid, e->msgid);
+        break;
+    case MSL_EV_DELIVERY:
+        on_delivery(c, m, e);
+        break;
+    case MSL_EV_DSN_CREATED:
+        on_dsn(c, m, e);
+        break;
+    case MSL_EV_REJECT:
+        on_action(c, m, e);
+        break;
+    case MSL_EV_QUEUE_ADMIN:
+        close = on_admin(c, m, e);
+        break;
+    case MSL_EV_QUEUE_REMOVED:
+        close = 1;
+        break;
+    default:
+        break;
+    }
+    touch(c, m, e);
+    if (cr_session_event(c, e, m) != MSL_OK)
+        c->oom = 1;
+    if (close)
+        cr_msg_close(c, m, m->rejected && !m->m.ndeliveries ? MSL_END_REJECTED
+                                                            : MSL_END_REMOVED);
+}
+
+/* --- sweeping and lifecycle -------------------------------------------------------------- */
+
+struct collect {
+    void **v;
+    size_t n;
+    int64_t before; /* last_ts older than this; INT64_MAX = everything */
+    int sessions;
+    int oom;
+};
+
+static void collect_one(void *ctx, const struct strmap_entry *e)
+{
+    struct collect *k = ctx;
+    void *rec = *(void *const *)e->val;
+    int64_t last = k->sessions ? ((struct msl_session *)rec)->end_ts
+                               : ((struct cr_msg *)rec)->m.last_ts;
+    if (last >= k->before)
+        return;
+    if (cr_grow(&k->v, k->n, sizeof *k->v)) {
+        k->oom = 1;
+        return;
+    }
+    k->v[k->n++] = rec;
+}
+
+static int by_msg_id(const void *a, const void *b)
+{
+    const struct cr_msg *x = *(const struct cr_msg *const *)a;
+    const struct cr_msg *y = *(const struct cr_msg *const *)b;
+    return x->m.id < y->m.id ? -1 : x->m.id > y->m.id;
+}
+
+static int by_sess_id(const void *a, const void *b)
+{
+    const struct msl_session *x = *(const struct msl_session *const *)a;
+    const struct msl_session *y = *(const struct msl_session *const *)b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Hands over every record last touched before `before`, in id order. */
+static void close_older(struct msl_correlator *c, int64_t before, enum msl_msg_end end)
+{
+    struct collect k = {.before = before};
+    strmap_each(c->msgs, collect_one, &k);
+    if (k.n)
+        qsort(k.v, k.n, sizeof *k.v, by_msg_id);
+    for (size_t i = 0; i < k.n; i++)
+        cr_msg_close(c, k.v[i], end);
+    struct strmap *maps[2] = {c->ps, c->sessions};
+    for (int j = 0; j < 2; j++) {
+        free(k.v);
+        k.v = NULL;
+        k.n = 0;
+        k.sessions = 1;
+        strmap_each(maps[j], collect_one, &k);
+        if (k.n)
+            qsort(k.v, k.n, sizeof *k.v, by_sess_id);
+        for (size_t i = 0; i < k.n; i++)
+            cr_session_close(c, maps[j], k.v[i]);
+    }
+    free(k.v);
+    if (k.oom)
+        c->oom = 1;
+}
+
+struct msl_correlator *msl_correlator_new(const struct msl_correlate_opts *o,
+                                          const struct msl_correlate_sink *sink)
+{
+    struct msl_correlator *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (o)
+        c->opts = *o;
+    if (c->opts.idle_us <= 0)
+        c->opts.idle_us = CR_IDLE_DEFAULT;
+    if (!c->opts.max_lines)
+        c->opts.max_lines = CR_MAX_LINES_DEFAULT;
+    if (sink)
+        c->sink = *sink;
+    buf_init(&c->kb, (size_t)1 << 20);
+    buf_init(&c->vb, (size_t)1 << 20);
+    c->msgs = strmap_new(sizeof(struct cr_msg *));
+    c->sessions = strmap_new(sizeof(struct msl_session *));
+    c->ps = strmap_new(sizeof(struct msl_session *));
+    if (!c->msgs || !c->sessions || !c->ps) {
+        msl_correlator_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int msl_correlator_add(struct msl_correlator *c, const struct msl_event *e)
+{
+    if (e->ts > c->now)
+        c->now = e->ts;
+    if (e->qid.n)
+        on_message_event(c, e);
+    else if (cr_session_event(c, e, NULL) != MSL_OK)
+        c->oom = 1;
+    if (++c->since_sweep >= CR_SWEEP_EVERY) {
+        c->since_sweep = 0;
+        if (c->now > INT64_MIN + c->opts.idle_us)
+            close_older(c, c->now - c->opts.idle_us, MSL_END_IDLE);
+    }
+    if (c->oom) {
+        c->oom = 0;
+        return MSL_ENOMEM;
+    }
+    return MSL_OK;
+}
+
+void msl_correlator_finish(struct msl_correlator *c)
+{
+    if (c)
+        close_older(c, INT64_MAX, MSL_END_OPEN_AT_EOF);
+}
+
+static void free_msg_entry(void *ctx, const struct strmap_entry *e)
+{
+    (void)ctx;
+    msl_message_free(&(*(struct cr_msg *const *)e->val)->m);
+}
+
+static void free_sess_entry(void *ctx, const struct strmap_entry *e)
+{
+    (void)ctx;
+    msl_session_free(*(struct msl_session *const *)e->val);
+}
+
+void msl_correlator_free(struct msl_correlator *c)
+{
+    if (!c)
+        return;
+    if (c->msgs) {
+        strmap_each(c->msgs, free_msg_entry, NULL);
+        strmap_free(c->msgs);
+    }
+    struct strmap *maps[2] = {c->sessions, c->ps};
+    for (int j = 0; j < 2; j++) {
+        if (maps[j]) {
+            strmap_each(maps[j], free_sess_entry, NULL);
+            strmap_free(maps[j]);
+        }
+    }
+    buf_free(&c->kb);
+    buf_free(&c->vb);
+    free(c);
+}
+
+size_t msl_correlator_open_messages(const struct msl_correlator *c)
+{
+    return c ? strmap_len(c->msgs) : 0;
+}
+
+size_t msl_correlator_open_sessions(const struct msl_correlator *c)
+{
+    return c ? strmap_len(c->sessions) + strmap_len(c->ps) : 0;
+}

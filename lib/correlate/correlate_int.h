@@ -1,0 +1,64 @@
+/*
+ * correlate_int.h - internals shared by the correlator (correlate.c, sessions.c) and the
+ * record helpers (records.c).  Not installed.
+ */
+#ifndef MSL_CORRELATE_INT_H
+#define MSL_CORRELATE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mailsleuth/correlate.h"
+#include "util/buf.h"
+#include "util/strmap.h"
+
+#define CR_SEP '\x1f'                               /* joins the parts of map keys */
+#define CR_IDLE_DEFAULT (7LL * 86400 * 1000000)     /* 7 days of log time */
+#define CR_MAX_LINES_DEFAULT 10000
+#define CR_SWEEP_EVERY 65536
+
+/* An open message: the public record plus private state.  m is the first member so the
+ * sink can free a handed-over record with msl_message_free (one allocation). */
+struct cr_msg {
+    struct msl_message m;
+    unsigned queued : 1;   /* qmgr SENDER seen: the queue file reached the active queue */
+    unsigned rejected : 1; /* a reject that ends the transaction (milter, cleanup, DATA) */
+    unsigned held : 1;     /* on hold (hold action / postsuper), cleared by a release */
+    unsigned discarded : 1;
+};
+
+struct msl_correlator {
+    struct msl_correlate_opts opts;
+    struct msl_correlate_sink sink;
+    struct strmap *msgs;     /* host SEP qid -> struct cr_msg * */
+    struct strmap *sessions; /* host SEP pid -> struct msl_session * (smtpd) */
+    struct strmap *ps;       /* host SEP client ip -> struct msl_session * (postscreen) */
+    struct buf kb;           /* key scratch, reused for every event */
+    struct buf vb;           /* value scratch (verdict and end-reason texts) */
+    uint64_t next_msg_id, next_sess_id;
+    int64_t now;             /* latest event time (log time) */
+    uint64_t since_sweep;
+    int oom;
+};
+
+/* records.c */
+char *cr_dup(struct msl_str v);                 /* NULL for an absent view */
+int cr_set(char **dst, struct msl_str v);       /* sets *dst once; 0 or MSL_ENOMEM */
+int cr_grow(void *arrp, size_t n, size_t elem); /* room for element n (geometric) */
+int cr_add_line(const struct msl_correlator *c, struct msl_evline **lines, size_t *n,
+                size_t *dropped, const struct msl_event *e);
+int cr_add_str(char ***arr, size_t *n, struct msl_str v);
+enum msl_status cr_final(const struct cr_msg *m);
+int cr_is_loopback(struct msl_str ip);
+int cr_is(struct msl_str v, const char *lit);
+
+/* correlate.c: key builders and the hand-over (used by sessions.c) */
+void cr_key2(struct buf *b, struct msl_str a, struct msl_str c);
+void cr_msg_close(struct msl_correlator *c, struct cr_msg *m, enum msl_msg_end end);
+struct cr_msg *cr_msg_find(struct msl_correlator *c, struct msl_str host, struct msl_str qid);
+
+/* sessions.c */
+int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct cr_msg *m);
+void cr_session_close(struct msl_correlator *c, struct strmap *map, struct msl_session *s);
+
+#endif

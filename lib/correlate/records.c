@@ -1,0 +1,278 @@
+/*
+ * records.c - building blocks of correlation records: string copies, geometric arrays,
+ * evidence lines, the final-status rule, and the free functions of correlate.h.
+ *
+ * Arrays carry no capacity field: the capacity of an array of n elements is 4 while n <= 4
+ * and the next power of two above that, so cr_grow() reallocates only when n is 0 or a
+ * power of two >= 4 (doubling).  Every string in a record is a NUL-terminated copy made
+ * once when the record learns it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "correlate/correlate_int.h"
+#include "mailsleuth/mailsleuth.h"
+
+char *cr_dup(struct msl_str v)
+{
+    if (!v.p)
+        return NULL;
+    char *s = malloc(v.n + 1);
+    if (!s)
+        return NULL;
+    if (v.n)
+        memcpy(s, v.p, v.n);
+    s[v.n] = '\0';
+    return s;
+}
+
+int cr_set(char **dst, struct msl_str v)
+{
+    if (*dst || !v.p)
+        return MSL_OK;
+    *dst = cr_dup(v);
+    return *dst ? MSL_OK : MSL_ENOMEM;
+}
+
+int cr_grow(void *arrp, size_t n, size_t elem)
+{
+    void **arr = arrp;
+    if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+        return MSL_OK;
+    size_t cap = n ? n * 2 : 4;
+    if (cap > SIZE_MAX / elem)
+        return MSL_ENOMEM;
+    void *p = realloc(*arr, cap * elem);
+    if (!p)
+        return MSL_ENOMEM;
+    *arr = p;
+    return MSL_OK;
+}
+
+int cr_add_line(const struct msl_correlator *c, struct msl_evline **lines, size_t *n,
+                size_t *dropped, const struct msl_event *e)
+{
+    if (*n >= c->opts.max_lines) {
+        (*dropped)++;
+        return MSL_OK;
+    }
+    if (cr_grow(lines, *n, sizeof **lines))
+        return MSL_ENOMEM;
+    struct msl_evline *l = &(*lines)[*n];
+    l->ev = e->ev;
+    l->ts = e->ts;
+    l->kind = e->kind;
+    l->text = NULL;
+    if (c->opts.keep_lines && e->raw.p) {
+        l->text = cr_dup(e->raw);
+        if (!l->text)
+            return MSL_ENOMEM;
+    }
+    (*n)++;
+    return MSL_OK;
+}
+
+int cr_add_str(char ***arr, size_t *n, struct msl_str v)
+{
+    if (cr_grow(arr, *n, sizeof **arr))
+        return MSL_ENOMEM;
+    char *s = cr_dup(v.p ? v : MSL_STR_LIT(""));
+    if (!s)
+        return MSL_ENOMEM;
+    (*arr)[(*n)++] = s;
+    return MSL_OK;
+}
+
+int cr_is_loopback(struct msl_str ip)
+{
+    return (ip.n >= 4 && memcmp(ip.p, "127.", 4) == 0) ||
+           (ip.n == 3 && memcmp(ip.p, "::1", 3) == 0);
+}
+
+int cr_is(struct msl_str v, const char *lit)
+{
+    size_t n = strlen(lit);
+    return v.p && v.n == n && memcmp(v.p, lit, n) == 0;
+}
+
+/* Severity rank of a recipient's last status: the worst one names the message. */
+static int rank(enum msl_status s)
+{
+    switch (s) {
+    case MSL_ST_DEFERRED: return 9;
+    case MSL_ST_EXPIRED: return 8;
+    case MSL_ST_BOUNCED: return 7;
+    case MSL_ST_UNDELIVERABLE: return 6;
+    case MSL_ST_OTHER: return 5;
+    case MSL_ST_HELD: return 4;
+    case MSL_ST_DISCARDED: return 3;
+    case MSL_ST_SENT:
+    case MSL_ST_FORWARDED:
+    case MSL_ST_DELIVERABLE: return 2;
+    case MSL_ST_NONE:
+    case MSL_ST__COUNT: break;
+    }
+    return 0;
+}
+
+static int same_rcpt(const struct msl_delivery *a, const struct msl_delivery *b)
+{
+    const char *x = a->to ? a->to : "", *y = b->to ? b->to : "";
+    const char *ox = a->orig_to ? a->orig_to : "", *oy = b->orig_to ? b->orig_to : "";
+    return strcmp(x, y) == 0 && strcmp(ox, oy) == 0;
+}
+
+/*
+ * The message's status: the worst last-attempt status over its recipients (deferred >
+ * expired > bounced > undeliverable > other > discarded > sent), so SENT only when every
+ * recipient's last attempt was sent.  Without deliveries: HELD if held, DISCARDED if a
+ * discard action hit it, else NONE.  Recipients are matched by to + orig_to; up to 64
+ * deliveries by scanning backwards, beyond that with a temporary map.
+ */
+enum msl_status cr_final(const struct cr_msg *cm)
+{
+    const struct msl_message *m = &cm->m;
+    int worst = 0;
+    enum msl_status ws = MSL_ST_NONE;
+    if (m->ndeliveries <= 64) {
+        for (size_t i = 0; i < m->ndeliveries; i++) {
+            int later = 0;
+            for (size_t j = i + 1; j < m->ndeliveries && !later; j++)
+                later = same_rcpt(&m->deliveries[i], &m->deliveries[j]);
+            if (!later && rank(m->deliveries[i].status) > worst) {
+                worst = rank(m->deliveries[i].status);
+                ws = m->deliveries[i].status;
+            }
+        }
+    } else {
+        struct strmap *last = strmap_new(sizeof(size_t));
+        struct buf k;
+        buf_init(&k, (size_t)1 << 20);
+        for (size_t i = 0; last && i < m->ndeliveries; i++) {
+            const struct msl_delivery *d = &m->deliveries[i];
+            buf_reset(&k);
+            buf_adds(&k, d->to ? d->to : "");
+            buf_addc(&k, CR_SEP);
+            buf_adds(&k, d->orig_to ? d->orig_to : "");
+            size_t *v = strmap_get(last, k.p ? k.p : "", k.n, NULL);
+            if (v)
+                *v = i + 1;
+        }
+        for (size_t i = 0; last && i < m->ndeliveries; i++) {
+            const struct msl_delivery *d = &m->deliveries[i];
+            buf_reset(&k);
+            buf_adds(&k, d->to ? d->to : "");
+            buf_addc(&k, CR_SEP);
+            buf_adds(&k, d->orig_to ? d->orig_to : "");
+            const size_t *v = strmap_find(last, k.p ? k.p : "", k.n);
+            if (v && *v == i + 1 && rank(d->status) > worst) {
+                worst = rank(d->status);
+                ws = d->status;
+            }
+        }
+        buf_free(&k);
+        strmap_free(last);
+    }
+    if (ws == MSL_ST_FORWARDED || ws == MSL_ST_DELIVERABLE)
+        ws = MSL_ST_SENT;
+    if (ws != MSL_ST_NONE)
+        return ws;
+    if (cm->held)
+        return MSL_ST_HELD;
+    if (cm->discarded)
+        return MSL_ST_DISCARDED;
+    return MSL_ST_NONE;
+}
+
+static void free_lines(struct msl_evline *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(l[i].text);
+    free(l);
+}
+
+void msl_message_free(struct msl_message *m)
+{
+    if (!m)
+        return;
+    free(m->host);
+    free(m->qid);
+    free(m->client_host);
+    free(m->client_ip);
+    free(m->helo);
+    free(m->proto);
+    free(m->sasl_method);
+    free(m->sasl_user);
+    free(m->uid);
+    free(m->from);
+    free(m->msgid);
+    for (size_t i = 0; i < m->ndeliveries; i++) {
+        struct msl_delivery *d = &m->deliveries[i];
+        free(d->to);
+        free(d->orig_to);
+        free(d->daemon);
+        free(d->relay_host);
+        free(d->relay_ip);
+        free(d->dsn);
+        free(d->text);
+        free(d->tls);
+        free(d->new_qid);
+    }
+    free(m->deliveries);
+    for (size_t i = 0; i < m->nactions; i++) {
+        free(m->actions[i].stage);
+        free(m->actions[i].text);
+    }
+    free(m->actions);
+    for (size_t i = 0; i < m->nadmin; i++)
+        free(m->admin[i].what);
+    free(m->admin);
+    free(m->reinjected_as);
+    free(m->reinjected_from);
+    free(m->bounce_of);
+    for (size_t i = 0; i < m->ndsn; i++)
+        free(m->dsn_qids[i]);
+    free(m->dsn_qids);
+    free_lines(m->lines, m->nlines);
+    free(m); /* the record is the first member of its (single) allocation */
+}
+
+void msl_session_free(struct msl_session *s)
+{
+    if (!s)
+        return;
+    free(s->host);
+    free(s->program);
+    free(s->client_host);
+    free(s->client_ip);
+    free(s->helo);
+    free(s->tls_proto);
+    free(s->tls_cipher);
+    for (size_t i = 0; i < s->nauths; i++) {
+        free(s->auths[i].method);
+        free(s->auths[i].user);
+        free(s->auths[i].text);
+    }
+    free(s->auths);
+    for (size_t i = 0; i < s->nrejects; i++) {
+        struct msl_reject_rec *r = &s->rejects[i];
+        free(r->stage);
+        free(r->code);
+        free(r->dsn);
+        free(r->text);
+        free(r->from);
+        free(r->to);
+        free(r->helo);
+    }
+    free(s->rejects);
+    free(s->counters);
+    free(s->end_reason);
+    for (size_t i = 0; i < s->nqids; i++)
+        free(s->qids[i]);
+    free(s->qids);
+    for (size_t i = 0; i < s->nverdicts; i++)
+        free(s->verdicts[i]);
+    free(s->verdicts);
+    free_lines(s->lines, s->nlines);
+    free(s);
+}
