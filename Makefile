@@ -102,3 +102,4 @@ clean:
 	rm -rf build build-san build-fuzz mailsleuth
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+.SECONDARY:

@@ -20,11 +20,16 @@ static const char usage_text[] =
     "  summary      totals, traffic per day/hour, top senders/recipients, deferrals,\n"
     "               bounces, rejects, SASL failures, warnings; per server (pflogsumm-class)\n"
     "  timeline     every event in time order across all inputs\n"
+    "  trace QUERY  everything about the messages QUERY names (Message-ID, queue id, address,\n"
+    "               IP or CIDR, SASL user), across servers, with the original log lines\n"
+    "  search EXPR  messages (or --sessions, --events) matching a filter expression, e.g.\n"
+    "               'user:alice@example.com AND status:sent since:2026-11-27' (doc/SEARCH.md)\n"
     "  formats      list the log formats and envelopes mailsleuth reads\n"
     "  help         this text\n"
     "\n"
     "options:\n"
-    "  -f, --format FMT   summary: text|json; timeline: text|jsonl|csv (default text)\n"
+    "  -f, --format FMT   summary, trace: text|json; timeline: text|jsonl|csv;\n"
+    "                     search: text|json|jsonl|csv (default text)\n"
     "      --tz ZONE      zone of time stamps that carry none, and of printed times\n"
     "                     (IANA name like Europe/Berlin, UTC, +02:00; default: this machine's)\n"
     "      --year YYYY    year of the first year-less stamp (default: from file mtime)\n"
@@ -32,6 +37,9 @@ static const char usage_text[] =
     "      --until TIME   only events before TIME\n"
     "      --top N        rows per table in summary (default 10; 0 = all)\n"
     "      --dialect NAME parse every line with this dialect (default: by program tag)\n"
+    "      --expr         trace: QUERY is a search expression, not a single value\n"
+    "      --sessions     search: match SMTP sessions instead of messages\n"
+    "      --events       search: match single events instead of messages\n"
     "      --unparsed     print every line not understood, with file:line and reason, to stderr\n"
     "      --sort-memory BYTES  timeline: memory for sorting before spilling to $TMPDIR\n"
     "                     (default 268435456)\n"
@@ -48,6 +56,8 @@ static const char usage_text[] =
     "examples:\n"
     "  mailsleuth summary /var/log/mail.log*\n"
     "  mailsleuth summary --format json --tz Europe/Berlin case.zip\n"
+    "  mailsleuth trace alice@example.com /var/log/mail.log*\n"
+    "  mailsleuth search 'ip:203.0.113.0/24 NOT status:sent' --format csv logs/\n"
     "  mailsleuth timeline --since 2026-11-27T08:00 --format csv logs/ > timeline.csv\n";
 
 void cli_usage(FILE *out)
@@ -141,6 +151,12 @@ int cli_parse(struct cli *c, int argc, char **argv)
                 c->block_size = (size_t)n;
             else
                 c->sort_mem = (size_t)n;
+        } else if (!strcmp(a, "--expr")) {
+            c->expr = 1;
+        } else if (!strcmp(a, "--sessions")) {
+            c->sessions = 1;
+        } else if (!strcmp(a, "--events")) {
+            c->events = 1;
         } else if (!strcmp(a, "--unparsed")) {
             c->unparsed = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {

@@ -22,6 +22,9 @@ struct cli {
     int top;
     int unparsed;   /* print not-understood lines to stderr */
     int quiet;      /* no progress, no problem messages */
+    int expr;       /* trace: the query is a search expression */
+    int sessions;   /* search: match sessions */
+    int events;     /* search: match events */
     size_t block_size;
     size_t sort_mem;
     const char **paths;

@@ -303,10 +303,22 @@ static void render_session(struct render *r, const struct msl_session *ss, int d
     }
     buf_addc(b, '\n');
     for (size_t i = 0; i < ss->nlines; i++) {
-        step_head(r, ss->lines[i].ts, depth);
-        buf_adds(b, msl_kind_name(ss->lines[i].kind));
+        const struct msl_evline *l = &ss->lines[i];
+        if (l->kind == MSL_EV_RECEIVED)
+            continue; /* shown as the message's own first step */
+        step_head(r, l->ts, depth);
+        switch (l->kind) {
+        case MSL_EV_CONNECT: buf_adds(b, "connect"); break;
+        case MSL_EV_DISCONNECT: buf_adds(b, "disconnect"); break;
+        case MSL_EV_TLS: buf_adds(b, "TLS established"); break;
+        case MSL_EV_AUTH_FAIL: buf_adds(b, "AUTH failed"); break;
+        case MSL_EV_AUTH_OK: buf_adds(b, "AUTH succeeded"); break;
+        case MSL_EV_REJECT: buf_adds(b, "rejected"); break;
+        case MSL_EV_POLICY: buf_adds(b, "postscreen / policy verdict"); break;
+        default: buf_adds(b, msl_kind_name(l->kind)); break;
+        }
         buf_addc(b, '\n');
-        evline(r, &ss->lines[i], depth);
+        evline(r, l, depth);
     }
 }
 

@@ -10,7 +10,7 @@ for opt in $(grep -o -- '--[a-z][a-z-]*' "$TMPD/help" | sort -u); do
     if grep -q -- "Fl -$o" "$MAN"; then T_PASS=$((T_PASS + 1)); else
         T_FAIL=$((T_FAIL + 1)); echo "FAIL option $opt missing from the man page"; fi
 done
-for cmd in summary timeline formats; do
+for cmd in summary timeline trace search formats; do
     check_grep "command $cmd in help" "  $cmd " "$TMPD/help"
     check_grep "command $cmd in man page" "Cm $cmd" "$MAN"
 done

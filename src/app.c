@@ -1,0 +1,135 @@
+/*
+ * app.c - shared command plumbing (see app.h).  Everything written to stderr that comes
+ * from a log or a file name is escaped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "util/esc.h"
+
+int app_setup(struct app *a)
+{
+    struct cli *c = &a->cli;
+    a->tz = msl_tz_load(c->tz);
+    if (!a->tz) {
+        fprintf(stderr, "mailsleuth: unknown time zone '%s' (try UTC, +02:00 or an IANA name "
+                        "like Europe/Berlin)\n", c->tz ? c->tz : "(machine default)");
+        return EXIT_USAGE;
+    }
+    a->ro = (struct msl_run_opts){.tz = a->tz, .year = c->year, .dialect = c->dialect,
+                                  .block_size = c->block_size};
+    if (c->dialect && !msl_dialect_by_name(c->dialect)) {
+        fprintf(stderr, "mailsleuth: unknown dialect '%s' (mailsleuth formats lists them)\n",
+                c->dialect);
+        return EXIT_USAGE;
+    }
+    const char *bad = NULL;
+    if (c->since && !cli_parse_time(c->since, a->tz, &a->ro.since))
+        bad = c->since;
+    else if (c->until && !cli_parse_time(c->until, a->tz, &a->ro.until))
+        bad = c->until;
+    if (bad) {
+        fprintf(stderr, "mailsleuth: cannot read time '%s' (use 2026-11-27, 2026-11-27T13:00 "
+                        "or 2026-11-27T13:00:00+01:00)\n", bad);
+        return EXIT_USAGE;
+    }
+    if (c->npaths == 0) {
+        if (isatty(0)) {
+            fprintf(stderr, "mailsleuth: no input given; name log files or directories, or "
+                            "use '-' for stdin (see mailsleuth --help)\n");
+            return EXIT_USAGE;
+        }
+        c->paths[c->npaths++] = "-";
+    }
+    a->progress = !c->quiet && isatty(2);
+    return 0;
+}
+
+void app_progress(struct app *a)
+{
+    if (!a->progress || (++a->seen & 0xfffff) != 0)
+        return;
+    time_t now = time(NULL);
+    if (now == a->last_progress)
+        return;
+    a->last_progress = now;
+    fprintf(stderr, "\rmailsleuth: %llu lines read...", (unsigned long long)a->seen);
+}
+
+void app_progress_done(struct app *a)
+{
+    if (a->progress && a->seen >= 0x100000)
+        fputs("\r\033[K", stderr);
+}
+
+static void on_unparsed(void *ctx, const struct msl_line *ln, const char *why)
+{
+    struct app *a = ctx;
+    app_progress(a);
+    if (!a->cli.unparsed)
+        return;
+    struct buf b;
+    buf_init(&b, MSL_MAX_LINE * 4 + 1024);
+    const char *src = msl_run_source_name(&a->run, ln->src);
+    buf_adds(&b, "unparsed: ");
+    esc_text(&b, src, strlen(src));
+    buf_addf(&b, ":%llu: ", (unsigned long long)ln->lineno);
+    esc_text(&b, why, strlen(why));
+    buf_adds(&b, ": ");
+    esc_text(&b, ln->p, ln->n);
+    buf_addc(&b, '\n');
+    fwrite(b.p, 1, b.n, stderr);
+    buf_free(&b);
+}
+
+static void on_problem(void *ctx, enum msl_problem_kind k, const char *name, const char *msg)
+{
+    struct app *a = ctx;
+    if (a->cli.quiet && k == MSL_PROB_WARNING)
+        return;
+    struct buf b;
+    buf_init(&b, 16384);
+    buf_adds(&b, a->progress ? "\rmailsleuth: " : "mailsleuth: ");
+    esc_text(&b, name, strlen(name));
+    buf_adds(&b, k == MSL_PROB_ERROR ? ": error: " : ": warning: ");
+    esc_text(&b, msg, strlen(msg));
+    buf_addc(&b, '\n');
+    fwrite(b.p, 1, b.n, stderr);
+    buf_free(&b);
+}
+
+struct msl_sink app_sink(struct app *a, int (*event)(void *ctx, const struct msl_event *e))
+{
+    return (struct msl_sink){.ctx = a, .event = event, .unparsed = on_unparsed,
+                             .problem = on_problem};
+}
+
+int app_finish(struct app *a, int run_rc, int wrc)
+{
+    app_progress_done(a);
+    if (a->failed || run_rc == MSL_ENOMEM)
+        return EXIT_INTERNAL;
+    if (fflush(stdout) != 0 || wrc != MSL_OK) {
+        fprintf(stderr, "mailsleuth: writing output failed: %s\n",
+                msl_strerror(wrc ? wrc : MSL_EIO));
+        return EXIT_INTERNAL;
+    }
+    if (run_rc == MSL_EINPUT || a->run.totals.errors) {
+        if (!a->cli.quiet)
+            fprintf(stderr, "mailsleuth: %u input error%s: the results above leave out what "
+                            "could not be read\n", a->run.totals.errors,
+                    a->run.totals.errors == 1 ? "" : "s");
+        return EXIT_INPUT;
+    }
+    return run_rc == MSL_OK || run_rc == MSL_ESTOPPED ? EXIT_OK : EXIT_INTERNAL;
+}
+
+void app_free(struct app *a)
+{
+    msl_run_free(&a->run);
+    msl_tz_free(a->tz);
+    free(a->cli.paths);
+}

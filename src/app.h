@@ -1,0 +1,42 @@
+/*
+ * app.h - what every command shares: options, the zone, the run record, progress and
+ * problem reporting on stderr, and the mapping to exit statuses (src/ only).
+ */
+#ifndef MSL_APP_H
+#define MSL_APP_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "cli.h"
+#include "mailsleuth/mailsleuth.h"
+
+struct app {
+    struct cli cli;
+    struct msl_tz *tz;
+    struct msl_run run;
+    struct msl_run_opts ro;
+    int progress;
+    uint64_t seen;
+    time_t last_progress;
+    int failed;     /* a consumer failed (out of memory) */
+    void *consumer; /* the command's consumer (summary, timeline, ...) */
+};
+
+/* Loads the zone, checks dialect and times, defaults to stdin; prints errors.
+ * Returns 0 or an exit status. */
+int app_setup(struct app *a);
+/* A sink with the shared unparsed/problem/progress callbacks and the given event callback. */
+struct msl_sink app_sink(struct app *a, int (*event)(void *ctx, const struct msl_event *e));
+void app_progress(struct app *a);
+void app_progress_done(struct app *a);
+/* Exit status after a run whose output was written with result wrc. */
+int app_finish(struct app *a, int run_rc, int wrc);
+void app_free(struct app *a);
+
+int cmd_summary(struct app *a);
+int cmd_timeline(struct app *a);
+int cmd_trace(struct app *a, const char *query);
+int cmd_search(struct app *a, const char *expr);
+
+#endif
