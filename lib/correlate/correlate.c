@@ -166,12 +166,19 @@ static void on_delivery(struct msl_correlator *c, struct cr_msg *m, const struct
     SET(d->new_qid, e->new_qid);
     if (e->status == MSL_ST_DISCARDED)
         m->discarded = 1;
-    if (e->status != MSL_ST_SENT || !e->new_qid.n || !cr_is_loopback(e->relay_ip))
+    if (e->status != MSL_ST_SENT || !e->new_qid.n || !e->relay_ip.n)
         return;
-    /* a content filter took it and re-injected it as new_qid on the same host */
-    SET(m->m.reinjected_as, e->new_qid);
     if (e->new_qid.n == e->qid.n && memcmp(e->new_qid.p, e->qid.p, e->qid.n) == 0)
         return;
+    if (!cr_is_loopback(e->relay_ip)) {
+        /* a relay to another instance on this host: X is open here and was received from
+         * the relay's address (multi-instance set-ups, postfix-<ip>/smtpd) */
+        struct cr_msg *y = cr_msg_find(c, e->host, e->new_qid);
+        if (!y || !y->m.seen_receipt || !y->m.client_ip || !cr_is(e->relay_ip, y->m.client_ip))
+            return;
+    }
+    /* a content filter took it and re-injected it as new_qid on the same host */
+    SET(m->m.reinjected_as, e->new_qid);
     struct cr_msg *x = msg_get(c, e->host, e->new_qid, e);
     if (!x)
         return;
@@ -222,8 +229,6 @@ static void on_action(struct msl_correlator *c, struct cr_msg *m, const struct m
     a->ev = e->ev;
     SET(a->stage, e->stage);
     SET(a->text, e->text);
-    SET(m->m.helo, e->helo);
-    SET(m->m.proto, e->proto);
     if (ends_transaction(e))
         m->rejected = 1;
     if (e->action == MSL_ACT_HOLD)
@@ -294,6 +299,8 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
     default:
         break;
     }
+    SET(m->m.helo, e->helo); /* smtpd/cleanup reject and header-action tails carry helo= */
+    SET(m->m.proto, e->proto);
     touch(c, m, e);
     if (cr_session_event(c, e, m) != MSL_OK)
         c->oom = 1;

@@ -134,14 +134,22 @@ enum msl_status cr_final(const struct cr_msg *cm)
     const struct msl_message *m = &cm->m;
     int worst = 0;
     enum msl_status ws = MSL_ST_NONE;
+    /* qmgr's "status=expired" names no recipient: it ends every recipient still deferred */
+    size_t expired_at = 0;
+    for (size_t i = 0; i < m->ndeliveries; i++)
+        if (m->deliveries[i].status == MSL_ST_EXPIRED && !m->deliveries[i].to)
+            expired_at = i + 1;
     if (m->ndeliveries <= 64) {
         for (size_t i = 0; i < m->ndeliveries; i++) {
             int later = 0;
             for (size_t j = i + 1; j < m->ndeliveries && !later; j++)
                 later = same_rcpt(&m->deliveries[i], &m->deliveries[j]);
-            if (!later && rank(m->deliveries[i].status) > worst) {
-                worst = rank(m->deliveries[i].status);
-                ws = m->deliveries[i].status;
+            enum msl_status st = m->deliveries[i].status;
+            if (st == MSL_ST_DEFERRED && i < expired_at)
+                st = MSL_ST_EXPIRED;
+            if (!later && rank(st) > worst) {
+                worst = rank(st);
+                ws = st;
             }
         }
     } else {
@@ -165,9 +173,12 @@ enum msl_status cr_final(const struct cr_msg *cm)
             buf_addc(&k, CR_SEP);
             buf_adds(&k, d->orig_to ? d->orig_to : "");
             const size_t *v = strmap_find(last, k.p ? k.p : "", k.n);
-            if (v && *v == i + 1 && rank(d->status) > worst) {
-                worst = rank(d->status);
-                ws = d->status;
+            enum msl_status st = d->status;
+            if (st == MSL_ST_DEFERRED && i < expired_at)
+                st = MSL_ST_EXPIRED;
+            if (v && *v == i + 1 && rank(st) > worst) {
+                worst = rank(st);
+                ws = st;
             }
         }
         buf_free(&k);

@@ -2,7 +2,7 @@
  * correlate_dump.c - messages and sessions after correlation, in a stable text form, for
  * golden tests and the Lightmeter conformance test.
  *
- *   correlate_dump [--year N] [--sessions] [--lines] [--idle SECONDS] PATH...
+ *   correlate_dump [--year N] [--sessions] [--lines] [--reasons] [--idle SECONDS] PATH...
  *
  * Reads every PATH with msl_run (zone UTC; files, directories, archives, rotated sets), folds
  * the events through the correlator and prints, in hand-over order:
@@ -12,8 +12,14 @@
  *     LINE <src>:<line> <kind>                     evidence, with --lines
  * then one count line:
  *   total: events=N messages=N sessions=N deliveries=N results=N handoffs=N open_at_eof=N
- * A delivery is a "handoff" (not a result) when it is a content-filter hand-off: status sent
- * to a loopback relay whose reply says "queued as X" (the message records reinjected_as).
+ * Messages are kept until the end (so links can be followed) and printed in hand-over order;
+ * sessions are printed as they are handed over.  Each delivery is marked:
+ *   handoff   a content-filter / same-host relay hop (the message records reinjected_as = X)
+ *   relayhop  "queued as X" names a message X of another host in the input with the same
+ *             Message-ID (cross-host relay; X's deliveries are the end-to-end results)
+ *   untraced  the message's origin is not in the input: neither it nor any ancestor
+ *             (reinjected_from / bounce_of, followed back on the same host) has a receipt
+ *   (none)    a result: one recipient delivery attempt of a traced message
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +30,13 @@
 
 struct dump {
     struct msl_correlator *c;
+    struct msl_message **msgs;
+    size_t nmsgs, cap;
     struct msl_run *run;
-    int sessions, lines;
-    unsigned long long events, messages, nsessions, deliveries, results, handoffs, open_eof;
+    int sessions, lines, reasons;
+    unsigned long long events, messages, nsessions, deliveries, results, handoffs, untraced;
+    unsigned long long relayhops;
+    unsigned long long open_eof;
     int oom;
 };
 
@@ -50,8 +60,7 @@ static const char *end_name(enum msl_msg_end e)
 static int is_handoff(const struct msl_message *m, const struct msl_delivery *d)
 {
     return m->reinjected_as && d->new_qid && strcmp(d->new_qid, m->reinjected_as) == 0 &&
-           d->status == MSL_ST_SENT && d->relay_ip &&
-           (strncmp(d->relay_ip, "127.", 4) == 0 || strcmp(d->relay_ip, "::1") == 0);
+           d->status == MSL_ST_SENT;
 }
 
 static void print_lines(struct dump *d, const struct msl_evline *l, size_t n, size_t dropped)
@@ -68,9 +77,67 @@ static void print_lines(struct dump *d, const struct msl_evline *l, size_t n, si
         printf("    LINES-DROPPED %zu\n", dropped);
 }
 
-static int on_message(void *ctx, struct msl_message *m)
+/* The record of host+qid handed over before m with the highest id below m's (its origin). */
+static const struct msl_message *find_parent(const struct dump *d, const struct msl_message *m)
+{
+    const char *q = m->reinjected_from ? m->reinjected_from : m->bounce_of;
+    const struct msl_message *best = NULL;
+    if (!q)
+        return NULL;
+    for (size_t i = 0; i < d->nmsgs; i++) {
+        const struct msl_message *x = d->msgs[i];
+        if (x->id < m->id && strcmp(x->qid, q) == 0 && strcmp(x->host, m->host) == 0 &&
+            (!best || x->id > best->id))
+            best = x;
+    }
+    return best;
+}
+
+/* A delivery handed to another host whose logs are in the input too. */
+static int is_relayhop(const struct dump *d, const struct msl_message *m,
+                       const struct msl_delivery *x)
+{
+    if (!x->new_qid || !m->msgid || x->status != MSL_ST_SENT)
+        return 0;
+    for (size_t i = 0; i < d->nmsgs; i++) {
+        const struct msl_message *y = d->msgs[i];
+        if (strcmp(y->qid, x->new_qid) == 0 && strcmp(y->host, m->host) != 0 && y->msgid &&
+            strcmp(y->msgid, m->msgid) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int traced(const struct dump *d, const struct msl_message *m)
+{
+    for (int depth = 0; m && depth < 32; depth++) {
+        if (m->seen_receipt)
+            return 1;
+        m = find_parent(d, m);
+    }
+    return 0;
+}
+
+static int keep_message(void *ctx, struct msl_message *m)
 {
     struct dump *d = ctx;
+    if (d->nmsgs == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 256;
+        struct msl_message **v = realloc(d->msgs, cap * sizeof *v);
+        if (!v) {
+            d->oom = 1;
+            return 0;
+        }
+        d->msgs = v;
+        d->cap = cap;
+    }
+    d->msgs[d->nmsgs++] = m;
+    return 1;
+}
+
+static void print_message(struct dump *d, struct msl_message *m)
+{
+    int tr = traced(d, m);
     d->messages++;
     if (m->end == MSL_END_OPEN_AT_EOF)
         d->open_eof++;
@@ -108,12 +175,16 @@ static int on_message(void *ctx, struct msl_message *m)
     printf(" session=%s lines=%zu\n", m->session_id ? "yes" : "no", m->nlines);
     for (size_t i = 0; i < m->ndeliveries; i++) {
         const struct msl_delivery *x = &m->deliveries[i];
-        int h = is_handoff(m, x);
+        int h = is_handoff(m, x), r = !h && is_relayhop(d, m, x);
         d->deliveries++;
         if (h)
             d->handoffs++;
-        else
+        else if (r)
+            d->relayhops++;
+        else if (tr)
             d->results++;
+        else
+            d->untraced++;
         printf("  RCPT <%s> status=%s daemon=%s relay=%s", o(x->to), msl_status_name(x->status),
                o(x->daemon), o(x->relay_host));
         if (x->orig_to)
@@ -122,10 +193,9 @@ static int on_message(void *ctx, struct msl_message *m)
             printf(" dsn=%s", x->dsn);
         if (x->new_qid)
             printf(" queued_as=%s", x->new_qid);
-        printf("%s\n", h ? " handoff" : "");
+        printf("%s\n", h ? " handoff" : r ? " relayhop" : tr ? "" : " untraced");
     }
     print_lines(d, m->lines, m->nlines, m->lines_dropped);
-    return 0;
 }
 
 static int on_session(void *ctx, struct msl_session *s)
@@ -182,6 +252,8 @@ int main(int argc, char **argv)
             year = (int)strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--idle") == 0 && i + 1 < argc)
             co.idle_us = strtoll(argv[++i], NULL, 10) * 1000000LL;
+        else if (strcmp(argv[i], "--reasons") == 0)
+            d.reasons = 1;
         else if (strcmp(argv[i], "--sessions") == 0)
             d.sessions = 1;
         else if (strcmp(argv[i], "--lines") == 0)
@@ -196,7 +268,7 @@ int main(int argc, char **argv)
         return 2;
     }
     struct msl_tz *tz = msl_tz_load("UTC");
-    struct msl_correlate_sink sink = {.ctx = &d, .message = on_message, .session = on_session};
+    struct msl_correlate_sink sink = {.ctx = &d, .message = keep_message, .session = on_session};
     d.c = msl_correlator_new(&co, &sink);
     if (!tz || !d.c) {
         fprintf(stderr, "correlate_dump: cannot set up\n");
@@ -208,10 +280,21 @@ int main(int argc, char **argv)
     struct msl_sink ps = {.ctx = &d, .event = on_event};
     int rc = msl_run(paths, npaths, &ro, &ps, &run);
     msl_correlator_finish(d.c);
+    for (size_t i = 0; i < d.nmsgs; i++)
+        print_message(&d, d.msgs[i]);
+    for (size_t i = 0; i < d.nmsgs; i++)
+        msl_message_free(d.msgs[i]);
+    free(d.msgs);
     printf("total: events=%llu messages=%llu sessions=%llu deliveries=%llu results=%llu "
-           "handoffs=%llu open_at_eof=%llu unparsed=%llu\n",
-           d.events, d.messages, d.nsessions, d.deliveries, d.results, d.handoffs, d.open_eof,
+           "handoffs=%llu relayhops=%llu untraced=%llu open_at_eof=%llu lines=%llu "
+           "unparsed=%llu\n",
+           d.events, d.messages, d.nsessions, d.deliveries, d.results, d.handoffs, d.relayhops,
+           d.untraced, d.open_eof, (unsigned long long)run.totals.lines,
            (unsigned long long)run.unparsed);
+    if (d.reasons)
+        for (size_t i = 0; i < run.nreasons; i++)
+            printf("unparsed: %llu %s\n", (unsigned long long)run.reasons[i].count,
+                   run.reasons[i].why);
     msl_correlator_free(d.c);
     msl_run_free(&run);
     msl_tz_free(tz);
