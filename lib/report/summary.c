@@ -379,22 +379,19 @@ static void on_delivery(struct msl_summary *s, const struct msl_event *e, struct
     struct msgstate *m = msg_for(s, e, kb, 1);
     struct msl_str newq = e->new_qid;
     if (e->status == MSL_ST_SENT && newq.n && is_loopback(e->relay_ip)) {
-        /* hand-off to a content filter that re-injected the message as newq */
-        s->all.filtered += w;
-        if (hc)
-            hc->filtered += w;
+        /* A content filter (amavis, rspamd proxy) re-injects the message before it answers
+         * "queued as X", so X has already been received on this host.  A loopback relay
+         * whose X is not here is another server on this machine: a real delivery. */
         key4(kb, e->host, newq, MSL_STR_NULL, MSL_STR_NULL);
-        int created;
-        struct msgstate *x = strmap_get(s->msgs, kb->p, kb->n, &created);
-        if (x) {
-            if (created) {
-                x->size = -1;
-                x->host = strndup(e->host.p ? e->host.p : "", e->host.n);
-                x->last_ts = e->ts;
-            }
+        struct msgstate *x = strmap_find(s->msgs, kb->p, kb->n);
+        if (x && x->received && !x->closed) {
+            s->all.filtered += w;
+            if (hc)
+                hc->filtered += w;
             x->reinjected = 1;
+            return;
         }
-        return;
+        key4(kb, e->host, e->qid, MSL_STR_NULL, MSL_STR_NULL); /* restore for callers */
     }
     struct buf d;
     buf_init(&d, 1024);

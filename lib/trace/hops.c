@@ -76,8 +76,10 @@ static long find_target(const struct msl_trace *t, size_t from, const struct msl
             if (i == from || !same(x->qid, d->new_qid))
                 continue;
             int samehost = same(x->host, m->host);
-            if (samehost && !loopback(d->relay_ip))
-                continue; /* a reused id on our own host, not the next hop */
+            /* on our own host only a content filter's re-injection: received over loopback
+             * before the filter answered "queued as"; anything else is a reused id */
+            if (samehost && (!loopback(d->relay_ip) || !x->seen_receipt || x->received_ts > d->ts))
+                continue;
             long long dist = llabs(recv_time(x) - d->ts);
             if (best < 0 || dist < bestdist) {
                 best = (long)i;
