@@ -64,6 +64,26 @@ static int by_start(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* 1 when message a reaches message b through hops already found (a is upstream of b). */
+static int upstream_of(const struct msl_trace *t, size_t a, size_t b)
+{
+    size_t cur = b;
+    for (size_t steps = 0; steps <= t->nhops; steps++) {
+        size_t prev = (size_t)-1;
+        for (size_t h = 0; h < t->nhops; h++)
+            if (t->hops[h].to_msg == cur) {
+                prev = t->hops[h].from_msg;
+                break;
+            }
+        if (prev == (size_t)-1)
+            return 0;
+        if (prev == a)
+            return 1;
+        cur = prev;
+    }
+    return 0;
+}
+
 static long find_target(const struct msl_trace *t, size_t from, const struct msl_delivery *d,
                         enum hop_kind *kind)
 {
@@ -90,12 +110,16 @@ static long find_target(const struct msl_trace *t, size_t from, const struct msl
         if (best >= 0)
             return best;
     }
-    if (!m->msgid || !*m->msgid || d->status != MSL_ST_SENT)
+    /* Message-ID fallback: only for a delivery over SMTP/LMTP to another server */
+    if (!m->msgid || !*m->msgid || d->status != MSL_ST_SENT || !d->daemon ||
+        (strcmp(d->daemon, "smtp") != 0 && strcmp(d->daemon, "lmtp") != 0) || !d->relay_ip)
         return -1;
     for (size_t i = 0; i < t->nmsgs; i++) {
         const struct msl_message *x = t->msgs[i];
         if (i == from || same(x->host, m->host) || !same(x->msgid, m->msgid))
             continue;
+        if (upstream_of(t, i, from))
+            continue; /* the same message earlier on its path, not the next hop */
         long long dist = llabs(recv_time(x) - d->ts);
         if (dist <= MSGID_WINDOW_US && (best < 0 || dist < bestdist)) {
             best = (long)i;
