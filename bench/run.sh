@@ -10,6 +10,7 @@
 #   BENCH_SIZES  sizes to run (default: "100M 1G")
 #   BENCH_RUNS   timed runs per command, the fastest counts (default: 1)
 #   BENCH_FULL=1 also run pflogsumm on the 1G file (takes minutes)
+#   BENCH_SIZES="1G 4G" to see that search/trace RSS does not grow with finished messages
 BUILD=${BUILD:-build}
 DIR=${BENCH_DIR:-/tmp/mailsleuth-bench}
 SEED=${BENCH_SEED:-1}
@@ -92,7 +93,7 @@ measure_once() {
 table() {
     awk -F'\t' -v bytes="$1" -v lines="$2" '
     { label[NR] = $1; sec[NR] = $2; rss[NR] = $3; st[NR] = $4; note[NR] = $5
-      if ($1 ~ /^mailsleuth/ && $4 == "ok") ms = $2 }
+      if ($1 ~ /^mailsleuth summary/ && $4 == "ok") ms = $2 }
     END {
         printf "  %-34s %9s %9s %12s %9s %9s\n", "tool", "seconds", "MB/s", "lines/s", "RSS MB", "ratio"
         for (i = 1; i <= NR; i++) {
@@ -136,6 +137,10 @@ for size in $SIZES; do
     measure "grep -c status=sent" "grep -c status=sent '$f'"
     if ms_ok; then
         measure "mailsleuth summary" "'$MS' summary '$f'"
+        # correlation: a search that keeps nothing, and a trace of one sender's mail
+        measure "mailsleuth search status:bounced" "'$MS' search -q -f jsonl 'status:bounced' '$f'"
+        addr=$(grep -m1 -o 'from=<[^>]*@[^>]*>' "$f" | sed 's/from=<\(.*\)>/\1/')
+        measure "mailsleuth trace <sender>" "'$MS' trace -q '$addr' '$f'"
     else
         row "mailsleuth summary" 0 0 fail "$MS not built"
     fi
@@ -153,13 +158,19 @@ for size in $SIZES; do
     say ""
     say "== $f: $(awk -v b="$bytes" 'BEGIN{printf "%.1f MB", b/1048576}'), $lines lines"
     table "$bytes" "$lines"
-    ms_s=$(awk -F'\t' '$1 ~ /^mailsleuth/ && $4 == "ok" {print $2}' "$tmp/rows")
-    ms_rss=$(awk -F'\t' '$1 ~ /^mailsleuth/ && $4 == "ok" {print $3/1024}' "$tmp/rows")
+    ms_s=$(awk -F'\t' '$1 ~ /^mailsleuth summary/ && $4 == "ok" {print $2}' "$tmp/rows")
+    ms_rss=$(awk -F'\t' '$1 ~ /^mailsleuth summary/ && $4 == "ok" {print $3/1024}' "$tmp/rows")
+    se_s=$(awk -F'\t' '$1 ~ /^mailsleuth search/ && $4 == "ok" {print $2}' "$tmp/rows")
+    se_rss=$(awk -F'\t' '$1 ~ /^mailsleuth search/ && $4 == "ok" {print $3/1024}' "$tmp/rows")
     grep_s=$(awk -F'\t' '$1 ~ /^grep/ && $4 == "ok" {print $2}' "$tmp/rows")
     ratio=""
     [ -n "$ms_s" ] && [ -n "$grep_s" ] && ratio=$(awk -v a="$ms_s" -v b="$grep_s" 'BEGIN{if (b < 0.01) b = 0.01; print a/b}')
     target "summary time / grep -c time" "$ratio" 2 "x"
     target "summary peak RSS" "$ms_rss" 150 " MB"
+    sratio=""
+    [ -n "$ms_s" ] && [ -n "$se_s" ] && sratio=$(awk -v a="$se_s" -v b="$ms_s" 'BEGIN{if (b < 0.01) b = 0.01; print a/b}')
+    target "search time / summary time" "$sratio" 2 "x"
+    say "  search peak RSS on $size: ${se_rss:-?} MB (must not grow with size: compare sizes)"
 done
 
 # compressed input: the largest file, zstd-compressed once
