@@ -142,7 +142,7 @@ static void print_message(struct dump *d, struct msl_message *m)
     if (m->end == MSL_END_OPEN_AT_EOF)
         d->open_eof++;
     printf("MSG %s %s end=%s final=%s", m->host, m->qid, end_name(m->end),
-           msl_status_name(m->final));
+           m->final == MSL_ST_NONE ? "none" : msl_status_name(m->final));
     printf(" receipt=%d", m->seen_receipt);
     if (m->client_ip)
         printf(" client=%s[%s]", o(m->client_host), m->client_ip);
