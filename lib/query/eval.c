@@ -371,8 +371,16 @@ int msl_query_match_event(const struct msl_query *q, const struct msl_event *e)
     return q && e && eval(q, q->root, term_event, e);
 }
 
-static void bound(const struct q_node *n, int64_t *since, int64_t *until)
+/* since/until terms reachable from the root through AND nodes only (bounded by the
+ * parser's nesting limit); anything under OR or NOT is a filter, not a bound. */
+static void bound(const struct msl_query *q, int32_t id, int64_t *since, int64_t *until)
 {
+    const struct q_node *n = &q->nodes[id];
+    if (n->type == QN_AND) {
+        for (int32_t c = n->first; c >= 0; c = q->nodes[c].next)
+            bound(q, c, since, until);
+        return;
+    }
     if (n->type != QN_TERM)
         return;
     if (n->field == QF_SINCE && (*since == 0 || n->num > *since))
@@ -384,15 +392,8 @@ static void bound(const struct q_node *n, int64_t *since, int64_t *until)
 void msl_query_time_bounds(const struct msl_query *q, int64_t *since, int64_t *until)
 {
     int64_t s = 0, u = 0;
-    if (q) {
-        const struct q_node *root = &q->nodes[q->root];
-        if (root->type == QN_AND) {
-            for (int32_t c = root->first; c >= 0; c = q->nodes[c].next)
-                bound(&q->nodes[c], &s, &u);
-        } else {
-            bound(root, &s, &u);
-        }
-    }
+    if (q)
+        bound(q, q->root, &s, &u);
     if (since)
         *since = s;
     if (until)

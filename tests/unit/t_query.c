@@ -472,6 +472,14 @@ static void t_time_bounds(void)
         CHECK_INT(u, 0);
         msl_query_free(q);
     }
+    /* ANDed inside parentheses still bounds */
+    q = compile_tz("(since:2026-11-27 from:x) (until:2026-11-28 OR from:y)", utc);
+    if (q) {
+        msl_query_time_bounds(q, &s, &u);
+        CHECK_INT(s, US(day_utc(2026, 11, 27)));
+        CHECK_INT(u, 0);
+        msl_query_free(q);
+    }
     /* under OR or NOT a time is no bound */
     q = compile_tz("since:2026-11-27 OR from:<>", utc);
     if (q) {
