@@ -321,8 +321,12 @@ int cmd_search(struct app *a, const char *expr)
         buf_free(&b);
         return EXIT_USAGE;
     }
+    /* For events the query's own time bounds let the pipeline skip early.  Not for
+     * messages and sessions: cutting their first events would make a message that began
+     * before since: look as if it began after it. */
     int64_t since = 0, until = 0;
-    msl_query_time_bounds(s.q, &since, &until);
+    if (a->cli.events)
+        msl_query_time_bounds(s.q, &since, &until);
     if (since && (!a->ro.since || since > a->ro.since))
         a->ro.since = since;
     if (until && (!a->ro.until || until < a->ro.until))
