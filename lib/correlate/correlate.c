@@ -170,13 +170,17 @@ static void on_delivery(struct msl_correlator *c, struct cr_msg *m, const struct
         return;
     if (e->new_qid.n == e->qid.n && memcmp(e->new_qid.p, e->qid.p, e->qid.n) == 0)
         return;
-    if (!cr_is_loopback(e->relay_ip)) {
-        /* a relay to another instance on this host: X is open here and was received from
-         * the relay's address (multi-instance set-ups, postfix-<ip>/smtpd) */
-        struct cr_msg *y = cr_msg_find(c, e->host, e->new_qid);
-        if (!y || !y->m.seen_receipt || !y->m.client_ip || !cr_is(e->relay_ip, y->m.client_ip))
-            return;
-    }
+    /* A hand-off on this host re-injects the message before the answer names it, so X is
+     * already open here with its receipt.  Over loopback that is a content filter (amavis,
+     * rspamd proxy); otherwise another instance on this host that got it from the relay's
+     * address (multi-instance set-ups, postfix-<ip>/smtpd).  A loopback relay whose X is
+     * not here is another server on the same machine: a real delivery, no link. */
+    struct cr_msg *y = cr_msg_find(c, e->host, e->new_qid);
+    if (!y || !y->m.seen_receipt)
+        return;
+    if (!cr_is_loopback(e->relay_ip) &&
+        (!y->m.client_ip || !cr_is(e->relay_ip, y->m.client_ip)))
+        return;
     /* a content filter took it and re-injected it as new_qid on the same host */
     SET(m->m.reinjected_as, e->new_qid);
     struct cr_msg *x = msg_get(c, e->host, e->new_qid, e);

@@ -69,4 +69,9 @@ check "DSN hops back to mx1" "$(chain "$TMPD/dsn.json" | grep -c 'mx2:[0-9A-F]*>
 check "SASL user on the submitted message" "$(jq -r '[.messages[] | select(.sasl_user == "carol@example.test") | .client_ip] | unique | join(",")' "$TMPD/c.json")" 127.0.0.5
 check "failed AUTH sessions for carol found" "$(jq '[.sessions[] | .auth[] | select(.ok == false and .user == "carol@example.test")] | length' "$TMPD/c.json")" "$(awk '$1 == "sasl_failed" { sub("count=", "", $5); print $5 }' "$E")"
 check "clock skew reported for mx1->mx2" "$(jq -r '[.clock_skew[] | select(.from_host == "mx1" and .to_host == "mx2") | ((if .median_s < 0 then -.median_s else .median_s end) < 2)] | join(",")' "$TMPD/c.json")" true
+# a loopback "queued as X" to the other server must not invent a message X on the sender
+check "no invented records: every message has its receipt in the logs" \
+    "$("$MS" search -q -f jsonl --tz UTC 'host:mx*' "$MX1" "$MX2" | jq -s '[.[] | select(.receipt_seen == false and .bounce_of == null)] | length')" 0
+check "messages per path: sub1 is three transactions" \
+    "$("$MS" trace -f json --tz UTC '<sub1.7@laptop.example.test>' "$MX1" "$MX2" | jq '.messages | length')" 3
 finish "postfix multi-hop capture"
