@@ -16,9 +16,14 @@
  * Rules (doc/CORRELATION.md has each with its test):
  *  - key = host + queue id; a new RECEIVED (client=/uid=) for a key whose message already
  *    received closes the old message (queue ids are reused).
- *  - a delivery to a loopback relay whose reply says "queued as X" is a content-filter
- *    hand-off: the message records reinjected_as = X and message X (same host) records
- *    reinjected_from; summary counts the pair once.
+ *  - a delivery whose reply says "queued as X", where X is already open on the same host
+ *    with its receipt, is a hand-off on this host: over loopback a content filter, else
+ *    another instance that received it from the relay's address.  The message records
+ *    reinjected_as = X and X records reinjected_from; summary counts the pair once.  A
+ *    loopback relay whose X is not here is another server on this machine (no link).
+ *  - postsuper "removed" closes a message like qmgr "removed"; a transaction that never
+ *    reached qmgr (milter/DATA reject, no successful data= in the counters) closes at its
+ *    session's disconnect with MSL_END_REJECTED.
  *  - bounce "sender non-delivery notification: X" links both ways (dsn_qids / bounce_of).
  *  - sessions are keyed by host + smtpd pid (+ client); a CONNECT on a live key closes the
  *    old session (pid reuse); RECEIVED events with a client attach the message to the open
