@@ -98,6 +98,15 @@ static void s(struct buf *b, const char *v)
         esc_text(b, v, strlen(v));
 }
 
+/* "host[ip]" as Postfix writes a peer */
+static void peer(struct buf *b, const char *host, const char *ip)
+{
+    s(b, host ? host : "?");
+    buf_addc(b, '[');
+    s(b, ip);
+    buf_addc(b, ']');
+}
+
 static void evline(struct render *r, const struct msl_evline *l, int depth)
 {
     struct buf *b = r->b;
@@ -194,10 +203,7 @@ static void describe(struct render *r, const struct msl_message *m, const struct
             s(b, m->uid);
         } else {
             buf_adds(b, "accepted from ");
-            s(b, m->client_host ? m->client_host : "?");
-            buf_addc(b, '[');
-            s(b, m->client_ip);
-            buf_addc(b, ']');
+            peer(b, m->client_host, m->client_ip);
             if (m->sasl_user) {
                 buf_adds(b, ", authenticated as ");
                 s(b, m->sasl_user);
@@ -271,10 +277,7 @@ static void render_session(struct render *r, const struct msl_session *ss, int d
     buf_addf(b, "  session %llu on ", (unsigned long long)ss->id);
     s(b, ss->host);
     buf_adds(b, ": client ");
-    s(b, ss->client_host ? ss->client_host : "?");
-    buf_addc(b, '[');
-    s(b, ss->client_ip);
-    buf_addc(b, ']');
+    peer(b, ss->client_host, ss->client_ip);
     if (ss->tls_proto) {
         buf_adds(b, ", TLS ");
         s(b, ss->tls_proto);
