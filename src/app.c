@@ -20,7 +20,12 @@ int app_setup(struct app *a)
         return EXIT_USAGE;
     }
     a->ro = (struct msl_run_opts){.tz = a->tz, .year = c->year, .dialect = c->dialect,
-                                  .block_size = c->block_size};
+                                  .format = c->log_format, .block_size = c->block_size};
+    if (c->log_format && !msl_format_by_name(c->log_format)) {
+        fprintf(stderr, "mailsleuth: unknown log format '%s' (mailsleuth formats lists them)\n",
+                c->log_format);
+        return EXIT_USAGE;
+    }
     if (c->dialect && !msl_dialect_by_name(c->dialect)) {
         fprintf(stderr, "mailsleuth: unknown dialect '%s' (mailsleuth formats lists them)\n",
                 c->dialect);

@@ -38,5 +38,6 @@ int cmd_summary(struct app *a);
 int cmd_timeline(struct app *a);
 int cmd_trace(struct app *a, const char *query);
 int cmd_search(struct app *a, const char *expr);
+int cmd_formats(struct app *a);
 
 #endif

@@ -24,7 +24,8 @@ static const char usage_text[] =
     "               IP or CIDR, SASL user), across servers, with the original log lines\n"
     "  search EXPR  messages (or --sessions, --events) matching a filter expression, e.g.\n"
     "               'user:alice@example.com AND status:sent since:2026-11-27' (doc/SEARCH.md)\n"
-    "  formats      list the log formats and envelopes mailsleuth reads\n"
+    "  formats      list the log formats and envelopes mailsleuth reads;\n"
+    "               formats --detect FILE... explains which format each file is read as\n"
     "  help         this text\n"
     "\n"
     "options:\n"
@@ -36,7 +37,10 @@ static const char usage_text[] =
     "      --since TIME   only events at or after TIME (2026-11-27 or 2026-11-27T13:00[:00][zone])\n"
     "      --until TIME   only events before TIME\n"
     "      --top N        rows per table in summary (default 10; 0 = all)\n"
-    "      --dialect NAME parse every line with this dialect (default: by program tag)\n"
+    "      --log-format NAME  read every input as this file format (default: detected per\n"
+    "                     file from its first lines; mailsleuth formats lists them)\n"
+    "      --dialect NAME syslog lines: parse with this dialect (default: by program tag)\n"
+    "      --detect       formats: detect and explain the format of each input\n"
     "      --expr         trace: QUERY is a search expression, not a single value\n"
     "      --sessions     search: match SMTP sessions instead of messages\n"
     "      --events       search: match single events instead of messages\n"
@@ -122,6 +126,11 @@ int cli_parse(struct cli *c, int argc, char **argv)
         } else if (!strcmp(a, "--tz")) {
             if (!(c->tz = VALUE()))
                 return EXIT_USAGE;
+        } else if (!strcmp(a, "--log-format")) {
+            if (!(c->log_format = VALUE()))
+                return EXIT_USAGE;
+        } else if (!strcmp(a, "--detect")) {
+            c->detect = 1;
         } else if (!strcmp(a, "--dialect")) {
             if (!(c->dialect = VALUE()))
                 return EXIT_USAGE;

@@ -17,6 +17,8 @@ struct cli {
     const char *format; /* text|json|jsonl|csv; NULL = command default */
     const char *tz;     /* NULL = machine zone */
     const char *dialect;
+    const char *log_format; /* force a file format */
+    int detect;             /* formats --detect */
     const char *since, *until;
     int year;
     int top;

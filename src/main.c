@@ -7,18 +7,6 @@
 
 #include "app.h"
 
-static int cmd_formats(void)
-{
-    puts("dialects (chosen per line by the program tag; --dialect forces one):");
-    for (const struct msl_dialect *const *d = msl_dialects(); *d; d++)
-        printf("  %-12s %s\n", (*d)->name, (*d)->mta);
-    puts("envelopes (detected per line):");
-    for (int f = 1; f < MSL_ENV__COUNT; f++)
-        printf("  %s\n", msl_env_format_name((enum msl_env_format)f));
-    puts("compression (detected by content): gzip, bzip2, xz, zstd; archives: zip, tar");
-    return EXIT_OK;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -34,10 +22,9 @@ int main(int argc, char **argv)
         printf("mailsleuth %s\n", MSL_VERSION);
         return EXIT_OK;
     }
-    if (!strcmp(cmd, "formats"))
-        return cmd_formats();
     int needs_arg = !strcmp(cmd, "trace") || !strcmp(cmd, "search");
-    if (!needs_arg && strcmp(cmd, "summary") != 0 && strcmp(cmd, "timeline") != 0) {
+    if (!needs_arg && strcmp(cmd, "summary") != 0 && strcmp(cmd, "timeline") != 0 &&
+        strcmp(cmd, "formats") != 0) {
         fprintf(stderr, "mailsleuth: unknown command '%s' (commands: summary, timeline, trace, "
                         "search, formats, help)\n", cmd);
         return EXIT_USAGE;
@@ -67,6 +54,8 @@ int main(int argc, char **argv)
             rc = cmd_summary(&a);
         else if (!strcmp(cmd, "timeline"))
             rc = cmd_timeline(&a);
+        else if (!strcmp(cmd, "formats"))
+            rc = cmd_formats(&a);
         else if (!strcmp(cmd, "trace"))
             rc = cmd_trace(&a, arg);
         else

@@ -26,6 +26,7 @@ const char *msl_strerror(int err);
 #include "source.h"
 #include "envelope.h"
 #include "dialect.h"
+#include "format.h"
 #include "pipeline.h"
 
 #endif

@@ -1,11 +1,10 @@
 /*
  * pipeline.h - one pass over the inputs: reader -> envelope -> dialect -> events.
  *
- * msl_run() reads every path, parses each line's envelope with a per-source parser, hands
- * the message to the dialect that claims its program tag, and delivers one event per
- * understood line to the sink, in input order.  Every line that gives no event is counted
- * by reason (never lost) and optionally shown to the sink.  rsyslog's
- * "message repeated N times: [ msg ]" is unwrapped: the event carries repeat = N.
+ * msl_run() reads every path; for each source it samples the first lines, picks the file
+ * format that recognises them best (format.h; syslog by default), and hands every line to
+ * it; the events come out to the sink in input order.  Every line that gives no event is
+ * counted by reason (never lost) and optionally shown to the sink.
  *
  * Ownership: views in events and lines are valid only during the callback.  Source names
  * stay valid until msl_run_free().
@@ -26,9 +25,11 @@ extern "C" {
 struct msl_run_opts {
     const struct msl_tz *tz; /* zone for zone-less stamps (required) */
     int year;                /* > 0: fixed starting year for year-less stamps */
-    const char *dialect;     /* NULL = by program tag; else force this dialect */
+    const char *dialect;     /* syslog: NULL = by program tag; else force this dialect */
+    const char *format;      /* NULL = detect per source; else force this format by name */
     int64_t since, until;    /* UTC us; events outside [since, until) are skipped; 0 = open */
     size_t block_size;       /* reader block size, 0 = default */
+    int detect_only;         /* choose each source's format, parse nothing */
 };
 
 struct msl_sink {
@@ -51,6 +52,9 @@ struct msl_reason_count {
 
 struct msl_run_source {
     char *name;
+    const char *format; /* name of the format chosen for it (static) */
+    int format_score;   /* its detection score 0..100 (100 when forced) */
+    int scores[16];     /* every format's score, in msl_formats() order (-1 = not asked) */
     int64_t mtime;
     int64_t first_ts, last_ts; /* UTC us of first/last event, 0 when none */
     struct msl_source_stats stats;

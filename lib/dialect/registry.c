@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mailsleuth/dialect.h"
+#include "mailsleuth/format.h"
 
 static const struct msl_dialect *const dialects[] = {
     &msl_dialect_postfix,
@@ -31,5 +32,26 @@ const struct msl_dialect *msl_dialect_for_program(struct msl_str program)
     for (size_t i = 0; dialects[i]; i++)
         if (dialects[i]->claims(program))
             return dialects[i];
+    return NULL;
+}
+
+/* File formats; the first is the fallback when no format recognises a source. */
+static const struct msl_format *const formats[] = {
+    &msl_format_syslog,
+    NULL,
+};
+
+const struct msl_format *const *msl_formats(void)
+{
+    return formats;
+}
+
+const struct msl_format *msl_format_by_name(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; formats[i]; i++)
+        if (strcmp(formats[i]->name, name) == 0)
+            return formats[i];
     return NULL;
 }

@@ -1,163 +1,185 @@
 /*
- * pipeline.c - reader -> envelope -> dialect -> sink, in one pass (see pipeline.h).
+ * pipeline.c - reader -> format (envelope + dialect for syslog) -> sink, in one pass.
  *
- * Per line: one envelope parse, one dialect lookup (cached for runs of the same program
- * tag, which is the common case), one dialect parse.  Unparsed reasons are counted in a
- * string map keyed by reason text; a one-entry cache keyed by the static reason pointer
- * keeps the hash off the common path.
+ * Per source the first SAMPLE_LINES lines (at most SAMPLE_BYTES) are copied aside until the
+ * format is chosen, then replayed; after that every line goes straight to the format.
+ * Unparsed reasons are counted in a string map keyed by reason text; a one-entry cache
+ * keyed by the reason pointer keeps the hash off the common path.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mailsleuth/mailsleuth.h"
+#include "util/buf.h"
 #include "util/strmap.h"
+
+#define SAMPLE_LINES 64
+#define SAMPLE_BYTES (256u * 1024u)
+
+struct sample_line {
+    struct msl_line ln; /* ln.p is an offset into sample.p until replay */
+    size_t off;
+};
 
 struct pipe {
     const struct msl_run_opts *opts;
     const struct msl_sink *sink;
     struct msl_run *run;
-    struct msl_envelope_parser *ep;
+    const struct msl_format *forced;
+    /* the current source */
     struct msl_run_source *cur;
-    const struct msl_dialect *forced;
-    /* dialect cache for the last program tag */
-    char last_prog[64];
-    size_t last_prog_n;
-    const struct msl_dialect *last_dialect;
+    struct msl_format_src fsrc;
+    const struct msl_format *fmt;
+    void *fst;
+    int sampling;
+    struct buf sample;
+    struct sample_line lines[SAMPLE_LINES];
+    size_t nlines;
+    const struct msl_line *ln; /* line being parsed, for evidence */
     /* unparsed reasons */
     struct strmap *reasons;
-    const char *last_why;
+    const char *last_why; /* the map's own copy of the last reason */
     uint64_t *last_why_count;
     int stop;
 };
 
-static void count_reason(struct pipe *pp, const struct msl_line *ln, const char *why,
-                         size_t whylen)
+static void count_reason(struct pipe *pp, const struct msl_line *ln, const char *why)
 {
+    size_t whylen = strlen(why);
     pp->run->unparsed++;
     uint64_t *c;
-    if (why == pp->last_why && whylen == strlen(why)) {
+    /* formats may reuse one buffer for different reasons: compare text, not pointers */
+    if (pp->last_why && strcmp(why, pp->last_why) == 0) {
         c = pp->last_why_count;
     } else {
         c = strmap_get(pp->reasons, why, whylen, NULL);
         if (!c)
             return;
-        if (whylen == strlen(why)) {
-            pp->last_why = why;
-            pp->last_why_count = c;
-        }
+        const struct strmap_entry *ent = strmap_lookup(pp->reasons, why, whylen);
+        pp->last_why = ent ? ent->key : NULL;
+        pp->last_why_count = c;
     }
     (*c)++;
     if (pp->sink->unparsed)
         pp->sink->unparsed(pp->sink->ctx, ln, why);
 }
 
-static const struct msl_dialect *dialect_for(struct pipe *pp, struct msl_str prog)
+/* The format's emit callback: evidence, filters, stats, then the sink. */
+static int emit(void *ctx, struct msl_event *e)
 {
-    if (pp->forced)
-        return pp->forced;
-    if (prog.n == pp->last_prog_n && prog.n < sizeof pp->last_prog &&
-        memcmp(prog.p, pp->last_prog, prog.n) == 0)
-        return pp->last_dialect;
-    const struct msl_dialect *d = msl_dialect_for_program(prog);
-    if (prog.n < sizeof pp->last_prog) {
-        memcpy(pp->last_prog, prog.p, prog.n);
-        pp->last_prog_n = prog.n;
-        pp->last_dialect = d;
+    struct pipe *pp = ctx;
+    const struct msl_line *ln = pp->ln;
+    e->ev = (struct msl_evidence){ln->src, ln->lineno, ln->offset};
+    e->raw = (struct msl_str){ln->p, ln->n};
+    if (ln->flags & MSL_LINE_TRUNCATED)
+        e->flags |= MSL_EVF_TRUNCATED;
+    struct msl_run *run = pp->run;
+    if (e->flags & MSL_EVF_REPEATED)
+        run->repeated++;
+    if ((pp->opts->since && e->ts < pp->opts->since) ||
+        (pp->opts->until && e->ts >= pp->opts->until)) {
+        run->filtered++;
+        return 0;
     }
-    return d;
+    run->events++;
+    if (!run->first_ts || e->ts < run->first_ts)
+        run->first_ts = e->ts;
+    if (e->ts > run->last_ts)
+        run->last_ts = e->ts;
+    if (pp->cur) {
+        if (!pp->cur->first_ts || e->ts < pp->cur->first_ts)
+            pp->cur->first_ts = e->ts;
+        if (e->ts > pp->cur->last_ts)
+            pp->cur->last_ts = e->ts;
+    }
+    if (pp->sink->event && pp->sink->event(pp->sink->ctx, e)) {
+        pp->stop = 1;
+        return 1;
+    }
+    return 0;
 }
 
-/* "message repeated 3 times: [ text]" (rsyslog) -> text, N */
-static int unwrap_repeated(struct msl_str *msg, uint32_t *times)
+static int parse_line(struct pipe *pp, const struct msl_line *ln)
 {
-    static const char pre[] = "message repeated ";
-    const char *p = msg->p, *end = p + msg->n;
-    if (msg->n < sizeof pre + 10 || memcmp(p, pre, sizeof pre - 1) != 0)
+    if (!pp->fst) {
+        count_reason(pp, ln, "format could not start (out of memory)");
         return 0;
-    p += sizeof pre - 1;
-    uint32_t n = 0;
-    while (p < end && *p >= '0' && *p <= '9' && n < 100000000)
-        n = n * 10 + (uint32_t)(*p++ - '0');
-    static const char mid[] = " times: [";
-    if (n == 0 || (size_t)(end - p) < sizeof mid - 1 || memcmp(p, mid, sizeof mid - 1) != 0)
+    }
+    const char *why = NULL;
+    struct msl_emitter em = {pp, emit};
+    pp->ln = ln;
+    int n = pp->fmt->line(pp->fst, ln, &em, &why);
+    if (n < 0 || pp->stop)
+        return 1;
+    if (n == 0 && why)
+        count_reason(pp, ln, why);
+    return 0;
+}
+
+/* Picks the format for the current source from the sampled lines, then replays them. */
+static int choose_and_replay(struct pipe *pp)
+{
+    pp->sampling = 0;
+    struct msl_str views[SAMPLE_LINES];
+    for (size_t i = 0; i < pp->nlines; i++) {
+        pp->lines[i].ln.p = pp->sample.p + pp->lines[i].off;
+        views[i] = (struct msl_str){pp->lines[i].ln.p, pp->lines[i].ln.n};
+    }
+    const struct msl_format *best = pp->forced;
+    int score = 100;
+    if (pp->cur)
+        for (size_t i = 0; i < sizeof pp->cur->scores / sizeof pp->cur->scores[0]; i++)
+            pp->cur->scores[i] = -1;
+    if (!best) {
+        const struct msl_format *const *fs = msl_formats();
+        best = fs[0];
+        score = -1;
+        for (size_t i = 0; fs[i]; i++) {
+            int sc = fs[i]->detect(views, pp->nlines);
+            if (pp->cur && i < sizeof pp->cur->scores / sizeof pp->cur->scores[0])
+                pp->cur->scores[i] = sc;
+            if (sc > score) {
+                score = sc;
+                best = fs[i];
+            }
+        }
+    }
+    if (pp->cur) {
+        pp->cur->format = best->name;
+        pp->cur->format_score = score < 0 ? 0 : score;
+    }
+    if (pp->opts->detect_only) {
+        pp->nlines = 0;
         return 0;
-    p += sizeof mid - 1;
-    if (p < end && *p == ' ')
-        p++;
-    if (end > p && end[-1] == ']')
-        end--;
-    msg->p = p;
-    msg->n = (size_t)(end - p);
-    *times = n;
-    return 1;
+    }
+    pp->fmt = best;
+    pp->fst = best->open(&pp->fsrc);
+    for (size_t i = 0; i < pp->nlines; i++)
+        if (parse_line(pp, &pp->lines[i].ln))
+            return 1;
+    pp->nlines = 0;
+    buf_reset(&pp->sample);
+    return 0;
 }
 
 static int on_line(void *ctx, const struct msl_line *ln)
 {
     struct pipe *pp = ctx;
-    struct msl_envelope env;
-    const char *why = NULL;
-    if (!pp->ep || msl_envelope_parse(pp->ep, ln->p, ln->n, &env, &why) != 0) {
-        if (ln->n == 0)
-            why = "empty line";
-        count_reason(pp, ln, why ? why : "no envelope", strlen(why ? why : "no envelope"));
+    if (pp->sampling) {
+        if (pp->nlines < SAMPLE_LINES && pp->sample.n + ln->n <= SAMPLE_BYTES) {
+            struct sample_line *sl = &pp->lines[pp->nlines++];
+            sl->ln = *ln;
+            sl->off = pp->sample.n;
+            buf_add(&pp->sample, ln->p, ln->n);
+            return 0;
+        }
+        if (choose_and_replay(pp))
+            return 1;
+    }
+    if (pp->opts->detect_only)
         return 0;
-    }
-    uint32_t times = 1;
-    int repeated = unwrap_repeated(&env.msg, &times);
-    const struct msl_dialect *d = dialect_for(pp, env.program);
-    if (!d) {
-        char key[96];
-        int k = snprintf(key, sizeof key, "no dialect for program \"%.*s\"",
-                         (int)(env.program.n > 48 ? 48 : env.program.n), env.program.p);
-        count_reason(pp, ln, key, k > 0 && (size_t)k < sizeof key ? (size_t)k : sizeof key - 1);
-        return 0;
-    }
-    struct msl_event e;
-    msl_event_clear(&e);
-    e.ts = env.ts;
-    e.flags = env.flags;
-    e.host = env.host;
-    e.program = env.program;
-    e.pid = env.pid;
-    e.mta = (struct msl_str){d->mta, strlen(d->mta)};
-    e.ev = (struct msl_evidence){ln->src, ln->lineno, ln->offset};
-    e.raw = (struct msl_str){ln->p, ln->n};
-    if (ln->flags & MSL_LINE_TRUNCATED)
-        e.flags |= MSL_EVF_TRUNCATED;
-    if (!d->parse(&env, &e, &why)) {
-        why = why ? why : "not understood";
-        count_reason(pp, ln, why, strlen(why));
-        return 0;
-    }
-    if (repeated) {
-        e.repeat = times;
-        e.flags |= MSL_EVF_REPEATED;
-        pp->run->repeated++;
-    }
-    if ((pp->opts->since && e.ts < pp->opts->since) ||
-        (pp->opts->until && e.ts >= pp->opts->until)) {
-        pp->run->filtered++;
-        return 0;
-    }
-    struct msl_run *run = pp->run;
-    run->events++;
-    if (!run->first_ts || e.ts < run->first_ts)
-        run->first_ts = e.ts;
-    if (e.ts > run->last_ts)
-        run->last_ts = e.ts;
-    if (pp->cur) {
-        if (!pp->cur->first_ts || e.ts < pp->cur->first_ts)
-            pp->cur->first_ts = e.ts;
-        if (e.ts > pp->cur->last_ts)
-            pp->cur->last_ts = e.ts;
-    }
-    if (pp->sink->event && pp->sink->event(pp->sink->ctx, &e)) {
-        pp->stop = 1;
-        return 1;
-    }
-    return 0;
+    return parse_line(pp, ln);
 }
 
 static int on_begin(void *ctx, const struct msl_source_info *si)
@@ -178,20 +200,33 @@ static int on_begin(void *ctx, const struct msl_source_info *si)
     rs->mtime = si->mtime;
     rs->compression = si->compression;
     pp->cur = rs;
-    msl_envelope_free(pp->ep);
-    pp->ep = msl_envelope_new(pp->opts->tz, si->mtime, pp->opts->year);
+    pp->fsrc = (struct msl_format_src){.tz = pp->opts->tz, .mtime = si->mtime,
+                                       .year = pp->opts->year, .dialect = pp->opts->dialect,
+                                       .name = rs->name};
+    pp->sampling = 1;
+    pp->nlines = 0;
+    buf_reset(&pp->sample);
     if (pp->sink->source)
         pp->sink->source(pp->sink->ctx, si);
     return 0;
 }
 
+static void close_format(struct pipe *pp)
+{
+    if (pp->fmt && pp->fst)
+        pp->fmt->close(pp->fst);
+    pp->fmt = NULL;
+    pp->fst = NULL;
+}
+
 static void on_end(void *ctx, const struct msl_source_info *si, const struct msl_source_stats *st)
 {
     struct pipe *pp = ctx;
+    if (pp->sampling && !pp->stop)
+        choose_and_replay(pp); /* short source: every line was in the sample */
     if (si->id < pp->run->nsources)
         pp->run->sources[si->id].stats = *st;
-    msl_envelope_free(pp->ep);
-    pp->ep = NULL;
+    close_format(pp);
     pp->cur = NULL;
 }
 
@@ -223,14 +258,17 @@ int msl_run(const char *const *paths, size_t npaths, const struct msl_run_opts *
 {
     memset(run, 0, sizeof *run);
     struct pipe pp = {.opts = opts, .sink = sink, .run = run};
-    if (opts->dialect) {
-        pp.forced = msl_dialect_by_name(opts->dialect);
+    if (opts->dialect && !msl_dialect_by_name(opts->dialect))
+        return MSL_EUSAGE;
+    if (opts->format) {
+        pp.forced = msl_format_by_name(opts->format);
         if (!pp.forced)
             return MSL_EUSAGE;
     }
     pp.reasons = strmap_new(sizeof(uint64_t));
     if (!pp.reasons)
         return MSL_ENOMEM;
+    buf_init(&pp.sample, SAMPLE_BYTES + MSL_MAX_LINE);
     struct msl_read_cb cb = {.ctx = &pp,
                              .begin = on_begin,
                              .line = on_line,
@@ -238,7 +276,8 @@ int msl_run(const char *const *paths, size_t npaths, const struct msl_run_opts *
                              .problem = on_problem};
     struct msl_read_opts ro = {.block_size = opts->block_size};
     int rc = msl_read_paths(paths, npaths, &ro, &cb, &run->totals);
-    msl_envelope_free(pp.ep);
+    close_format(&pp);
+    buf_free(&pp.sample);
     size_t n = strmap_len(pp.reasons);
     run->reasons = n ? calloc(n, sizeof *run->reasons) : NULL;
     if (run->reasons) {

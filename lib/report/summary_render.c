@@ -463,9 +463,10 @@ int msl_summary_write_json(struct msl_summary *s, const struct msl_run *run, FIL
         const struct msl_run_source *rs = &run->sources[i];
         buf_adds(&b, i ? ",{\"name\":" : "{\"name\":");
         jstr(&b, rs->name ? rs->name : "", rs->name ? strlen(rs->name) : 0);
-        buf_addf(&b, ",\"compression\":\"%s\",\"lines\":%llu,\"bytes\":%llu,\"first\":",
-                 msl_compression_name(rs->compression), (unsigned long long)rs->stats.lines,
-                 (unsigned long long)rs->stats.bytes);
+        buf_addf(&b, ",\"format\":\"%s\",\"compression\":\"%s\",\"lines\":%llu,"
+                     "\"bytes\":%llu,\"first\":",
+                 rs->format ? rs->format : "", msl_compression_name(rs->compression),
+                 (unsigned long long)rs->stats.lines, (unsigned long long)rs->stats.bytes);
         jtime(&b, s->opts.tz, rs->first_ts);
         buf_adds(&b, ",\"last\":");
         jtime(&b, s->opts.tz, rs->last_ts);

@@ -90,6 +90,12 @@ static size_t probe(const struct strmap *m, const char *key, size_t klen, uint64
     }
 }
 
+const struct strmap_entry *strmap_lookup(const struct strmap *m, const char *key, size_t klen)
+{
+    struct node *nd = m->slots[probe(m, key, klen, strmap_hash(key, klen))].node;
+    return nd ? &nd->e : NULL;
+}
+
 void *strmap_find(const struct strmap *m, const char *key, size_t klen)
 {
     struct node *nd = m->slots[probe(m, key, klen, strmap_hash(key, klen))].node;

@@ -24,6 +24,8 @@ struct strmap *strmap_new(size_t vsize);
 void strmap_free(struct strmap *m);
 size_t strmap_len(const struct strmap *m);
 
+/* Finds the entry for key (its key copy lives as long as the entry), or NULL. */
+const struct strmap_entry *strmap_lookup(const struct strmap *m, const char *key, size_t klen);
 /* Finds the value for key, or NULL. */
 void *strmap_find(const struct strmap *m, const char *key, size_t klen);
 /* Finds or inserts (zeroed) the value for key; NULL only on allocation failure.
