@@ -139,6 +139,12 @@ static void on_received(struct msl_correlator *c, struct cr_msg **mp, const stru
     SET(m->m.sasl_user, e->sasl_user);
     SET(m->m.uid, e->uid);
     SET(m->m.from, e->from);
+    /* MTAs that log the whole acceptance on one line (Exim "<=", Sendmail from=) */
+    if (e->size >= 0)
+        m->m.size = e->size;
+    if (e->nrcpt >= 0)
+        m->m.nrcpt = e->nrcpt;
+    SET(m->m.msgid, e->msgid);
 }
 
 static void on_delivery(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e)
