@@ -8,9 +8,9 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS    := libarchive
+PKGS    := libarchive libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcrypto)
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wmissing-declarations -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wvla \
@@ -101,5 +101,5 @@ install: $(BIN)
 clean:
 	rm -rf build build-san build-fuzz mailsleuth
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(shell find $(O) -name "*.d" 2>/dev/null)
 .SECONDARY:

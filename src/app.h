@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "mailsleuth/mailsleuth.h"
+#include "mailsleuth/report.h"
 
 struct app {
     struct cli cli;
@@ -21,6 +22,7 @@ struct app {
     time_t last_progress;
     int failed;     /* a consumer failed (out of memory) */
     void *consumer; /* the command's consumer (summary, timeline, ...) */
+    struct msl_invocation inv; /* argv, for JSON provenance */
 };
 
 /* Loads the zone, checks dialect and times, defaults to stdin; prints errors.
@@ -39,5 +41,6 @@ int cmd_timeline(struct app *a);
 int cmd_trace(struct app *a, const char *query);
 int cmd_search(struct app *a, const char *expr);
 int cmd_formats(struct app *a);
+int cmd_verify(struct app *a);
 
 #endif

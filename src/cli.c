@@ -24,6 +24,9 @@ static const char usage_text[] =
     "               IP or CIDR, SASL user), across servers, with the original log lines\n"
     "  search EXPR  messages (or --sessions, --events) matching a filter expression, e.g.\n"
     "               'user:alice@example.com AND status:sent since:2026-11-27' (doc/SEARCH.md)\n"
+    "  verify       evidence manifest: SHA-256 of every input and archive member, format,\n"
+    "               lines, events, time covered per host, gaps; --against MANIFEST proves\n"
+    "               the evidence unchanged (exit 1 when it differs)\n"
     "  formats      list the log formats and envelopes mailsleuth reads;\n"
     "               formats --detect FILE... explains which format each file is read as\n"
     "  help         this text\n"
@@ -40,6 +43,7 @@ static const char usage_text[] =
     "      --log-format NAME  read every input as this file format (default: detected per\n"
     "                     file from its first lines; mailsleuth formats lists them)\n"
     "      --dialect NAME syslog lines: parse with this dialect (default: by program tag)\n"
+    "      --against FILE verify: compare the inputs with an earlier manifest (JSON)\n"
     "      --detect       formats: detect and explain the format of each input\n"
     "      --expr         trace: QUERY is a search expression, not a single value\n"
     "      --sessions     search: match SMTP sessions instead of messages\n"
@@ -128,6 +132,9 @@ int cli_parse(struct cli *c, int argc, char **argv)
                 return EXIT_USAGE;
         } else if (!strcmp(a, "--log-format")) {
             if (!(c->log_format = VALUE()))
+                return EXIT_USAGE;
+        } else if (!strcmp(a, "--against")) {
+            if (!(c->against = VALUE()))
                 return EXIT_USAGE;
         } else if (!strcmp(a, "--detect")) {
             c->detect = 1;

@@ -19,6 +19,7 @@ struct cli {
     const char *dialect;
     const char *log_format; /* force a file format */
     int detect;             /* formats --detect */
+    const char *against;    /* verify --against MANIFEST */
     const char *since, *until;
     int year;
     int top;

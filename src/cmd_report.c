@@ -41,7 +41,8 @@ int cmd_summary(struct app *a)
     int rc = app_setup(a);
     if (rc)
         return rc;
-    struct msl_summary_opts so = {.tz = a->tz, .top = a->cli.top};
+    struct msl_summary_opts so = {.tz = a->tz, .top = a->cli.top, .inv = &a->inv};
+    a->ro.hash = json; /* JSON answers carry the inputs' fingerprints */
     struct msl_summary *the_summary = msl_summary_new(&so);
     a->consumer = the_summary;
     if (!the_summary)

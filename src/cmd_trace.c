@@ -93,10 +93,11 @@ int cmd_trace(struct app *a, const char *query)
         return EXIT_INTERNAL;
     }
     struct msl_sink outer = app_sink(a, NULL);
+    a->ro.hash = json; /* JSON answers carry the inputs' fingerprints (last pass) */
     int run_rc = msl_trace_run(t, a->cli.paths, a->cli.npaths, &a->ro, &outer, &a->run);
     int wrc = MSL_OK;
     if (run_rc != MSL_ENOMEM)
-        wrc = json ? msl_trace_write_json(t, &a->run, a->tz, stdout)
+        wrc = json ? msl_trace_write_json(t, &a->run, a->tz, &a->inv, stdout)
                    : msl_trace_write_text(t, &a->run, a->tz, stdout);
     size_t matches = msl_trace_matches(t);
     msl_trace_free(t);

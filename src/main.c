@@ -24,7 +24,7 @@ int main(int argc, char **argv)
     }
     int needs_arg = !strcmp(cmd, "trace") || !strcmp(cmd, "search");
     if (!needs_arg && strcmp(cmd, "summary") != 0 && strcmp(cmd, "timeline") != 0 &&
-        strcmp(cmd, "formats") != 0) {
+        strcmp(cmd, "formats") != 0 && strcmp(cmd, "verify") != 0) {
         fprintf(stderr, "mailsleuth: unknown command '%s' (commands: summary, timeline, trace, "
                         "search, formats, help)\n", cmd);
         return EXIT_USAGE;
@@ -32,6 +32,7 @@ int main(int argc, char **argv)
     struct app a;
     memset(&a, 0, sizeof a);
     a.cli.command = cmd;
+    a.inv = (struct msl_invocation){argc, argv};
     int rc = cli_parse(&a.cli, argc - 2, argv + 2);
     if (rc == -1) {
         app_free(&a);
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
             rc = cmd_timeline(&a);
         else if (!strcmp(cmd, "formats"))
             rc = cmd_formats(&a);
+        else if (!strcmp(cmd, "verify"))
+            rc = cmd_verify(&a);
         else if (!strcmp(cmd, "trace"))
             rc = cmd_trace(&a, arg);
         else

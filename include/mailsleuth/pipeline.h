@@ -30,6 +30,15 @@ struct msl_run_opts {
     int64_t since, until;    /* UTC us; events outside [since, until) are skipped; 0 = open */
     size_t block_size;       /* reader block size, 0 = default */
     int detect_only;         /* choose each source's format, parse nothing */
+    int hash;                /* fingerprint every input file and archive member (SHA-256) */
+};
+
+/* The fingerprint of one input file or archive member (opts.hash). */
+struct msl_run_hash {
+    char *name;  /* file path, or "archive!member" */
+    int member;  /* 1 for an archive member */
+    int64_t size;
+    char sha256[65];
 };
 
 struct msl_sink {
@@ -73,6 +82,8 @@ struct msl_run {
     struct msl_run_source *sources;
     size_t nsources;
     int read_status; /* result of msl_read_paths */
+    struct msl_run_hash *hashes;
+    size_t nhashes;
 };
 
 /* Runs the pipeline; fills *run (free with msl_run_free).  Returns msl_read_paths' result. */

@@ -21,9 +21,16 @@ extern "C" {
 
 #define MSL_SUMMARY_SCHEMA 1 /* bump when the JSON changes incompatibly; doc/OUTPUT-JSON.md */
 
+/* The command line an answer came from, recorded in JSON provenance. */
+struct msl_invocation {
+    int argc;
+    char **argv;
+};
+
 struct msl_summary_opts {
     const struct msl_tz *tz; /* zone for per-day / per-hour buckets and printed times */
     int top;                 /* rows in top-N tables; 0 = all */
+    const struct msl_invocation *inv; /* for JSON provenance; may be NULL */
 };
 
 struct msl_summary;

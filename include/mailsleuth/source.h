@@ -88,11 +88,20 @@ struct msl_read_cb {
     void (*end)(void *ctx, const struct msl_source_info *si, const struct msl_source_stats *st);
     /* A problem with a path or a stream: name is the path or source name; msg is one line. */
     void (*problem)(void *ctx, enum msl_problem_kind k, const char *name, const char *msg);
+    /*
+     * With msl_read_opts.hash: the SHA-256 (64 hex digits) of every file read from disk (its
+     * bytes as stored, compressed or not) and of every archive member (its bytes as stored
+     * in the archive after the archive's own compression, i.e. what `unzip -p` gives).
+     * name is the file path or the member's source name ("case.zip!logs/mail.log"); size
+     * is the number of bytes hashed.  Stdin is not hashed.  May be NULL.
+     */
+    void (*hashed)(void *ctx, const char *name, int member, int64_t size, const char *sha256);
 };
 
 struct msl_read_opts {
     size_t block_size;   /* read block size; 0 = default (1 MiB).  Tests use 1 to prove splitting */
     int no_rotation_sort; /* keep the given order of files inside a directory/set */
+    int hash;             /* report SHA-256 of files and archive members (cb->hashed) */
 };
 
 /* Totals over a whole run. */

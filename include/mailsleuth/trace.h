@@ -45,8 +45,10 @@ size_t msl_trace_matches(const struct msl_trace *t);
 
 int msl_trace_write_text(struct msl_trace *t, const struct msl_run *run, const struct msl_tz *tz,
                          FILE *out);
+struct msl_invocation;
+/* inv (may be NULL) is recorded in the JSON provenance with the inputs' fingerprints. */
 int msl_trace_write_json(struct msl_trace *t, const struct msl_run *run, const struct msl_tz *tz,
-                         FILE *out);
+                         const struct msl_invocation *inv, FILE *out);
 
 #ifdef __cplusplus
 }

@@ -237,6 +237,24 @@ static void on_problem(void *ctx, enum msl_problem_kind k, const char *name, con
         pp->sink->problem(pp->sink->ctx, k, name, msg);
 }
 
+static void on_hashed(void *ctx, const char *name, int member, int64_t size, const char *sha256)
+{
+    struct pipe *pp = ctx;
+    struct msl_run *run = pp->run;
+    struct msl_run_hash *nh = realloc(run->hashes, (run->nhashes + 1) * sizeof *nh);
+    if (!nh)
+        return;
+    run->hashes = nh;
+    struct msl_run_hash *h = &nh[run->nhashes];
+    h->name = strdup(name);
+    if (!h->name)
+        return;
+    h->member = member;
+    h->size = size;
+    snprintf(h->sha256, sizeof h->sha256, "%s", sha256);
+    run->nhashes++;
+}
+
 static int by_count_desc(const void *a, const void *b)
 {
     const struct msl_reason_count *x = a, *y = b;
@@ -273,8 +291,9 @@ int msl_run(const char *const *paths, size_t npaths, const struct msl_run_opts *
                              .begin = on_begin,
                              .line = on_line,
                              .end = on_end,
-                             .problem = on_problem};
-    struct msl_read_opts ro = {.block_size = opts->block_size};
+                             .problem = on_problem,
+                             .hashed = on_hashed};
+    struct msl_read_opts ro = {.block_size = opts->block_size, .hash = opts->hash};
     int rc = msl_read_paths(paths, npaths, &ro, &cb, &run->totals);
     close_format(&pp);
     buf_free(&pp.sample);
@@ -297,6 +316,9 @@ void msl_run_free(struct msl_run *run)
     for (size_t i = 0; i < run->nsources; i++)
         free(run->sources[i].name);
     free(run->sources);
+    for (size_t i = 0; i < run->nhashes; i++)
+        free(run->hashes[i].name);
+    free(run->hashes);
     memset(run, 0, sizeof *run);
 }
 

@@ -10,6 +10,7 @@
 #include "mailsleuth/mailsleuth.h"
 #include "mailsleuth/report.h"
 #include "report/localtime.h"
+#include "report/provenance.h"
 #include "report/summary_int.h"
 #include "util/esc.h"
 
@@ -524,7 +525,9 @@ int msl_summary_write_json(struct msl_summary *s, const struct msl_run *run, FIL
         json_section(&b, s, &sections[i], s->opts.top);
         flush(&b, out);
     }
-    buf_adds(&b, "}}\n");
+    buf_adds(&b, "},");
+    provenance_json(&b, s->opts.inv, s->opts.tz, run);
+    buf_adds(&b, "}\n");
     flush(&b, out);
     int err = b.err;
     buf_free(&b);

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "source/source_int.h"
+#include "util/sha256.h"
 
 struct src_strblk {
     struct src_strblk *next;
@@ -97,6 +98,44 @@ const char *msl_compression_name(enum msl_compression c)
     }
 }
 
+/* Fingerprints a whole file with a second sequential read (the parse may have stopped
+ * early on corrupt data, and a zip is read out of order). */
+static void hash_file(struct src_run *r, int fd, const char *path)
+{
+    struct sha256 *h = sha256_new();
+    char hex[65];
+    uint64_t total = 0;
+    if (!h || lseek(fd, 0, SEEK_SET) != 0) {
+        sha256_free(h);
+        src_problem(r, MSL_PROB_ERROR, path, "cannot fingerprint: %s", strerror(errno));
+        return;
+    }
+    char *buf = r->buf; /* the split buffer is free between sources */
+    size_t cap = r->cap < 65536 ? 0 : r->cap;
+    char small[65536];
+    if (!cap) {
+        buf = small;
+        cap = sizeof small;
+    }
+    for (;;) {
+        ssize_t got = read(fd, buf, cap);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            sha256_free(h);
+            src_problem(r, MSL_PROB_ERROR, path, "cannot fingerprint: %s", strerror(errno));
+            return;
+        }
+        if (got == 0)
+            break;
+        sha256_update(h, buf, (size_t)got);
+        total += (uint64_t)got;
+    }
+    sha256_final_hex(h, hex);
+    if (r->cb->hashed)
+        r->cb->hashed(r->cb->ctx, path, 0, (int64_t)total, hex);
+}
+
 /* Reads one file (or FIFO/device named explicitly) from disk. */
 static void read_file(struct src_run *r, const char *path)
 {
@@ -131,6 +170,8 @@ static void read_file(struct src_run *r, const char *path)
     o.size = S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
     o.container = NULL;
     src_read_stream(r, &s, &o, 0);
+    if (r->hash && S_ISREG(st.st_mode))
+        hash_file(r, fd, path);
     close(fd);
 }
 
@@ -261,6 +302,7 @@ int msl_read_paths(const char *const *paths, size_t npaths, const struct msl_rea
     if (run.block > (size_t)1 << 30)
         run.block = (size_t)1 << 30;
     run.no_rotation_sort = opts ? opts->no_rotation_sort : 0;
+    run.hash = opts ? opts->hash : 0;
     run.cap = MSL_MAX_LINE + 2 + run.block;
     run.buf = malloc(run.cap);
     if (npaths > 0) {

@@ -21,11 +21,13 @@
 #define SRC_MAX_DIR_DEPTH 256   /* directory recursion; symlinked dirs are never followed */
 
 struct src_strblk;
+struct sha256;
 
 struct src_run {
     const struct msl_read_cb *cb;
     size_t block;
     int no_rotation_sort;
+    int hash;                   /* fingerprint files and members (msl_read_opts.hash) */
     uint32_t next_id;
     struct msl_read_totals tot;
     int stopped;                /* a line callback asked to stop */
@@ -92,6 +94,8 @@ struct src_stream {
     const unsigned char *pre;   /* bytes already read for sniffing, served first */
     size_t pre_len, pre_pos;
     int failed;                 /* sticky: once a read failed, every read fails */
+    struct sha256 *hash;        /* archive members: SHA-256 of the member bytes read */
+    uint64_t hashed;            /* bytes hashed so far */
     char err[256];
 };
 

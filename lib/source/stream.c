@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "source/source_int.h"
+#include "util/sha256.h"
 
 #define SRC_ARCHIVE_IO (256u * 1024u) /* compressed bytes handed to libarchive per callback */
 
@@ -105,7 +106,23 @@ static ssize_t member_read(struct src_stream *s, void *buf, size_t n)
         k = n;
     memcpy(buf, s->blk + s->blk_pos, k);
     s->blk_pos += k;
+    if (s->hash) {
+        sha256_update(s->hash, buf, k);
+        s->hashed += k;
+    }
     return (ssize_t)k;
+}
+
+/* Reads what is left of a member (the reader may stop early) so its hash covers it all. */
+static void member_hash_done(struct src_run *r, struct src_stream *ms, const char *mname)
+{
+    char buf[65536], hex[65];
+    while (!ms->failed && member_read(ms, buf, sizeof buf) > 0)
+        ;
+    sha256_final_hex(ms->hash, hex);
+    ms->hash = NULL;
+    if (r->cb->hashed && hex[0])
+        r->cb->hashed(r->cb->ctx, mname, 1, (int64_t)ms->hashed, hex);
 }
 
 /* Reads from the prefix first, then from the stream; errors are sticky. */
@@ -327,11 +344,14 @@ static void read_members(struct src_run *r, struct archive *a, struct archive_en
             ms.read = member_read;
             ms.ar = a;
             ms.fd = -1;
+            ms.hash = r->hash ? sha256_new() : NULL;
             mo.name = mname;
             mo.container = container;
             mo.mtime = archive_entry_mtime_is_set(e) ? (int64_t)archive_entry_mtime(e) : o->mtime;
             mo.size = archive_entry_size_is_set(e) ? (int64_t)archive_entry_size(e) : -1;
             src_read_stream(r, &ms, &mo, depth + 1);
+            if (ms.hash)
+                member_hash_done(r, &ms, mname);
             if (ms.failed)
                 reported = 1; /* the member's error already names the problem */
             if (r->stopped || r->nomem)

@@ -13,6 +13,7 @@
 #include "mailsleuth/mailsleuth.h"
 #include "mailsleuth/trace.h"
 #include "report/event_out.h"
+#include "report/provenance.h"
 #include "report/record_json.h"
 #include "trace/trace_int.h"
 #include "util/esc.h"
@@ -497,7 +498,7 @@ int msl_trace_write_text(struct msl_trace *t, const struct msl_run *run, const s
 }
 
 int msl_trace_write_json(struct msl_trace *t, const struct msl_run *run, const struct msl_tz *tz,
-                         FILE *out)
+                         const struct msl_invocation *inv, FILE *out)
 {
     struct buf b;
     buf_init(&b, (size_t)1 << 30);
@@ -544,7 +545,9 @@ int msl_trace_write_json(struct msl_trace *t, const struct msl_run *run, const s
         session_json(&b, t->sess[i], run, 1);
         flush(&r);
     }
-    buf_adds(&b, "]}\n");
+    buf_adds(&b, "],");
+    provenance_json(&b, inv, tz, run);
+    buf_adds(&b, "}\n");
     flush(&r);
     render_done(&r);
     int err = b.err;
