@@ -66,6 +66,9 @@ const char *msl_tz_name(const struct msl_tz *tz);
 int64_t msl_tz_local_to_utc(const struct msl_tz *tz, int year, int mon, int mday, int hour,
                             int min, int sec);
 
+/* Seconds east of UTC in force for the zone at a UTC instant (seconds); cached per hour. */
+long msl_tz_offset_at(const struct msl_tz *tz, long long utc_sec);
+
 struct msl_envelope_parser;
 
 /*

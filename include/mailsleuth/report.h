@@ -68,8 +68,6 @@ void msl_timeline_free(struct msl_timeline *t);
 int msl_timeline_add(struct msl_timeline *t, const struct msl_event *e);
 int msl_timeline_write(struct msl_timeline *t, FILE *out);
 
-/* Seconds east of UTC for the zone at a UTC instant (seconds). */
-long msl_tz_offset_at(const struct msl_tz *tz, long long utc_sec);
 
 #ifdef __cplusplus
 }

@@ -1,13 +1,9 @@
 /*
- * localtime.c - UTC -> local wall time for output, using only the zone's local->UTC
- * conversion (msl_tz_local_to_utc).  The offset is found by fixed-point iteration
- * (offset = local - utc(local)), which converges in two steps except inside a DST gap,
- * and is cached per UTC hour because offsets change only on hour boundaries in practice.
+ * localtime.c - UTC -> civil time (UTC or a zone's local time) for outputs.
  */
 #include <stdint.h>
 
 #include "mailsleuth/envelope.h"
-#include "mailsleuth/report.h"
 #include "report/localtime.h"
 
 static void civil_from_days(int64_t z, int *y, int *m, int *d)
@@ -34,37 +30,6 @@ void msl_split_time(long long sec, struct msl_civil *c)
     c->min = (int)(rem % 3600 / 60);
     c->sec = (int)(rem % 60);
     c->wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
-}
-
-static long offset_uncached(const struct msl_tz *tz, long long t)
-{
-    long off = 0;
-    for (int i = 0; i < 3; i++) {
-        struct msl_civil c;
-        msl_split_time(t + off, &c);
-        long long u = msl_tz_local_to_utc(tz, c.year, c.mon, c.mday, c.hour, c.min, c.sec);
-        long noff = (long)(t + off - u);
-        if (u == t)
-            return off;
-        off = noff;
-    }
-    return off;
-}
-
-long msl_tz_offset_at(const struct msl_tz *tz, long long utc_sec)
-{
-    /* single-entry cache per thread is enough: outputs walk time mostly in order */
-    static _Thread_local const struct msl_tz *ctz;
-    static _Thread_local long long chour = -1;
-    static _Thread_local long coff;
-    long long hour = utc_sec / 3600;
-    if (tz == ctz && hour == chour)
-        return coff;
-    long off = offset_uncached(tz, utc_sec);
-    ctz = tz;
-    chour = hour;
-    coff = off;
-    return off;
 }
 
 void msl_local_civil(const struct msl_tz *tz, long long utc_sec, struct msl_civil *c, long *off)

@@ -413,3 +413,19 @@ int64_t msl_tz_local_to_utc(const struct msl_tz *tz, int year, int mon, int mday
     int lhour = (int)((local - lday * 86400) / 3600);
     return local - msl_tz_hour_offset(tz, lday, lhour);
 }
+
+long msl_tz_offset_at(const struct msl_tz *tz, long long utc_sec)
+{
+    /* one entry per thread: outputs walk time mostly in order, and offsets change only on
+     * hour boundaries in practice */
+    static _Thread_local const struct msl_tz *ctz;
+    static _Thread_local long long chour = LLONG_MIN;
+    static _Thread_local long coff;
+    long long hour = utc_sec >= 0 ? utc_sec / 3600 : -((-utc_sec + 3599) / 3600);
+    if (tz == ctz && hour == chour)
+        return coff;
+    coff = msl_tz_offset_at_utc(tz, (int64_t)utc_sec);
+    ctz = tz;
+    chour = hour;
+    return coff;
+}
