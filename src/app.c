@@ -20,7 +20,8 @@ int app_setup(struct app *a)
         return EXIT_USAGE;
     }
     a->ro = (struct msl_run_opts){.tz = a->tz, .year = c->year, .dialect = c->dialect,
-                                  .format = c->log_format, .block_size = c->block_size};
+                                  .format = c->log_format, .block_size = c->block_size,
+                                  .tz_explicit = c->tz != NULL};
     if (c->log_format && !msl_format_by_name(c->log_format)) {
         fprintf(stderr, "mailsleuth: unknown log format '%s' (mailsleuth formats lists them)\n",
                 c->log_format);

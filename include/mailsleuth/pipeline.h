@@ -31,6 +31,7 @@ struct msl_run_opts {
     size_t block_size;       /* reader block size, 0 = default */
     int detect_only;         /* choose each source's format, parse nothing */
     int hash;                /* fingerprint every input file and archive member (SHA-256) */
+    int tz_explicit;         /* tz was chosen by the user: queue-id evidence only warns */
 };
 
 /* The fingerprint of one input file or archive member (opts.hash). */
@@ -64,6 +65,9 @@ struct msl_run_source {
     const char *format; /* name of the format chosen for it (static) */
     int format_score;   /* its detection score 0..100 (100 when forced) */
     int scores[16];     /* every format's score, in msl_formats() order (-1 = not asked) */
+    char zone[64];      /* zone its zone-less stamps were read in */
+    int zone_inferred;  /* 1 when that zone came from times embedded in queue ids */
+    int year_inferred;  /* the first year-less stamp's year, when queue ids gave it; else 0 */
     int64_t mtime;
     int64_t first_ts, last_ts; /* UTC us of first/last event, 0 when none */
     struct msl_source_stats stats;

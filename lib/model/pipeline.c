@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mailsleuth/mailsleuth.h"
 #include "util/buf.h"
 #include "util/strmap.h"
 
 #define SAMPLE_LINES 64
+#define ZONE_SAMPLES 64        /* distinct queue ids looked at for the zone */
+#define ZONE_STEP 900          /* offsets are whole quarter hours */
 #define SAMPLE_BYTES (256u * 1024u)
 
 struct sample_line {
@@ -37,6 +40,11 @@ struct pipe {
     struct sample_line lines[SAMPLE_LINES];
     size_t nlines;
     const struct msl_line *ln; /* line being parsed, for evidence */
+    struct msl_tz *src_tz;     /* zone inferred for this source (owned), or NULL */
+    /* zone probe: first stamp minus embedded UTC time, per distinct queue id */
+    char zq[ZONE_SAMPLES][24];
+    long long zd[ZONE_SAMPLES], zts[ZONE_SAMPLES];
+    size_t nz;
     /* unparsed reasons */
     struct strmap *reasons;
     const char *last_why; /* the map's own copy of the last reason */
@@ -117,6 +125,121 @@ static int parse_line(struct pipe *pp, const struct msl_line *ln)
     return 0;
 }
 
+static void on_problem(void *ctx, enum msl_problem_kind k, const char *name, const char *msg)
+{
+    struct pipe *pp = ctx;
+    if (pp->sink->problem)
+        pp->sink->problem(pp->sink->ctx, k, name, msg);
+}
+
+static int probe_emit(void *ctx, struct msl_event *e)
+{
+    struct pipe *pp = ctx;
+    if (!(e->flags & MSL_EVF_LOCAL_TIME) || !e->qid_time || !e->qid.n || e->qid.n >= 24 ||
+        pp->nz >= ZONE_SAMPLES)
+        return 0;
+    for (size_t i = 0; i < pp->nz; i++)
+        if (strlen(pp->zq[i]) == e->qid.n && memcmp(pp->zq[i], e->qid.p, e->qid.n) == 0)
+            return 0; /* only a queue id's first line is near its enqueue time */
+    memcpy(pp->zq[pp->nz], e->qid.p, e->qid.n);
+    pp->zq[pp->nz][e->qid.n] = '\0';
+    pp->zd[pp->nz] = (e->ts - e->qid_time) / 1000000;
+    pp->zts[pp->nz] = e->qid_time / 1000000;
+    pp->nz++;
+    return 0;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Sendmail and Exim queue ids and Postfix long queue ids carry their UTC enqueue time.  A
+ * zone-less stamp read in zone Z gives e.ts = wall - off(Z); the id gives wall - off(true),
+ * so e.ts - id_time = off(true) - off(Z).  With 3+ ids agreeing on a whole quarter-hour
+ * error, the source is read in the zone the ids show (or, with an explicit --tz, warned).
+ */
+static long long probe_median(struct pipe *pp, const struct msl_format *f)
+{
+    pp->nz = 0;
+    void *st = f->open(&pp->fsrc);
+    if (!st)
+        return 0;
+    struct msl_emitter em = {pp, probe_emit};
+    for (size_t i = 0; i < pp->nlines; i++) {
+        const char *why;
+        f->line(st, &pp->lines[i].ln, &em, &why);
+    }
+    f->close(st);
+    if (pp->nz < 3)
+        return 0;
+    long long d[ZONE_SAMPLES];
+    memcpy(d, pp->zd, pp->nz * sizeof d[0]);
+    qsort(d, pp->nz, sizeof d[0], cmp_ll);
+    return d[pp->nz / 2];
+}
+
+static void infer_zone(struct pipe *pp, const struct msl_format *f)
+{
+    long long med = probe_median(pp, f);
+    if (pp->nz < 3)
+        return;
+    if ((med > 300LL * 86400 || med < -300LL * 86400) && !pp->opts->year) {
+        /* year-less stamps put in the wrong year: the ids know the year */
+        time_t t = (time_t)pp->zts[0];
+        struct tm tm;
+        if (!gmtime_r(&t, &tm))
+            return;
+        int year = tm.tm_year + 1900;
+        char msg[200];
+        snprintf(msg, sizeof msg, "year-less stamps dated %d: %zu queue ids carry their UTC "
+                 "time and say so (the file's modification time suggested another year)",
+                 year, pp->nz);
+        on_problem(pp, MSL_PROB_WARNING, pp->fsrc.name, msg);
+        pp->fsrc.year = year;
+        if (pp->cur)
+            pp->cur->year_inferred = year;
+        med = probe_median(pp, f);
+        if (pp->nz < 3)
+            return;
+    }
+    long long d[ZONE_SAMPLES];
+    memcpy(d, pp->zd, pp->nz * sizeof d[0]);
+    qsort(d, pp->nz, sizeof d[0], cmp_ll);
+    size_t agree = 0;
+    for (size_t i = 0; i < pp->nz; i++)
+        agree += d[i] >= med - 300 && d[i] <= med + 300;
+    long long err = (med >= 0 ? med + ZONE_STEP / 2 : med - ZONE_STEP / 2) / ZONE_STEP * ZONE_STEP;
+    if (agree * 5 < pp->nz * 4 || err == 0 || err > 26 * 3600 || err < -26 * 3600)
+        return;
+    long long off = msl_tz_offset_at(pp->opts->tz, pp->zts[0]) + err;
+    char name[48], msg[320];
+    long long a = off < 0 ? -off : off;
+    snprintf(name, sizeof name, "%c%02lld:%02lld", off < 0 ? '-' : '+', a / 3600, a % 3600 / 60);
+    const char *assumed = msl_tz_name(pp->opts->tz);
+    if (pp->opts->tz_explicit) {
+        snprintf(msg, sizeof msg, "%zu queue ids carry their UTC time and say these stamps are "
+                 "UTC%s, not %s as --tz says; keeping --tz", pp->nz, name, assumed);
+        on_problem(pp, MSL_PROB_WARNING, pp->fsrc.name, msg);
+        return;
+    }
+    struct msl_tz *tz = msl_tz_load(name);
+    if (!tz)
+        return;
+    pp->src_tz = tz;
+    pp->fsrc.tz = tz;
+    if (pp->cur) {
+        snprintf(pp->cur->zone, sizeof pp->cur->zone, "UTC%s", name);
+        pp->cur->zone_inferred = 1;
+    }
+    snprintf(msg, sizeof msg, "zone-less stamps read as UTC%s: %zu queue ids carry their UTC "
+             "time and say so (the assumed zone %s is off by %+lld min)", name, pp->nz, assumed,
+             err / 60);
+    on_problem(pp, MSL_PROB_WARNING, pp->fsrc.name, msg);
+}
+
 /* Picks the format for the current source from the sampled lines, then replays them. */
 static int choose_and_replay(struct pipe *pp)
 {
@@ -153,6 +276,7 @@ static int choose_and_replay(struct pipe *pp)
         pp->nlines = 0;
         return 0;
     }
+    infer_zone(pp, best);
     pp->fmt = best;
     pp->fst = best->open(&pp->fsrc);
     for (size_t i = 0; i < pp->nlines; i++)
@@ -199,6 +323,8 @@ static int on_begin(void *ctx, const struct msl_source_info *si)
     rs->name = strdup(si->name);
     rs->mtime = si->mtime;
     rs->compression = si->compression;
+    snprintf(rs->zone, sizeof rs->zone, "%s", msl_tz_name(pp->opts->tz));
+    rs->year_inferred = 0;
     pp->cur = rs;
     pp->fsrc = (struct msl_format_src){.tz = pp->opts->tz, .mtime = si->mtime,
                                        .year = pp->opts->year, .dialect = pp->opts->dialect,
@@ -217,6 +343,8 @@ static void close_format(struct pipe *pp)
         pp->fmt->close(pp->fst);
     pp->fmt = NULL;
     pp->fst = NULL;
+    msl_tz_free(pp->src_tz);
+    pp->src_tz = NULL;
 }
 
 static void on_end(void *ctx, const struct msl_source_info *si, const struct msl_source_stats *st)
@@ -230,12 +358,6 @@ static void on_end(void *ctx, const struct msl_source_info *si, const struct msl
     pp->cur = NULL;
 }
 
-static void on_problem(void *ctx, enum msl_problem_kind k, const char *name, const char *msg)
-{
-    struct pipe *pp = ctx;
-    if (pp->sink->problem)
-        pp->sink->problem(pp->sink->ctx, k, name, msg);
-}
 
 static void on_hashed(void *ctx, const char *name, int member, int64_t size, const char *sha256)
 {

@@ -471,6 +471,11 @@ int msl_summary_write_json(struct msl_summary *s, const struct msl_run *run, FIL
         jtime(&b, s->opts.tz, rs->first_ts);
         buf_adds(&b, ",\"last\":");
         jtime(&b, s->opts.tz, rs->last_ts);
+        buf_adds(&b, ",\"zone\":");
+        jstr(&b, rs->zone, strlen(rs->zone));
+        buf_addf(&b, ",\"zone_inferred\":%s", rs->zone_inferred ? "true" : "false");
+        if (rs->year_inferred)
+            buf_addf(&b, ",\"year_inferred\":%d", rs->year_inferred);
         buf_addf(&b, ",\"truncated_lines\":%llu,\"nul_lines\":%llu,\"complete\":%s}",
                  (unsigned long long)rs->stats.truncated_lines,
                  (unsigned long long)rs->stats.nul_lines, rs->stats.error ? "false" : "true");
