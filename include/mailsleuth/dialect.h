@@ -35,6 +35,7 @@ const struct msl_dialect *msl_dialect_by_name(const char *name);
 const struct msl_dialect *msl_dialect_for_program(struct msl_str program);
 
 extern const struct msl_dialect msl_dialect_postfix;
+extern const struct msl_dialect msl_dialect_exim;
 
 /* Postfix queue ids (lib/dialect/postfix_qid.c). */
 /* Returns 1 for a valid short id (hex, 6..12 chars... as Postfix makes them), 2 for a valid

@@ -9,6 +9,7 @@
 
 static const struct msl_dialect *const dialects[] = {
     &msl_dialect_postfix,
+    &msl_dialect_exim,
     NULL,
 };
 
@@ -38,6 +39,7 @@ const struct msl_dialect *msl_dialect_for_program(struct msl_str program)
 /* File formats; the first is the fallback when no format recognises a source. */
 static const struct msl_format *const formats[] = {
     &msl_format_syslog,
+    &msl_format_exim,
     NULL,
 };
 
