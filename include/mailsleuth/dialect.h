@@ -35,6 +35,13 @@ const struct msl_dialect *msl_dialect_by_name(const char *name);
 const struct msl_dialect *msl_dialect_for_program(struct msl_str program);
 
 extern const struct msl_dialect msl_dialect_postfix;
+extern const struct msl_dialect msl_dialect_dovecot;
+extern const struct msl_dialect msl_dialect_opendkim;
+extern const struct msl_dialect msl_dialect_opendmarc;
+extern const struct msl_dialect msl_dialect_policyd_spf;
+extern const struct msl_dialect msl_dialect_rspamd;
+extern const struct msl_dialect msl_dialect_amavis;
+extern const struct msl_dialect msl_dialect_spamd;
 extern const struct msl_dialect msl_dialect_exim;
 
 /* Postfix queue ids (lib/dialect/postfix_qid.c). */

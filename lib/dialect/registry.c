@@ -9,6 +9,13 @@
 
 static const struct msl_dialect *const dialects[] = {
     &msl_dialect_postfix,
+    &msl_dialect_dovecot,
+    &msl_dialect_opendkim,
+    &msl_dialect_opendmarc,
+    &msl_dialect_policyd_spf,
+    &msl_dialect_rspamd,
+    &msl_dialect_amavis,
+    &msl_dialect_spamd,
     &msl_dialect_exim,
     NULL,
 };
