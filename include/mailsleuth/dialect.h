@@ -35,6 +35,7 @@ const struct msl_dialect *msl_dialect_by_name(const char *name);
 const struct msl_dialect *msl_dialect_for_program(struct msl_str program);
 
 extern const struct msl_dialect msl_dialect_postfix;
+extern const struct msl_dialect msl_dialect_sendmail;
 extern const struct msl_dialect msl_dialect_dovecot;
 extern const struct msl_dialect msl_dialect_opendkim;
 extern const struct msl_dialect msl_dialect_opendmarc;

@@ -17,6 +17,7 @@ static const struct msl_dialect *const dialects[] = {
     &msl_dialect_amavis,
     &msl_dialect_spamd,
     &msl_dialect_exim,
+    &msl_dialect_sendmail,
     NULL,
 };
 
