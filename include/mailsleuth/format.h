@@ -70,6 +70,9 @@ const struct msl_format *msl_format_by_name(const char *name);
 
 extern const struct msl_format msl_format_syslog;
 extern const struct msl_format msl_format_exim;
+extern const struct msl_format msl_format_exchange_msgtrk;
+extern const struct msl_format msl_format_exchange_smtp;
+extern const struct msl_format msl_format_m365_trace;
 
 #ifdef __cplusplus
 }

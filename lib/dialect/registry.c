@@ -48,6 +48,9 @@ const struct msl_dialect *msl_dialect_for_program(struct msl_str program)
 static const struct msl_format *const formats[] = {
     &msl_format_syslog,
     &msl_format_exim,
+    &msl_format_exchange_msgtrk,
+    &msl_format_exchange_smtp,
+    &msl_format_m365_trace,
     NULL,
 };
 
