@@ -35,6 +35,8 @@ const struct msl_dialect *msl_dialect_by_name(const char *name);
 const struct msl_dialect *msl_dialect_for_program(struct msl_str program);
 
 extern const struct msl_dialect msl_dialect_postfix;
+extern const struct msl_dialect msl_dialect_opensmtpd;
+extern const struct msl_dialect msl_dialect_qmail;
 extern const struct msl_dialect msl_dialect_sendmail;
 extern const struct msl_dialect msl_dialect_dovecot;
 extern const struct msl_dialect msl_dialect_opendkim;
