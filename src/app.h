@@ -42,5 +42,6 @@ int cmd_trace(struct app *a, const char *query);
 int cmd_search(struct app *a, const char *expr);
 int cmd_formats(struct app *a);
 int cmd_verify(struct app *a);
+int cmd_hunt(struct app *a);
 
 #endif

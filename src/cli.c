@@ -27,13 +27,16 @@ static const char usage_text[] =
     "  verify       evidence manifest: SHA-256 of every input and archive member, format,\n"
     "               lines, events, time covered per host, gaps; --against MANIFEST proves\n"
     "               the evidence unchanged (exit 1 when it differs)\n"
+    "  hunt         security findings: brute force, spraying, compromised accounts, bursts,\n"
+    "               harvesting, relay probing, open relay, AUTH without TLS, log integrity\n"
+    "               (doc/DETECTIONS.md)\n"
     "  formats      list the log formats and envelopes mailsleuth reads;\n"
     "               formats --detect FILE... explains which format each file is read as\n"
     "  help         this text\n"
     "\n"
     "options:\n"
     "  -f, --format FMT   summary, trace: text|json; timeline: text|jsonl|csv;\n"
-    "                     search: text|json|jsonl|csv (default text)\n"
+    "                     search: text|json|jsonl|csv; hunt: text|json|jsonl (default text)\n"
     "      --tz ZONE      zone of time stamps that carry none, and of printed times\n"
     "                     (IANA name like Europe/Berlin, UTC, +02:00; default: this machine's)\n"
     "      --year YYYY    year of the first year-less stamp (default: from file mtime)\n"
@@ -48,6 +51,17 @@ static const char usage_text[] =
     "      --expr         trace: QUERY is a search expression, not a single value\n"
     "      --sessions     search: match SMTP sessions instead of messages\n"
     "      --events       search: match single events instead of messages\n"
+    "      --rules FILE   hunt: thresholds and rules switched off ('rule.key = value';\n"
+    "                     doc/hunt-rules.example lists every key with its default)\n"
+    "      --print-rules  hunt: print the rules configuration with defaults and exit\n"
+    "      --fail-on SEV  hunt: exit 1 when a finding of severity SEV or higher exists\n"
+    "                     (info, low, medium, high, critical)\n"
+    "      --max-evidence N  hunt: log lines cited per finding (default 10; total given)\n"
+    "      --show-lines   hunt: print the cited log lines, not only file:line\n"
+    "      --local-domain DOMAIN  hunt: a domain this site receives mail for (repeatable;\n"
+    "                     default: inferred from local/virtual/lmtp deliveries)\n"
+    "      --trusted-net CIDR  hunt: a network allowed to relay without AUTH (repeatable;\n"
+    "                     default: inferred from the logs)\n"
     "      --unparsed     print every line not understood, with file:line and reason, to stderr\n"
     "      --sort-memory BYTES  timeline: memory for sorting before spilling to $TMPDIR\n"
     "                     (default 268435456)\n"
@@ -58,8 +72,9 @@ static const char usage_text[] =
     "inputs: files, directories (recursive; rotated sets are read oldest first), '-' for\n"
     "stdin.  Compression is detected from content, not names.\n"
     "\n"
-    "exit status: 0 ok; 2 usage error; 3 some input could not be read (the rest was\n"
-    "analysed; the messages name each file); 4 internal error (out of memory, write failed).\n"
+    "exit status: 0 ok; 1 hunt --fail-on: a finding at or above the severity; 2 usage error;\n"
+    "3 some input could not be read (the rest was analysed; the messages name each file);\n"
+    "4 internal error (out of memory, write failed).\n"
     "\n"
     "examples:\n"
     "  mailsleuth summary /var/log/mail.log*\n"
@@ -167,6 +182,36 @@ int cli_parse(struct cli *c, int argc, char **argv)
                 c->block_size = (size_t)n;
             else
                 c->sort_mem = (size_t)n;
+        } else if (!strcmp(a, "--rules")) {
+            if (!(c->rules = VALUE()))
+                return EXIT_USAGE;
+        } else if (!strcmp(a, "--fail-on")) {
+            if (!(c->fail_on = VALUE()))
+                return EXIT_USAGE;
+        } else if (!strcmp(a, "--local-domain") || !strcmp(a, "--trusted-net")) {
+            int dom = !strcmp(a, "--local-domain");
+            size_t *n = dom ? &c->nlocal_domains : &c->ntrusted_nets;
+            const char *v = VALUE();
+            if (!v)
+                return EXIT_USAGE;
+            if (*n == CLI_MAX_LIST) {
+                fprintf(stderr, "mailsleuth: at most %d %s options\n", CLI_MAX_LIST, a);
+                return EXIT_USAGE;
+            }
+            (dom ? c->local_domains : c->trusted_nets)[(*n)++] = v;
+        } else if (!strcmp(a, "--show-lines")) {
+            c->show_lines = 1;
+        } else if (!strcmp(a, "--print-rules")) {
+            c->print_rules = 1;
+        } else if (!strcmp(a, "--max-evidence")) {
+            const char *v = VALUE();
+            long n;
+            if (!v || !parse_int(v, 1, 100000, &n)) {
+                fprintf(stderr, "mailsleuth: --max-evidence wants a number from 1 to 100000, "
+                                "not '%s'\n", v ? v : "");
+                return EXIT_USAGE;
+            }
+            c->max_evidence = (size_t)n;
         } else if (!strcmp(a, "--expr")) {
             c->expr = 1;
         } else if (!strcmp(a, "--sessions")) {

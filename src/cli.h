@@ -30,6 +30,16 @@ struct cli {
     int events;     /* search: match events */
     size_t block_size;
     size_t sort_mem;
+    const char *rules;         /* hunt --rules FILE */
+    const char *fail_on;       /* hunt --fail-on SEVERITY */
+    int show_lines;            /* hunt --show-lines */
+    size_t max_evidence;       /* hunt --max-evidence N (0 = 10) */
+    int print_rules;           /* hunt --print-rules */
+#define CLI_MAX_LIST 64
+    const char *local_domains[CLI_MAX_LIST]; /* hunt --local-domain (repeatable) */
+    size_t nlocal_domains;
+    const char *trusted_nets[CLI_MAX_LIST];  /* hunt --trusted-net (repeatable) */
+    size_t ntrusted_nets;
     const char **paths;
     size_t npaths;
 };

@@ -24,7 +24,7 @@ int main(int argc, char **argv)
     }
     int needs_arg = !strcmp(cmd, "trace") || !strcmp(cmd, "search");
     if (!needs_arg && strcmp(cmd, "summary") != 0 && strcmp(cmd, "timeline") != 0 &&
-        strcmp(cmd, "formats") != 0 && strcmp(cmd, "verify") != 0) {
+        strcmp(cmd, "formats") != 0 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "hunt") != 0) {
         fprintf(stderr, "mailsleuth: unknown command '%s' (commands: summary, timeline, trace, "
                         "search, formats, help)\n", cmd);
         return EXIT_USAGE;
@@ -57,6 +57,8 @@ int main(int argc, char **argv)
             rc = cmd_timeline(&a);
         else if (!strcmp(cmd, "formats"))
             rc = cmd_formats(&a);
+        else if (!strcmp(cmd, "hunt"))
+            rc = cmd_hunt(&a);
         else if (!strcmp(cmd, "verify"))
             rc = cmd_verify(&a);
         else if (!strcmp(cmd, "trace"))

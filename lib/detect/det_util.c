@@ -1,0 +1,297 @@
+/*
+ * det_util.c - helpers shared by the detectors (see detect_int.h).  A finding under
+ * construction is a plain struct msl_finding; these helpers grow its arrays up to
+ * env->max_evidence and count everything beyond, so a key's memory never depends on how
+ * many lines support it.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "detect/detect_int.h"
+#include "mailsleuth/mailsleuth.h"
+
+char *det_strndup(const char *p, size_t n)
+{
+    if (!p)
+        return NULL;
+    char *s = malloc(n + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+char *det_strdup(const char *s)
+{
+    return s ? det_strndup(s, strlen(s)) : NULL;
+}
+
+char *det_domain(const char *addr)
+{
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+    char *d = det_strdup(at ? at + 1 : "");
+    if (d)
+        for (char *p = d; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    return d;
+}
+
+static void widen(struct msl_finding *f, int64_t ts)
+{
+    if (!ts)
+        return;
+    if (!f->first_ts || ts < f->first_ts)
+        f->first_ts = ts;
+    if (ts > f->last_ts)
+        f->last_ts = ts;
+}
+
+void det_cite(const struct msl_detect_env *env, struct msl_finding *f, int64_t ts,
+              const struct msl_evidence *ev, struct msl_str raw)
+{
+    f->evidence_total++;
+    widen(f, ts);
+    if (f->nevidence >= env->max_evidence)
+        return;
+    if (!f->evidence) {
+        f->evidence = calloc(env->max_evidence, sizeof *f->evidence);
+        if (!f->evidence)
+            return;
+    }
+    struct msl_fevidence *fe = &f->evidence[f->nevidence++];
+    fe->ev = *ev;
+    fe->ts = ts;
+    fe->text = env->show_lines && raw.p ? det_strndup(raw.p, raw.n) : NULL;
+}
+
+void det_cite_fe(const struct msl_detect_env *env, struct msl_finding *f,
+                 const struct msl_fevidence *fe)
+{
+    struct msl_str raw = {fe->text, fe->text ? strlen(fe->text) : 0};
+    det_cite(env, f, fe->ts, &fe->ev, raw);
+}
+
+void det_related(const struct msl_detect_env *env, char ***arr, size_t *n, const char *s)
+{
+    if (!s || *n >= env->max_evidence)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*arr)[i], s))
+            return;
+    if (!*arr) {
+        *arr = calloc(env->max_evidence, sizeof **arr);
+        if (!*arr)
+            return;
+    }
+    char *c = det_strdup(s);
+    if (c)
+        (*arr)[(*n)++] = c;
+}
+
+void det_related_message(const struct msl_detect_env *env, struct msl_finding *f,
+                         const char *host, const char *qid)
+{
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s:%s", host ? host : "?", qid ? qid : "?");
+    det_related(env, &f->messages, &f->nmessages, tmp);
+}
+
+void det_related_session(const struct msl_detect_env *env, struct msl_finding *f,
+                         const struct msl_event *e)
+{
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%.*s %.*s[%lld] %.*s", (int)e->host.n, e->host.p ? e->host.p : "",
+             (int)e->program.n, e->program.p ? e->program.p : "", (long long)e->pid,
+             (int)e->client_ip.n, e->client_ip.p ? e->client_ip.p : "");
+    det_related(env, &f->sessions, &f->nsessions, tmp);
+}
+
+void det_set_count(struct msl_finding *f, const char *name, int64_t v)
+{
+    for (size_t i = 0; i < f->ncounts; i++) {
+        if (!strcmp(f->counts[i].name, name)) {
+            f->counts[i].value = v;
+            return;
+        }
+    }
+    if (f->ncounts < MSL_FINDING_MAX_COUNTS)
+        f->counts[f->ncounts++] = (struct msl_fcount){name, v};
+}
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+    char tmp[2048];
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    return det_strdup(tmp);
+}
+
+void det_title(struct msl_finding *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(f->title);
+    f->title = vfmt(fmt, ap);
+    va_end(ap);
+}
+
+void det_explain(struct msl_finding *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(f->explain);
+    f->explain = vfmt(fmt, ap);
+    va_end(ap);
+}
+
+void det_finding_clear(struct msl_finding *f)
+{
+    free(f->title);
+    free(f->entity);
+    free(f->host);
+    free(f->explain);
+    for (size_t i = 0; i < f->nmessages; i++)
+        free(f->messages[i]);
+    free(f->messages);
+    for (size_t i = 0; i < f->nsessions; i++)
+        free(f->sessions[i]);
+    free(f->sessions);
+    for (size_t i = 0; i < f->nevidence; i++)
+        free(f->evidence[i].text);
+    free(f->evidence);
+    memset(f, 0, sizeof *f);
+}
+
+int det_ring_init(struct det_ring *r, size_t k)
+{
+    r->k = k ? k : 1;
+    r->n = r->head = 0;
+    r->e = calloc(r->k, sizeof *r->e);
+    return r->e ? MSL_OK : MSL_ENOMEM;
+}
+
+void det_ring_clear(struct det_ring *r)
+{
+    for (size_t i = 0; r->e && i < r->k; i++) {
+        free(r->e[i].text);
+        r->e[i].text = NULL;
+    }
+    r->n = r->head = 0;
+}
+
+void det_ring_free(struct det_ring *r)
+{
+    det_ring_clear(r);
+    free(r->e);
+    r->e = NULL;
+}
+
+void det_ring_push(const struct msl_detect_env *env, struct det_ring *r, int64_t ts,
+                   const struct msl_evidence *ev, struct msl_str raw)
+{
+    if (!r->e)
+        return;
+    struct msl_fevidence *slot = &r->e[r->head];
+    free(slot->text);
+    slot->ev = *ev;
+    slot->ts = ts;
+    slot->text = env->show_lines && raw.p ? det_strndup(raw.p, raw.n) : NULL;
+    r->head = (r->head + 1) % r->k;
+    if (r->n < r->k)
+        r->n++;
+}
+
+const struct msl_fevidence *det_ring_at(const struct det_ring *r, size_t i)
+{
+    if (i >= r->n)
+        return NULL;
+    size_t start = (r->head + r->k - r->n) % r->k;
+    return &r->e[(start + i) % r->k];
+}
+
+int det_ring_full_within(const struct det_ring *r, int64_t window_us)
+{
+    if (r->n < r->k)
+        return 0;
+    const struct msl_fevidence *o = det_ring_at(r, 0), *l = det_ring_at(r, r->n - 1);
+    return l->ts - o->ts <= window_us;
+}
+
+struct sweep_ctx {
+    int (*stale)(void *val, void *ctx);
+    void *ctx;
+    char **keys;
+    size_t n, cap;
+    int oom;
+};
+
+static void collect(void *c, const struct strmap_entry *e)
+{
+    struct sweep_ctx *s = c;
+    if (!s->stale(e->val, s->ctx))
+        return;
+    if (s->n == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 64;
+        char **nk = realloc(s->keys, nc * sizeof *nk);
+        if (!nk) {
+            s->oom = 1;
+            return;
+        }
+        s->keys = nk;
+        s->cap = nc;
+    }
+    char *k = det_strndup(e->key, e->klen);
+    if (k)
+        s->keys[s->n++] = k;
+}
+
+void det_sweep(struct strmap *m, int (*stale)(void *val, void *ctx),
+               void (*drop)(void *val, void *ctx), void *ctx)
+{
+    struct sweep_ctx s = {.stale = stale, .ctx = ctx};
+    strmap_each(m, collect, &s);
+    for (size_t i = 0; i < s.n; i++) {
+        size_t kl = strlen(s.keys[i]);
+        void *v = strmap_find(m, s.keys[i], kl);
+        if (v) {
+            drop(v, ctx);
+            strmap_del(m, s.keys[i], kl);
+        }
+        free(s.keys[i]);
+    }
+    free(s.keys);
+}
+
+int det_ip_is_private(const char *ip)
+{
+    if (!ip)
+        return 0;
+    if (!strncmp(ip, "127.", 4) || !strncmp(ip, "10.", 3) || !strncmp(ip, "192.168.", 8) ||
+        !strncmp(ip, "169.254.", 8) || !strcmp(ip, "::1"))
+        return 1;
+    if (!strncmp(ip, "172.", 4)) {
+        long second = strtol(ip + 4, NULL, 10);
+        return second >= 16 && second <= 31;
+    }
+    if ((ip[0] == 'f' || ip[0] == 'F') && (ip[1] == 'c' || ip[1] == 'd' || ip[1] == 'C' ||
+                                          ip[1] == 'D'))
+        return 1;
+    if (!strncasecmp(ip, "fe80:", 5))
+        return 1;
+    return 0;
+}
+
+int det_contains(struct msl_str hay, const char *needle)
+{
+    size_t nl = strlen(needle);
+    if (!hay.p || nl > hay.n)
+        return 0;
+    for (size_t i = 0; i + nl <= hay.n; i++)
+        if (!strncasecmp(hay.p + i, needle, nl))
+            return 1;
+    return 0;
+}

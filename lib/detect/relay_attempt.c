@@ -1,0 +1,181 @@
+/*
+ * relay_attempt.c - rule relay-attempt: clients refused with "Relay access denied" (they
+ * tried to send mail for a domain this server does not handle, without authenticating).
+ *
+ * At least `threshold` refusals from one IP within `window` (default 3 in 1 h) is relay
+ * probing: one finding per IP and incident at the configured severity (medium).  Clients
+ * below that are still reported once each, at severity info, so a single attempt is
+ * visible without raising an alarm.  State: a det_kwt for the incidents plus one small
+ * record per refused IP (count, window, cited lines), both capped at max_keys.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect_int.h"
+#include "mailsleuth/mailsleuth.h"
+
+static const struct msl_param params[] = {
+    {"threshold", MSL_P_INT, 3, 1, 1000000, "refusals from one IP that make relay probing"},
+    {"window", MSL_P_DURATION, 3600, 1, 30 * 86400, "...within this time"},
+};
+
+struct client {
+    struct msl_finding f; /* all refusals of this IP */
+    int probed;           /* an incident was reported */
+    char *host;
+};
+
+struct st {
+    const struct msl_detect_env *env;
+    struct det_kwt t;
+    struct strmap *all;
+    uint64_t dropped;
+};
+
+static void close_cb(void *ctx, const char *key, struct det_kw *kw)
+{
+    struct st *s = ctx;
+    struct msl_finding *f = &kw->inc;
+    struct client *c = s->all ? strmap_find(s->all, key, strlen(key)) : NULL;
+    if (c)
+        c->probed = 1;
+    f->rule = "relay-attempt";
+    f->severity = s->env->severity;
+    f->entity_type = "ip";
+    f->entity = det_strdup(key);
+    f->host = det_strdup(kw->host);
+    det_set_count(f, "refusals", (int64_t)f->evidence_total);
+    det_set_count(f, "domains", (int64_t)(kw->nvals + kw->vals_more));
+    det_title(f, "relay probing: %llu 'Relay access denied' for %s",
+              (unsigned long long)f->evidence_total, key);
+    det_explain(f, "The client %s tried %llu times to have this server relay mail to domains "
+                   "it does not serve (%zu distinct recipient domain%s), at least %lld times "
+                   "within %lld s, and was refused each time.  Spammers probe for open relays "
+                   "this way; the refusals show the relay restrictions work.  Check rule "
+                   "open-relay for any such mail that was delivered.",
+                key, (unsigned long long)f->evidence_total, kw->nvals + (size_t)kw->vals_more,
+                kw->nvals + kw->vals_more == 1 ? "" : "s", (long long)s->env->params[0],
+                (long long)s->env->params[1]);
+    msl_hunt_emit(s->env->hunt, f);
+}
+
+static void *new_st(const struct msl_detect_env *env)
+{
+    struct st *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->env = env;
+    s->all = strmap_new(sizeof(struct client));
+    if (!s->all ||
+        det_kwt_init(&s->t, env, (size_t)env->params[0], env->params[1], close_cb, s)) {
+        strmap_free(s->all);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int det_is_relay_denied(const struct msl_event *e)
+{
+    return e->kind == MSL_EV_REJECT && det_contains(e->text, "Relay access denied");
+}
+
+static void on_event(void *p, const struct msl_event *e)
+{
+    struct st *s = p;
+    if (!det_is_relay_denied(e) || !e->client_ip.n)
+        return;
+    char *dom = NULL;
+    if (e->to.n) {
+        char *to = det_strndup(e->to.p, e->to.n);
+        dom = det_domain(to);
+        free(to);
+    }
+    struct msl_str d = {dom, dom ? strlen(dom) : 0};
+    struct client *c = strmap_find(s->all, e->client_ip.p, e->client_ip.n);
+    if (!c && strmap_len(s->all) < s->env->max_keys) {
+        c = strmap_get(s->all, e->client_ip.p, e->client_ip.n, NULL);
+        if (c)
+            c->host = det_strndup(e->host.p, e->host.n);
+    } else if (!c) {
+        s->dropped++;
+    }
+    if (c) {
+        det_cite(s->env, &c->f, e->ts, &e->ev, e->raw);
+        det_related_session(s->env, &c->f, e);
+    }
+    det_kwt_hit(&s->t, e->client_ip.p, e->client_ip.n, e, d);
+    free(dom);
+}
+
+static void each_client(void *ctx, const struct strmap_entry *ent)
+{
+    struct st *s = ctx;
+    struct client *c = ent->val;
+    if (c->probed) {
+        det_finding_clear(&c->f);
+        free(c->host);
+        return;
+    }
+    struct msl_finding *f = &c->f;
+    f->rule = "relay-attempt";
+    f->severity = MSL_FSEV_INFO;
+    f->entity_type = "ip";
+    f->entity = det_strdup(ent->key);
+    f->host = c->host;
+    c->host = NULL;
+    det_set_count(f, "refusals", (int64_t)f->evidence_total);
+    det_title(f, "relay refused: %llu 'Relay access denied' for %s",
+              (unsigned long long)f->evidence_total, ent->key);
+    det_explain(f, "The client %s was refused relaying %llu time%s, fewer than the %lld within "
+                   "%lld s that make probing.  Reported for completeness: the relay "
+                   "restrictions held.",
+                ent->key, (unsigned long long)f->evidence_total,
+                f->evidence_total == 1 ? "" : "s", (long long)s->env->params[0],
+                (long long)s->env->params[1]);
+    msl_hunt_emit(s->env->hunt, f);
+}
+
+static void finish(void *p)
+{
+    struct st *s = p;
+    det_kwt_finish(&s->t);
+    strmap_each(s->all, each_client, s);
+    strmap_free(s->all);
+    s->all = NULL;
+    if (s->dropped)
+        msl_hunt_note(s->env->hunt, "relay-attempt: more than %zu refused clients; %llu "
+                      "refusals of further clients were not tracked", s->env->max_keys,
+                      (unsigned long long)s->dropped);
+}
+
+static void free_client(void *ctx, const struct strmap_entry *ent)
+{
+    (void)ctx;
+    struct client *c = ent->val;
+    det_finding_clear(&c->f);
+    free(c->host);
+}
+
+static void free_st(void *p)
+{
+    struct st *s = p;
+    det_kwt_free(&s->t);
+    if (s->all) {
+        strmap_each(s->all, free_client, NULL);
+        strmap_free(s->all);
+    }
+    free(s);
+}
+
+const struct msl_detector msl_det_relay_attempt = {
+    .id = "relay-attempt",
+    .severity = MSL_FSEV_MEDIUM,
+    .description = "clients refused with 'Relay access denied'; repeated refusals are probing",
+    .params = params,
+    .nparams = sizeof params / sizeof params[0],
+    .new = new_st,
+    .on_event = on_event,
+    .finish = finish,
+    .free = free_st,
+};
