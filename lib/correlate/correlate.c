@@ -270,7 +270,23 @@ static int on_admin(struct msl_correlator *c, struct cr_msg *m, const struct msl
 /* Folds one event that names a queue id into its message. */
 static void on_message_event(struct msl_correlator *c, const struct msl_event *e)
 {
-    struct cr_msg *m = msg_get(c, e->host, e->qid, e);
+    /* Verdicts and notices of other programs (milters, filters, warnings) that name a queue
+     * id join its message when it is open; they never open one on their own, or a filter's
+     * line whose Postfix lines are not in the input would leave a record open forever. */
+    int opens;
+    switch (e->kind) {
+    case MSL_EV_POLICY:
+    case MSL_EV_INFO:
+    case MSL_EV_WARNING:
+    case MSL_EV_ERROR:
+    case MSL_EV_STATS:
+        opens = 0;
+        break;
+    default:
+        opens = 1;
+        break;
+    }
+    struct cr_msg *m = opens ? msg_get(c, e->host, e->qid, e) : cr_msg_find(c, e->host, e->qid);
     if (!m)
         return;
     int close = 0;
