@@ -2,8 +2,8 @@
  * plaintext_auth.c - rule plaintext-auth: SMTP AUTH in a session without TLS (the password
  * crossed the network in clear, PLAIN/LOGIN are base64 only).
  *
- * Streams finished sessions: a session that tried AUTH (an AUTH line, or auth=N in the
- * disconnect counters) and logged no TLS handshake.  Postfix logs inbound TLS only with
+ * Streams finished sessions: a session whose connect line is in the logs, that tried AUTH
+ * (an AUTH line, or auth=N in the disconnect counters) and logged no TLS handshake.  Postfix logs inbound TLS only with
  * smtpd_tls_loglevel >= 1, so absence of TLS lines proves nothing on a host that never
  * logs any: findings are made only for hosts that logged TLS for some session; for the
  * others a note says the rule could not judge.  One finding per host + client IP, with
@@ -48,7 +48,9 @@ static void on_session(void *p, const struct msl_session *ss)
             strmap_get(s->tlshost, host, strlen(host), NULL);
         return;
     }
-    if (!tried_auth(ss) || !ss->client_ip)
+    /* without its connect line the session's start (where TLS would be) is not in the
+     * logs: an excerpt, or a session begun before the first file; no verdict */
+    if (!tried_auth(ss) || !ss->client_ip || !ss->saw_connect)
         return;
     if (strmap_len(s->authhost) < s->env->max_keys)
         strmap_get(s->authhost, host, strlen(host), NULL);
