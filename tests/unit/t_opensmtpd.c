@@ -70,7 +70,8 @@ static void t_v64_session(void)
     CHECK(parse("smtpd", "5df87c903d709659 smtp disconnected reason=\"io-error: Connection "
                          "reset by peer\""));
     CHECK_VIEW(ev.text, "io-error: Connection reset by peer");
-    CHECK(parse("smtpd", "5df87dbf30ab2c24 smtp tls ciphers=TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256"));
+    CHECK(parse("smtpd", "5df87dbf30ab2c24 smtp tls "
+                         "ciphers=TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256"));
     CHECK_INT(ev.kind, MSL_EV_TLS);
     CHECK_VIEW(ev.tls, "TLSv1.2");
     CHECK_VIEW(ev.tls_cipher, "ECDHE-RSA-AES256-GCM-SHA384");
@@ -132,7 +133,8 @@ static void t_v64_delivery(void)
     CHECK(parse("smtpd", "5df87c9b982c840c mta delivery evpid=3d4c4a424797fe79 "
                          "from=<gilles@poolp.org> to=<gilles.chehade@gmail.com> rcpt=<-> "
                          "source=\"127.0.0.1\" relay=\"127.0.0.1 (localhost)\" delay=0s "
-                         "result=\"Ok\" stat=\"250 2.0.0: f6e94209 Message accepted for delivery\""));
+                         "result=\"Ok\" stat=\"250 2.0.0: f6e94209 Message accepted for "
+                         "delivery\""));
     CHECK_INT(ev.kind, MSL_EV_DELIVERY);
     CHECK_VIEW(ev.qid, "3d4c4a42");
     CHECK_VIEW(ev.to, "gilles.chehade@gmail.com");
@@ -186,7 +188,8 @@ static void t_v60(void)
                          "reason=quit"));
     CHECK_INT(ev.kind, MSL_EV_DISCONNECT);
     CHECK(parse("smtpd", "2b2b7f6a3c1d4e5f smtp event=starttls address=192.0.2.1 host=a.b "
-                         "ciphers=\"version=TLSv1.2, cipher=ECDHE-RSA-AES256-GCM-SHA384, bits=256\""));
+                         "ciphers=\"version=TLSv1.2, cipher=ECDHE-RSA-AES256-GCM-SHA384, "
+                         "bits=256\""));
     CHECK_INT(ev.kind, MSL_EV_TLS);
     CHECK_VIEW(ev.tls, "TLSv1.2");
     CHECK_VIEW(ev.tls_cipher, "ECDHE-RSA-AES256-GCM-SHA384");
@@ -219,7 +222,8 @@ static void t_v5(void)
     CHECK(parse("smtpd", "smtp-in: Started TLS on session 427e749c2e46f809: version=TLSv1.2, "
                          "cipher=EDH-RSA-DES-CBC3-SHA, bits=112"));
     CHECK_VIEW(ev.tls_cipher, "EDH-RSA-DES-CBC3-SHA");
-    CHECK(parse("smtpd", "smtp-in: Disconnecting session 427e7497e03518ef: IO error: No SSL error"));
+    CHECK(parse("smtpd", "smtp-in: Disconnecting session 427e7497e03518ef: IO error: "
+                         "No SSL error"));
     CHECK_INT(ev.kind, MSL_EV_DISCONNECT);
     CHECK_VIEW(ev.text, "IO error: No SSL error");
     CHECK(parse("smtpd", "smtp-in: Accepted authentication for user gilles on session "
@@ -267,7 +271,8 @@ static void t_truncated(void)
     static const char *const lines[] = {
         "smtp-in: Failed command on session 1f55bdcdf16e28a3: \"MAIL FROM:<r@j>  \" => 421 x",
         "5df87c9b982c840c mta delivery evpid=3d4c4a424797fe79 from=<a@b> to=<c@d> rcpt=<-> "
-        "relay=\"1.2.3.4 (x)\" delay=0s result=\"Ok\" stat=\"250 2.0.0: f6e94209 Message accepted\"",
+        "relay=\"1.2.3.4 (x)\" delay=0s result=\"Ok\" "
+        "stat=\"250 2.0.0: f6e94209 Message accepted\"",
         "relay: PermFail for 6430369adcce4408: session=7818378a988ca63b, from=<a>, stat=550 x",
         "smtp-in: New session 08d856b172f69c5c from host ix.example.com [local]",
         "smtp-in: Accepted authentication for user gilles on session 427e7497e03518ef",

@@ -116,7 +116,8 @@ static void t_splogger(void)
     CHECK_INT(ev.flags & (MSL_EVF_LOCAL_TIME | MSL_EVF_YEAR_GUESS), 0);
     CHECK_VIEW(ev.qid, "12345");
     CHECK(parse("qmail", "1157520813.485077 rblsmtpd: 198.51.100.77 pid 19597 "
-                         "sbl-xbl.spamhaus.org: 451 http://www.spamhaus.org/query/bl?ip=198.51.100.77"));
+                         "sbl-xbl.spamhaus.org: 451 "
+                         "http://www.spamhaus.org/query/bl?ip=198.51.100.77"));
     CHECK_INT(ev.kind, MSL_EV_REJECT);
     CHECK_VIEW(ev.stage, "CONNECT");
     CHECK_VIEW(ev.client_ip, "198.51.100.77");
@@ -223,7 +224,8 @@ static void t_multilog(void)
     CHECK_VIEW(c.last.program, "qmail-send");
     CHECK(ml(st, &c, "@4000000068a1b2c3075bcd15 starting delivery 9: msg 53 to remote a@b.c") == 1);
     CHECK(ml(st, &c, "@4000000068a1b2c4075bcd15 starting delivery 10: msg 54 to local d@e") == 1);
-    CHECK(ml(st, &c, "@4000000068a1b2c5075bcd15 delivery 9: success: 1.2.3.4_accepted_message./") == 1);
+    CHECK(ml(st, &c, "@4000000068a1b2c5075bcd15 delivery 9: success: "
+                     "1.2.3.4_accepted_message./") == 1);
     CHECK_INT(c.last.kind, MSL_EV_DELIVERY);
     CHECK_STR(c.qid, "53");
     CHECK_STR(c.to, "a@b.c");
