@@ -200,6 +200,7 @@ static int hostspec(const char **pp, const char *end, struct msl_str *name, stru
     const char *p = *pp;
     struct msl_str n = MSL_STR_NULL, h = MSL_STR_NULL, a = MSL_STR_NULL;
     int32_t pt = -1;
+    *name = *helo = *ip = MSL_STR_NULL; /* every return leaves all three defined */
     if (p < end && *p != '(' && *p != '[') {
         const char *s = p;
         while (p < end && *p != ' ')
