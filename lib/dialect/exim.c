@@ -1119,7 +1119,7 @@ static int session(const char *p, const char *end, struct msl_event *e, const ch
     return 0;
 }
 
-/* --- entry points ------------------------------------------------------------------------------ */
+/* --- entry points ---------------------------------------------------------------------- */
 
 int msl_exim_message(const char *p, const char *end, struct msl_event *e, const char **why,
                      struct msl_str *bounce_of)

@@ -136,8 +136,8 @@ static void t_deliveries(void)
     CHECK_INT(ev.status, MSL_ST_DEFERRED);
     CHECK_VIEW(ev.text, "defer (146): Connection refused");
     CHECK(parse("17SXDU-000189-00 ** ace400@pb.example R=dnslookup T=remote_smtp: SMTP error from "
-                "remote mailer after pipelined RCPT TO:<ace400@pb.example>: host pbmail3.py.example "
-                "[192.168.63.111]: 553 5.3.0 <ace400@pb.example>...Addressee unknown"));
+                "remote mailer after pipelined RCPT TO:<ace400@pb.example>: "
+                "host pbmail3.py.example [192.168.63.111]: 553 5.3.0 <ace400@pb.example>...Addressee unknown"));
     CHECK_INT(ev.status, MSL_ST_BOUNCED);
     CHECK_VIEW(ev.relay_ip, "192.168.63.111");
     CHECK_VIEW(ev.code, "553");
@@ -149,7 +149,8 @@ static void t_deliveries(void)
 static void t_session(void)
 {
     CHECK(parse("H=(yakult.com.tw) [202.132.70.178]:3755 I=[1.2.3.4]:25 "
-                "F=menacedsj04@listserv.eurasia.org rejected RCPT dir@ml3.ru: relay not permitted"));
+                "F=menacedsj04@listserv.eurasia.org rejected RCPT dir@ml3.ru: "
+                "relay not permitted"));
     CHECK_INT(ev.kind, MSL_EV_REJECT);
     CHECK_VIEW(ev.stage, "RCPT");
     CHECK_VIEW(ev.to, "dir@ml3.ru");
