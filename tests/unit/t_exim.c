@@ -137,7 +137,8 @@ static void t_deliveries(void)
     CHECK_VIEW(ev.text, "defer (146): Connection refused");
     CHECK(parse("17SXDU-000189-00 ** ace400@pb.example R=dnslookup T=remote_smtp: SMTP error from "
                 "remote mailer after pipelined RCPT TO:<ace400@pb.example>: "
-                "host pbmail3.py.example [192.168.63.111]: 553 5.3.0 <ace400@pb.example>...Addressee unknown"));
+                "host pbmail3.py.example [192.168.63.111]: 553 5.3.0 "
+                "<ace400@pb.example>...Addressee unknown"));
     CHECK_INT(ev.status, MSL_ST_BOUNCED);
     CHECK_VIEW(ev.relay_ip, "192.168.63.111");
     CHECK_VIEW(ev.code, "553");
