@@ -25,9 +25,11 @@
  *    reached qmgr (milter/DATA reject, no successful data= in the counters) closes at its
  *    session's disconnect with MSL_END_REJECTED.
  *  - bounce "sender non-delivery notification: X" links both ways (dsn_qids / bounce_of).
- *  - sessions are keyed by host + smtpd pid (+ client); a CONNECT on a live key closes the
- *    old session (pid reuse); RECEIVED events with a client attach the message to the open
- *    session of the same host + pid.
+ *  - sessions are keyed by host + the pid of the process serving the connection (Postfix and
+ *    OpenSMTPD smtpd; Sendmail and Exim receiving processes, for connection-level events
+ *    only) or by the MTA's own session id (Exchange protocol logs); a CONNECT on a live key,
+ *    or another client on it, closes the old session (pid reuse); RECEIVED events with a
+ *    client attach the message to the open session of the same key.
  */
 #ifndef MAILSLEUTH_CORRELATE_H
 #define MAILSLEUTH_CORRELATE_H
@@ -144,6 +146,7 @@ struct msl_session {
     uint64_t id;
     char *host, *program;
     int64_t pid;
+    char *smtp_session_id; /* the MTA's own session id (Exchange protocol logs), else NULL */
     char *client_host, *client_ip;
     int32_t client_port;
     int64_t start_ts, end_ts;

@@ -254,6 +254,7 @@ void msl_session_free(struct msl_session *s)
         return;
     free(s->host);
     free(s->program);
+    free(s->smtp_session_id);
     free(s->client_host);
     free(s->client_ip);
     free(s->helo);

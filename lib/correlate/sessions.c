@@ -42,12 +42,55 @@ static void sess_key(struct buf *b, struct msl_str host, int64_t pid)
     buf_addi(b, pid);
 }
 
+/* Exchange sessions are keyed by their session-id: "host SEP s SEP id". */
+static void sid_key(struct buf *b, struct msl_str host, struct msl_str sid)
+{
+    buf_reset(b);
+    if (host.n)
+        buf_add(b, host.p, host.n);
+    buf_addc(b, CR_SEP);
+    buf_addc(b, 's');
+    buf_addc(b, CR_SEP);
+    buf_add(b, sid.p, sid.n);
+}
+
 static void rec_key(struct msl_correlator *c, struct strmap *map, const struct msl_session *s)
 {
     if (map == c->ps)
         cr_key2(&c->kb, sv(s->host), sv(s->client_ip));
+    else if (s->smtp_session_id)
+        sid_key(&c->kb, sv(s->host), sv(s->smtp_session_id));
     else
         sess_key(&c->kb, sv(s->host), s->pid);
+}
+
+static int connection_kind(enum msl_kind k)
+{
+    return k == MSL_EV_CONNECT || k == MSL_EV_DISCONNECT || k == MSL_EV_TLS ||
+           k == MSL_EV_AUTH_OK || k == MSL_EV_AUTH_FAIL || k == MSL_EV_REJECT ||
+           k == MSL_EV_RECEIVED;
+}
+
+/*
+ * Puts the key of the SMTP-server session an event belongs to in c->kb.  Returns 1 for a
+ * pid key, 2 for a session-id key, 0 when the event belongs to no such session.  Sendmail
+ * and Exim log deliveries from other processes than the receiving one, so only
+ * connection-level events of theirs count.
+ */
+static int session_key(struct msl_correlator *c, const struct msl_event *e)
+{
+    if (e->pid >= 0 && (cr_is(e->daemon, "smtpd") ||
+                        ((cr_is(e->mta, "sendmail") || cr_is(e->mta, "exim")) &&
+                         connection_kind(e->kind)))) {
+        sess_key(&c->kb, e->host, e->pid);
+        return 1;
+    }
+    if (e->pid < 0 && cr_is(e->mta, "exchange") && e->detail.n &&
+        cr_is(e->program, "SMTP-RECV")) {
+        sid_key(&c->kb, e->host, e->detail);
+        return 2;
+    }
+    return 0;
 }
 
 void cr_session_close(struct msl_correlator *c, struct strmap *map, struct msl_session *s)
@@ -306,14 +349,14 @@ int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct
             postscreen_event(c, e);
         return c->oom ? MSL_ENOMEM : MSL_OK;
     }
-    if (!cr_is(e->daemon, "smtpd") || e->pid < 0)
+    int keyed = session_key(c, e);
+    if (!keyed)
         return MSL_OK;
-    sess_key(&c->kb, e->host, e->pid);
     struct msl_session *s = sess_get(c, c->sessions, e, 0);
     if (s && (e->kind == MSL_EV_CONNECT ||
               (e->client_ip.n && s->client_ip && !cr_is(e->client_ip, s->client_ip)))) {
         cr_session_close(c, c->sessions, s); /* pid reuse or a missed disconnect */
-        sess_key(&c->kb, e->host, e->pid);
+        session_key(c, e);
         s = NULL;
     }
     if (!s) {
@@ -322,6 +365,8 @@ int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct
         s = sess_get(c, c->sessions, e, 1);
         if (!s)
             return MSL_ENOMEM;
+        if (keyed == 2 && !(s->smtp_session_id = cr_dup(e->detail)))
+            c->oom = 1;
     }
     set_client(c, s, e);
     switch (e->kind) {

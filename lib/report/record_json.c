@@ -170,6 +170,7 @@ void session_json(struct buf *b, const struct msl_session *s, const struct msl_r
     js(b, "program", s->program);
     if (s->pid >= 0)
         buf_addf(b, ",\"pid\":%lld", (long long)s->pid);
+    js(b, "smtp_session_id", s->smtp_session_id);
     js(b, "client_host", s->client_host);
     js(b, "client_ip", s->client_ip);
     if (s->client_port >= 0)

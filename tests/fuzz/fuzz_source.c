@@ -118,8 +118,9 @@ static void fz_problem(void *ctx, enum msl_problem_kind k, const char *name, con
 
 static int run(const char *path, size_t block, struct fz *f, struct msl_read_totals *t)
 {
-    struct msl_read_cb cb = {f, fz_begin, fz_line, fz_end, fz_problem};
-    struct msl_read_opts o = {block, 0};
+    struct msl_read_cb cb = {
+        .ctx = f, .begin = fz_begin, .line = fz_line, .end = fz_end, .problem = fz_problem};
+    struct msl_read_opts o = {.block_size = block};
     const char *paths[1] = {path};
 
     memset(f, 0, sizeof *f);

@@ -156,8 +156,9 @@ static void got_free(struct got *g)
 
 static void run_opts(struct got *g, const char *const *paths, size_t n, size_t block, int norot)
 {
-    struct msl_read_cb cb = {g, cb_begin, cb_line, cb_end, cb_problem};
-    struct msl_read_opts o = {block, norot};
+    struct msl_read_cb cb = {
+        .ctx = g, .begin = cb_begin, .line = cb_line, .end = cb_end, .problem = cb_problem};
+    struct msl_read_opts o = {.block_size = block, .no_rotation_sort = norot};
     uint32_t skip = g->skip_id1;
     size_t stop = g->stop_after;
 
