@@ -88,7 +88,8 @@ enum msl_msg_end {
     MSL_END_REUSED,       /* its queue id was reused before a "removed" line */
     MSL_END_IDLE,         /* no event for idle_us of log time */
     MSL_END_OPEN_AT_EOF,  /* still open when the input ended */
-    MSL_END_REJECTED      /* rejected before queueing finished (milter/cleanup reject) */
+    MSL_END_REJECTED,     /* rejected before queueing finished (milter/cleanup reject) */
+    MSL_END_COMPLETE      /* every recipient final, for MTAs that log no end of message */
 };
 
 struct msl_message {

@@ -267,6 +267,45 @@ static int on_admin(struct msl_correlator *c, struct cr_msg *m, const struct msl
     return cr_is(e->detail, "removed");
 }
 
+static int final_status(enum msl_status st)
+{
+    return st == MSL_ST_SENT || st == MSL_ST_BOUNCED || st == MSL_ST_EXPIRED ||
+           st == MSL_ST_DISCARDED || st == MSL_ST_FORWARDED;
+}
+
+/* Recipients named in one delivery's to= (Sendmail lists several: "<a>,<b>"). */
+static size_t rcpt_count(const char *to)
+{
+    size_t n = to && *to ? 1 : 0;
+    for (const char *p = to; p && *p; p++)
+        n += *p == ',';
+    return n;
+}
+
+/*
+ * For MTAs that log no end of message: once as many recipients as the receipt announced
+ * have a final state (the latest attempt of each), the message is complete.  It is handed
+ * over a little later (COMPLETE_GRACE_US of log time), so a DSN or notice logged right after
+ * the last delivery still joins it instead of opening a record of its own.
+ */
+static void note_complete(struct cr_msg *m, int64_t ts)
+{
+    const struct msl_message *mm = &m->m;
+    if (mm->nrcpt <= 0)
+        return;
+    size_t done = 0;
+    for (size_t i = 0; i < mm->ndeliveries; i++) {
+        const struct msl_delivery *d = &mm->deliveries[i];
+        int later = 0;
+        for (size_t j = i + 1; j < mm->ndeliveries && !later; j++)
+            later = d->to && mm->deliveries[j].to && strcmp(d->to, mm->deliveries[j].to) == 0;
+        if (!later && final_status(d->status))
+            done += rcpt_count(d->to);
+    }
+    if (done >= (size_t)mm->nrcpt && !m->complete_ts)
+        m->complete_ts = ts;
+}
+
 /* Folds one event that names a queue id into its message. */
 static void on_message_event(struct msl_correlator *c, const struct msl_event *e)
 {
@@ -289,6 +328,8 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
     struct cr_msg *m = opens ? msg_get(c, e->host, e->qid, e) : cr_msg_find(c, e->host, e->qid);
     if (!m)
         return;
+    if (cr_is(e->mta, "sendmail") || cr_is(e->mta, "opensmtpd") || cr_is(e->mta, "exchange"))
+        m->no_end_line = 1;
     int close = 0;
     switch (e->kind) {
     case MSL_EV_RECEIVED:
@@ -309,6 +350,8 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
         break;
     case MSL_EV_DELIVERY:
         on_delivery(c, m, e);
+        if (m->no_end_line)
+            note_complete(m, e->ts);
         break;
     case MSL_EV_DSN_CREATED:
         on_dsn(c, m, e);
@@ -337,10 +380,13 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
 
 /* --- sweeping and lifecycle -------------------------------------------------------------- */
 
+#define COMPLETE_GRACE_US (10LL * 60 * 1000000)
+
 struct collect {
     void **v;
     size_t n;
-    int64_t before; /* last_ts older than this; INT64_MAX = everything */
+    int64_t before;   /* last_ts older than this; INT64_MAX = everything */
+    int64_t complete; /* or: messages complete before this (0 = not asked) */
     int sessions;
     int oom;
 };
@@ -351,7 +397,8 @@ static void collect_one(void *ctx, const struct strmap_entry *e)
     void *rec = *(void *const *)e->val;
     int64_t last = k->sessions ? ((struct msl_session *)rec)->end_ts
                                : ((struct cr_msg *)rec)->m.last_ts;
-    if (last >= k->before)
+    int64_t done = k->sessions ? 0 : ((struct cr_msg *)rec)->complete_ts;
+    if (last >= k->before && !(k->complete && done && done < k->complete))
         return;
     if (cr_grow(&k->v, k->n, sizeof *k->v)) {
         k->oom = 1;
@@ -378,11 +425,15 @@ static int by_sess_id(const void *a, const void *b)
 static void close_older(struct msl_correlator *c, int64_t before, enum msl_msg_end end)
 {
     struct collect k = {.before = before};
+    if (before != INT64_MAX)
+        k.complete = c->now - COMPLETE_GRACE_US;
     strmap_each(c->msgs, collect_one, &k);
     if (k.n)
         qsort(k.v, k.n, sizeof *k.v, by_msg_id);
-    for (size_t i = 0; i < k.n; i++)
-        cr_msg_close(c, k.v[i], end);
+    for (size_t i = 0; i < k.n; i++) {
+        struct cr_msg *m = k.v[i];
+        cr_msg_close(c, m, m->complete_ts ? MSL_END_COMPLETE : end);
+    }
     struct strmap *maps[2] = {c->ps, c->sessions};
     for (int j = 0; j < 2; j++) {
         free(k.v);

@@ -25,6 +25,8 @@ struct cr_msg {
     unsigned rejected : 1; /* a reject that ends the transaction (milter, cleanup, DATA) */
     unsigned held : 1;     /* on hold (hold action / postsuper), cleared by a release */
     unsigned discarded : 1;
+    unsigned no_end_line : 1; /* its MTA logs no end of message (Sendmail, OpenSMTPD, Exchange) */
+    int64_t complete_ts;      /* when every recipient reached a final state (those MTAs only) */
 };
 
 struct msl_correlator {

@@ -17,6 +17,7 @@ const char *msl_msg_end_name(enum msl_msg_end e)
     case MSL_END_IDLE: return "idle";
     case MSL_END_OPEN_AT_EOF: return "open-at-end-of-log";
     case MSL_END_REJECTED: return "rejected";
+    case MSL_END_COMPLETE: return "all-recipients-final";
     }
     return "?";
 }

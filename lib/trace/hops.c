@@ -2,7 +2,8 @@
  * hops.c - links the retained messages of a trace into paths, and estimates clock skew.
  *
  * For each delivery of each message:
- *   1. reply "queued as X", relay on loopback, message X on the same host -> HOP_FILTER
+ *   1. reply "queued as X", relay on loopback, message X received on the same host before
+ *      the reply -> HOP_FILTER ("local-reinjection": a content filter, Sendmail MSP to MTA)
  *   2. reply "queued as X", message X on another host -> HOP_QUEUED_AS (if several, the
  *      one whose receipt is closest in time to the delivery)
  *   3. no such X: a message on another host with the same Message-ID, received within an
@@ -25,7 +26,7 @@ const char *hop_kind_name(enum hop_kind k)
 {
     switch (k) {
     case HOP_QUEUED_AS: return "queued-as";
-    case HOP_FILTER: return "content-filter";
+    case HOP_FILTER: return "local-reinjection"; /* content filter, MSP to MTA ... */
     case HOP_MSGID: return "message-id";
     }
     return "?";

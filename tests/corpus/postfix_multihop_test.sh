@@ -34,7 +34,7 @@ while read -r _ msgid rcpt rest; do
     want=$(echo "$rest" | awk -F' -> ' '{
         for (i = 1; i < NF - 1; i++) {
             a = $i; b = $(i + 1); how = "queued-as"
-            if (b ~ /\(filter\)$/) how = "content-filter"
+            if (b ~ /\(filter\)$/) how = "local-reinjection"
             sub(/\(filter\)$/, "", a); sub(/\(filter\)$/, "", b)
             printf "%s%s>%s/%s", (i > 1 ? " " : ""), a, b, how } }' | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/ $//')
     for order in "$MX1 $MX2" "$MX2 $MX1"; do

@@ -53,6 +53,7 @@ static const char *end_name(enum msl_msg_end e)
     case MSL_END_IDLE: return "idle";
     case MSL_END_OPEN_AT_EOF: return "open";
     case MSL_END_REJECTED: return "rejected";
+    case MSL_END_COMPLETE: return "complete";
     }
     return "?";
 }
