@@ -116,6 +116,7 @@ int cmd_hunt(struct app *a)
         }
     }
     int rc = app_setup(a);
+    a->ro.hash = fmt != MSL_HUNT_TEXT; /* JSON answers carry the inputs' fingerprints */
     if (rc) {
         msl_rules_free(rules);
         return rc;
