@@ -35,9 +35,10 @@ const struct msl_dialect *msl_dialect_by_name(const char *name);
 const struct msl_dialect *msl_dialect_for_program(struct msl_str program);
 
 extern const struct msl_dialect msl_dialect_postfix;
+extern const struct msl_dialect msl_dialect_sendmail;
+extern const struct msl_dialect msl_dialect_exim;
 extern const struct msl_dialect msl_dialect_opensmtpd;
 extern const struct msl_dialect msl_dialect_qmail;
-extern const struct msl_dialect msl_dialect_sendmail;
 extern const struct msl_dialect msl_dialect_dovecot;
 extern const struct msl_dialect msl_dialect_opendkim;
 extern const struct msl_dialect msl_dialect_opendmarc;
@@ -45,7 +46,6 @@ extern const struct msl_dialect msl_dialect_policyd_spf;
 extern const struct msl_dialect msl_dialect_rspamd;
 extern const struct msl_dialect msl_dialect_amavis;
 extern const struct msl_dialect msl_dialect_spamd;
-extern const struct msl_dialect msl_dialect_exim;
 
 /* Postfix queue ids (lib/dialect/postfix_qid.c). */
 /* Returns 1 for a valid short id (hex, 6..12 chars... as Postfix makes them), 2 for a valid

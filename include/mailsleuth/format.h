@@ -69,8 +69,8 @@ const struct msl_format *const *msl_formats(void);
 const struct msl_format *msl_format_by_name(const char *name);
 
 extern const struct msl_format msl_format_syslog;
-extern const struct msl_format msl_format_qmail_multilog;
 extern const struct msl_format msl_format_exim;
+extern const struct msl_format msl_format_qmail_multilog;
 extern const struct msl_format msl_format_exchange_msgtrk;
 extern const struct msl_format msl_format_exchange_smtp;
 extern const struct msl_format msl_format_m365_trace;

@@ -9,6 +9,7 @@
 
 static const struct msl_dialect *const dialects[] = {
     &msl_dialect_postfix,
+    &msl_dialect_exim,
     &msl_dialect_opensmtpd,
     &msl_dialect_qmail,
     &msl_dialect_dovecot,
@@ -18,7 +19,6 @@ static const struct msl_dialect *const dialects[] = {
     &msl_dialect_rspamd,
     &msl_dialect_amavis,
     &msl_dialect_spamd,
-    &msl_dialect_exim,
     &msl_dialect_sendmail,
     NULL,
 };
@@ -49,8 +49,8 @@ const struct msl_dialect *msl_dialect_for_program(struct msl_str program)
 /* File formats; the first is the fallback when no format recognises a source. */
 static const struct msl_format *const formats[] = {
     &msl_format_syslog,
-    &msl_format_qmail_multilog,
     &msl_format_exim,
+    &msl_format_qmail_multilog,
     &msl_format_exchange_msgtrk,
     &msl_format_exchange_smtp,
     &msl_format_m365_trace,
