@@ -231,6 +231,8 @@ static void dv_login_kv(const char *p, const char *end, struct msl_event *e)
         }
         while (p < end && (*p == ',' || *p == ' '))
             p++;
+        if (p == k) /* a NUL byte stops pf_span_until without progress */
+            p++;
     }
 }
 
@@ -524,10 +526,8 @@ static int dovecot_parse(const struct msl_envelope *env, struct msl_event *e, co
             e->text = pf_sv(p, end);
             return 1;
         }
-        if (dv_eq(prog, "dovecot-auth") && dv_pam_unix(p, end, e)) {
-            e->daemon = MSL_STR_LIT("auth");
+        if (dv_eq(prog, "dovecot-auth") && dv_pam_unix(p, end, e))
             return 1;
-        }
         if (!dv_prefix(&p, end, &px, 1, NULL)) {
             *why = "dovecot: no service prefix";
             return 0;

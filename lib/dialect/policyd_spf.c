@@ -87,6 +87,8 @@ static void ps_kv(const char *p, const char *end, struct msl_event *e, int url)
             p = pf_span_until(p, end, url ? ";" : "; ");
             while (p < end && (*p == ';' || *p == ' '))
                 p++;
+            if (p == k) /* a NUL byte stops pf_span_until without progress */
+                p++;
             continue;
         }
         struct msl_str key = pf_sv(k, p);

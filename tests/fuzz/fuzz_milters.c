@@ -7,7 +7,7 @@
  * Invariants (abort on violation): parse returns 0 or 1 and sets *why exactly when it
  * returns 0; every non-empty view lies inside the message, except detail, which may also
  * be a static vocabulary string or the dialect's thread-local verdict buffer (then it must
- * be short and NUL-free); the kv formatter never overruns its buffer.
+ * be short; ASan checks it is readable); the kv formatter never overruns its buffer.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -66,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         inside(*v[i], msg, mn);
     if (e.detail.n && !(e.detail.p >= msg && e.detail.p + e.detail.n <= msg + mn) &&
-        (e.detail.n > 96 || memchr(e.detail.p, '\0', e.detail.n)))
+        e.detail.n > 96) /* vocabulary string or verdict buffer (may hold message bytes) */
         abort();
     if (r) {
         char buf[256];
