@@ -82,8 +82,16 @@ static int postfix_claims(struct msl_str prog)
         return 0;
     struct msl_str first, service, daemon;
     split_tag(prog, &first, &service, &daemon);
+    /* programs spawn(8) runs under Postfix's tag log their own lines: the SPF policy
+     * daemon ("postfix/policy-spf") is read by the policyd-spf dialect */
+    if ((daemon.n == 10 && memcmp(daemon.p, "policy-spf", 10) == 0) ||
+        (daemon.n == 11 && memcmp(daemon.p, "policyd-spf", 11) == 0))
+        return 0;
     if (first.n >= 7 && memcmp(first.p, "postfix", 7) == 0)
         return 1; /* postfix, postfix-in/..., postfix-script */
+    /* Dovecot's "dovecot/lmtp" would look like a custom syslog_name with daemon lmtp */
+    if (first.n == 7 && memcmp(first.p, "dovecot", 7) == 0)
+        return 0;
     /* custom syslog_name: "mailout/smtp", "smo/submission/smtpd" */
     return first.n < prog.n && daemon.n > 0 && daemon_info(daemon) != NULL;
 }

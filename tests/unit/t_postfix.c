@@ -36,6 +36,10 @@ static void t_claims(void)
     CHECK(!claims("smtpd"));
     CHECK(!claims("dovecot"));
     CHECK(!claims("amavis"));
+    CHECK(!claims("dovecot/lmtp"));       /* Dovecot's own tag, not a syslog_name */
+    CHECK(!claims("postfix/policy-spf")); /* spawn(8)'s SPF daemon logs its own lines */
+    CHECK(msl_dialect_for_program((struct msl_str){"postfix/policy-spf", 18}) ==
+          msl_dialect_by_name("policyd-spf"));
     CHECK(msl_dialect_by_name("postfix") == &msl_dialect_postfix);
     CHECK(msl_dialect_by_name("no-such-dialect") == NULL);
     CHECK(msl_dialects()[0] == &msl_dialect_postfix);
