@@ -580,6 +580,14 @@ int msl_summary_add(struct msl_summary *s, const struct msl_event *e)
         if (m) {
             m->received = 1;
             m->recv_ts = e->ts;
+            /* MTAs that log the acceptance on one line (Sendmail from=, Exim <=) */
+            if (!m->from && e->from.p) {
+                m->from = strndup(e->from.p, e->from.n);
+                if (e->size >= 0) {
+                    m->size = e->size;
+                    m->sized = 1;
+                }
+            }
         }
         break;
     }
