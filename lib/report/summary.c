@@ -593,12 +593,11 @@ int msl_summary_add(struct msl_summary *s, const struct msl_event *e)
     }
     case MSL_EV_SENDER: {
         struct msgstate *m = msg_for(s, e, &kb, 1);
-        if (m && !m->from) {
+        if (m && !m->from)
             m->from = strndup(e->from.p ? e->from.p : "", e->from.n);
-            if (e->size >= 0) {
-                m->size = e->size;
-                m->sized = 1;
-            }
+        if (m && !m->sized && e->size >= 0) {
+            m->size = e->size;
+            m->sized = 1;
         }
         break;
     }
