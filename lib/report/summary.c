@@ -625,7 +625,10 @@ int msl_summary_add(struct msl_summary *s, const struct msl_event *e)
         add_agg(s, s->sasl_users, kb.p, kb.n, w);
         break;
     case MSL_EV_CONNECT:
-        if (e->daemon.n == 5 && memcmp(e->daemon.p, "smtpd", 5) == 0) {
+        /* inbound SMTP connections: postscreen's CONNECT precedes smtpd's for the same
+         * client, and Exchange's send-connector log records outbound ones */
+        if (!(e->daemon.n == 10 && memcmp(e->daemon.p, "postscreen", 10) == 0) &&
+            !(e->program.n == 9 && memcmp(e->program.p, "SMTP-SEND", 9) == 0)) {
             s->all.connections += w;
             if (hc)
                 hc->connections += w;

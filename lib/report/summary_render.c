@@ -316,7 +316,7 @@ int msl_summary_write_text(struct msl_summary *s, const struct msl_run *run, FIL
     text_num(&b, t.recipients, "recipients");
     text_num(&b, t.recipient_domains, "recipient hosts/domains");
     buf_addc(&b, '\n');
-    text_num(&b, c->connections, "smtpd connections");
+    text_num(&b, c->connections, "inbound SMTP connections");
     text_num(&b, c->sasl_failures, "SASL authentication failures");
     text_num(&b, c->warnings, "warnings");
     text_num(&b, c->errors + c->fatals + c->panics, "errors, fatal errors and panics");
