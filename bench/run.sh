@@ -7,16 +7,22 @@
 #   BUILD        build directory holding mailsleuth and bench/gen_postfix (default: build)
 #   BENCH_DIR    where the generated logs live (default: /tmp/mailsleuth-bench)
 #   BENCH_SEED   generator seed (default: 1)
-#   BENCH_SIZES  sizes to run (default: "100M 1G")
+#   BENCH_SIZES  sizes to run (default: "100M 1G"; empty: only the per-format section)
 #   BENCH_RUNS   timed runs per command, the fastest counts (default: 1)
 #   BENCH_FULL=1 also run pflogsumm on the 1G file (takes minutes)
 #   BENCH_SIZES="1G 4G" to see that search/trace RSS does not grow with finished messages
+#   BENCH_FORMATS_SIZE  size of each per-format file (default: 200M; 0 skips the section)
+#   BENCH_FORMATS       formats to run (default: all seven of bench/gen_formats)
 BUILD=${BUILD:-build}
 DIR=${BENCH_DIR:-/tmp/mailsleuth-bench}
 SEED=${BENCH_SEED:-1}
-SIZES=${BENCH_SIZES:-"100M 1G"}
+SIZES=${BENCH_SIZES-"100M 1G"}
 RUNS=${BENCH_RUNS:-1}
 GEN=$BUILD/bench/gen_postfix
+GENF=$BUILD/bench/gen_formats
+DUMP=$BUILD/tests/tools/dump_events
+FSIZE=${BENCH_FORMATS_SIZE:-200M}
+FORMATS=${BENCH_FORMATS:-"sendmail exim exchange-msgtrk opensmtpd dovecot qmail-multilog m365-csv"}
 MS=$BUILD/mailsleuth
 TIME=/usr/bin/time
 export LC_ALL=C
@@ -202,5 +208,79 @@ if [ -n "$last_file" ]; then
         ratio=""
         [ -n "$ms_s" ] && [ -n "$z_s" ] && ratio=$(awk -v a="$ms_s" -v b="$z_s" 'BEGIN{if (b < 0.01) b = 0.01; print a/b}')
         target "summary .zst time / zstd -dc|wc -l time" "$ratio" 1.3 "x"
+    fi
+fi
+
+# Per-format parsing speed: one generated file per format (bench/gen_formats), checked first
+# (dump_events over its first 20000 lines: every line must give an event), then timed:
+# `mailsleuth summary FILE` beside `grep -c` of a word every record of the format has.
+if [ "$FSIZE" != 0 ] && [ -n "$FORMATS" ]; then
+    say ""
+    say "== per-format parsing speed: $FSIZE per format, seed $SEED, runs $RUNS"
+    if [ ! -x "$GENF" ]; then
+        say "  FAILED: $GENF not built (run: make $GENF)"
+    else
+        fgenver=$(cksum <bench/gen_formats.c 2>/dev/null | cut -d' ' -f1)
+        : >"$tmp/fmt"
+        for fmt in $FORMATS; do
+            f=$DIR/$fmt-$FSIZE.log
+            want="format=$fmt size=$FSIZE seed=$SEED gen=$fgenver"
+            if [ -f "$f" ] && [ -f "$f.meta" ] && [ "$(cat "$f.meta")" = "$want" ]; then
+                say "bench: reusing $f" >&2
+            else
+                say "bench: generating $f ($want)" >&2
+                rm -f "$f.meta"
+                "$GENF" --format "$fmt" --bytes "$FSIZE" --seed "$SEED" >"$f" ||
+                    { say "  $fmt: FAILED: generator"; continue; }
+                say "$want" >"$f.meta"
+            fi
+            # the quick check: the first 20000 lines through the real pipeline
+            head -n 20000 "$f" >"$tmp/head.log"
+            if [ -x "$DUMP" ]; then
+                "$DUMP" "$tmp/head.log" >"$tmp/head.out" 2>/dev/null
+                un=$(grep -c '^UNPARSED' "$tmp/head.out")
+                say "  check $fmt: dump_events on the first $(wc -l <"$tmp/head.log" | tr -d ' ') lines: $un unparsed $( [ "$un" = 0 ] && echo OK || echo FAILED)"
+                [ "$un" = 0 ] || grep -m 3 '^UNPARSED' "$tmp/head.out" | sed 's/^/    /'
+            else
+                say "  check $fmt: SKIPPED ($DUMP not built)"
+            fi
+            # a word every record of the format carries, for grep -c
+            case $fmt in
+            sendmail) word='sm-mta' ;; exim) word='^20' ;; exchange-msgtrk) word='Email' ;;
+            opensmtpd) word='smtpd' ;; dovecot) word='dovecot' ;; qmail-multilog) word='@4000' ;;
+            m365-csv) word='onmicrosoft' ;; *) word='e' ;;
+            esac
+            bytes=$(wc -c <"$f")
+            cat "$f" >/dev/null
+            : >"$tmp/rows"
+            measure "grep -c" "grep -c '$word' '$f'"
+            lines=$(wc -l <"$f" | tr -d ' ')
+            if ms_ok; then
+                measure "mailsleuth summary" "'$MS' summary '$f'"
+                nu=$(sed -n 's/.* \([0-9][0-9]*\) lines not understood.*/\1/p' "$tmp/out" | head -n 1)
+            else
+                row "mailsleuth summary" 0 0 fail "$MS not built"
+                nu=""
+            fi
+            awk -F'\t' -v fmt="$fmt" -v bytes="$bytes" -v lines="$lines" -v nu="${nu:-?}" '
+                $1 == "grep -c" && $4 == "ok" { g = $2 }
+                $1 == "mailsleuth summary" { ms = $2; rss = $3; st = $4; note = $5 }
+                END {
+                    if (st != "ok") { printf "%s\tFAILED: %s\n", fmt, note; exit }
+                    s = ms > 0 ? ms : 0.005
+                    printf "%s\t%.1f\t%d\t%.3f\t%.1f\t%.0f\t%.1f\t%.3f\t%.2f\t%s\n", fmt,
+                           bytes / 1048576, lines, ms, bytes / 1048576 / s, lines / s,
+                           rss / 1024, g, (g > 0.005 ? ms / g : ms / 0.005), nu
+                }' "$tmp/rows" >>"$tmp/fmt"
+        done
+        say ""
+        awk -F'\t' 'BEGIN {
+                printf "  %-16s %8s %10s %9s %8s %11s %8s %9s %8s %10s\n", "format", "MB",
+                       "lines", "seconds", "MB/s", "lines/s", "RSS MB", "grep -c s", "sum/grep",
+                       "not underst."
+            }
+            NF == 2 { printf "  %-16s %s\n", $1, $2; next }
+            { printf "  %-16s %8.1f %10d %9.3f %8.1f %11.0f %8.1f %9.3f %7.2fx %10s\n",
+                     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$tmp/fmt"
     fi
 fi
