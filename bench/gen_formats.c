@@ -429,8 +429,9 @@ static const char *const SUBJ[] = {"Quarterly report", "Re: meeting notes", "Inv
 static void guid(char *out, size_t n)
 {
     uint64_t a = rnd(), b = rnd();
-    snprintf(out, n, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a >> 16 & 0xffff),
-             (unsigned)(a & 0xffff), (unsigned)(b >> 48), (unsigned long long)(b & 0xffffffffffffULL));
+    snprintf(out, n, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32),
+             (unsigned)(a >> 16 & 0xffff), (unsigned)(a & 0xffff), (unsigned)(b >> 48),
+             (unsigned long long)(b & 0xffffffffffffULL));
 }
 
 static void mt_stamp(void)
@@ -464,8 +465,8 @@ static int step_msgtrk(struct life *L)
         guid(netid, sizeof netid);
         snprintf(L->qid2, sizeof L->qid2, "%s", netid);
         pf("%s,%s,203.0.113.%d,EX%d,\"08DD%08X;%s;ClientSubmitTime:\",EX%d\\Default EX%d,SMTP,"
-           "RECEIVE,%s,<%s>,%s,%s,%s,%d,%d,,,%s,%s,%s,,Incoming,,%s,203.0.113.%d,S:DeliveryPriority="
-           "Normal;S:AccountForest=corp.example.com,Email,%s,15.02.1544.004\n",
+           "RECEIVE,%s,<%s>,%s,%s,%s,%d,%d,,,%s,%s,%s,,Incoming,,%s,203.0.113.%d,"
+           "S:DeliveryPriority=Normal;S:AccountForest=corp.example.com,Email,%s,15.02.1544.004\n",
            L->ip, L->rhost, 10 + L->host, L->host, (unsigned)rnd(), L->sess, L->host, L->host,
            L->qid, L->msgid, L->qid2, rc, rs_, L->size, L->nrcpt, SUBJ[below(6)], L->from.s,
            L->from.s, L->ip, 10 + L->host, L->qid2);
@@ -702,7 +703,8 @@ static unsigned qm_msg = 1000, qm_dlv, qm_local, qm_remote;
 static void tai(void)
 {
     uint64_t s = 0x4000000000000000ULL + (uint64_t)(now_ms / 1000) + 10;
-    pf("@%016llx%08x ", (unsigned long long)s, (unsigned)(now_ms % 1000) * 1000000u + below(1000000));
+    pf("@%016llx%08x ", (unsigned long long)s,
+       (unsigned)(now_ms % 1000) * 1000000u + below(1000000));
 }
 
 static int step_qmail(struct life *L)

@@ -257,7 +257,8 @@ if [ "$FSIZE" != 0 ] && [ -n "$FORMATS" ]; then
             lines=$(wc -l <"$f" | tr -d ' ')
             if ms_ok; then
                 measure "mailsleuth summary" "'$MS' summary '$f'"
-                nu=$(sed -n 's/.* \([0-9][0-9]*\) lines not understood.*/\1/p' "$tmp/out" | head -n 1)
+                nu=$(sed -n 's/.* \([0-9][0-9]*\) lines not understood.*/\1/p' "$tmp/out" |
+                    head -n 1)
             else
                 row "mailsleuth summary" 0 0 fail "$MS not built"
                 nu=""
