@@ -173,6 +173,15 @@ const char *msl_status_name(enum msl_status s);
 const char *msl_action_name(enum msl_action a);
 const char *msl_severity_name(enum msl_severity s);
 
+/* 1 for statuses after which a recipient needs no more attempts (sent, bounced, expired,
+ * discarded, forwarded). */
+int msl_status_is_final(enum msl_status s);
+/* 1 for MTAs that log no end-of-message line (Sendmail at its default LogLevel, OpenSMTPD,
+ * Exchange and Microsoft 365): their messages complete when every recipient is final. */
+int msl_mta_logs_no_end(struct msl_str mta);
+/* Recipients named in one delivery's to= (Sendmail lists several: "<a>,<b>"); 0 for none. */
+size_t msl_rcpt_count(struct msl_str to);
+
 /* Parses a name produced by the *_name functions; returns -1 if unknown. */
 int msl_kind_from_name(const char *s, size_t n);
 int msl_status_from_name(const char *s, size_t n);

@@ -267,21 +267,6 @@ static int on_admin(struct msl_correlator *c, struct cr_msg *m, const struct msl
     return cr_is(e->detail, "removed");
 }
 
-static int final_status(enum msl_status st)
-{
-    return st == MSL_ST_SENT || st == MSL_ST_BOUNCED || st == MSL_ST_EXPIRED ||
-           st == MSL_ST_DISCARDED || st == MSL_ST_FORWARDED;
-}
-
-/* Recipients named in one delivery's to= (Sendmail lists several: "<a>,<b>"). */
-static size_t rcpt_count(const char *to)
-{
-    size_t n = to && *to ? 1 : 0;
-    for (const char *p = to; p && *p; p++)
-        n += *p == ',';
-    return n;
-}
-
 /*
  * For MTAs that log no end of message: once as many recipients as the receipt announced
  * have a final state (the latest attempt of each), the message is complete.  It is handed
@@ -299,8 +284,8 @@ static void note_complete(struct cr_msg *m, int64_t ts)
         int later = 0;
         for (size_t j = i + 1; j < mm->ndeliveries && !later; j++)
             later = d->to && mm->deliveries[j].to && strcmp(d->to, mm->deliveries[j].to) == 0;
-        if (!later && final_status(d->status))
-            done += rcpt_count(d->to);
+        if (!later && msl_status_is_final(d->status))
+            done += msl_rcpt_count((struct msl_str){d->to, d->to ? strlen(d->to) : 0});
     }
     if (done >= (size_t)mm->nrcpt && !m->complete_ts)
         m->complete_ts = ts;
@@ -328,7 +313,7 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
     struct cr_msg *m = opens ? msg_get(c, e->host, e->qid, e) : cr_msg_find(c, e->host, e->qid);
     if (!m)
         return;
-    if (cr_is(e->mta, "sendmail") || cr_is(e->mta, "opensmtpd") || cr_is(e->mta, "exchange"))
+    if (msl_mta_logs_no_end(e->mta))
         m->no_end_line = 1;
     int close = 0;
     switch (e->kind) {

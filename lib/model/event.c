@@ -118,3 +118,30 @@ int msl_status_from_name(const char *s, size_t n)
 {
     return lookup(status_names, MSL_ST__COUNT, s, n);
 }
+
+int msl_status_is_final(enum msl_status s)
+{
+    return s == MSL_ST_SENT || s == MSL_ST_BOUNCED || s == MSL_ST_EXPIRED ||
+           s == MSL_ST_DISCARDED || s == MSL_ST_FORWARDED;
+}
+
+static int str_is(struct msl_str v, const char *lit)
+{
+    size_t n = strlen(lit);
+    return v.p && v.n == n && memcmp(v.p, lit, n) == 0;
+}
+
+int msl_mta_logs_no_end(struct msl_str mta)
+{
+    return str_is(mta, "sendmail") || str_is(mta, "opensmtpd") || str_is(mta, "exchange");
+}
+
+size_t msl_rcpt_count(struct msl_str to)
+{
+    if (!to.p || to.n == 0)
+        return 0;
+    size_t n = 1;
+    for (size_t i = 0; i < to.n; i++)
+        n += to.p[i] == ',';
+    return n;
+}

@@ -33,6 +33,7 @@
 #define REASON_MAX 200       /* reasons longer than this are cut for grouping */
 #define NOSIZE_LIST_MAX 100  /* messages with no size data listed by qid */
 #define IDLE_CLOSE_US (7LL * 86400 * 1000000) /* queue lifetime default is 5 days */
+#define COMPLETE_GRACE_US (10LL * 60 * 1000000) /* late notices still join a complete message */
 
 /* --- small helpers ------------------------------------------------------------------ */
 
@@ -270,7 +271,8 @@ static void find_idle(void *ctx, const struct strmap_entry *e)
 {
     struct sweep *sw = ctx;
     const struct msgstate *m = e->val;
-    if (m->last_ts + IDLE_CLOSE_US < sw->s->now) {
+    if (m->last_ts + IDLE_CLOSE_US < sw->s->now ||
+        (m->complete_ts && m->complete_ts + COMPLETE_GRACE_US < sw->s->now)) {
         buf_add(&sw->keys, &e->klen, sizeof e->klen);
         buf_add(&sw->keys, e->key, e->klen);
     }
@@ -366,9 +368,13 @@ static struct msgstate *msg_for(struct msl_summary *s, const struct msl_event *e
     }
     if (created) {
         m->size = -1;
+        m->nrcpt = -1;
         m->host = strndup(e->host.p ? e->host.p : "", e->host.n);
+        m->no_end_line = (unsigned)msl_mta_logs_no_end(e->mta);
     }
     m->last_ts = e->ts;
+    if (e->nrcpt >= 0 && m->nrcpt < 0)
+        m->nrcpt = e->nrcpt;
     return m;
 }
 
@@ -376,7 +382,15 @@ static void on_delivery(struct msl_summary *s, const struct msl_event *e, struct
                         struct buf *kb)
 {
     long long w = e->repeat;
-    struct msgstate *m = msg_for(s, e, kb, 1);
+    /* MTAs without an end line: a delivery whose receipt is not open is not tracked (it
+     * would stay open for the idle week); its size, when the line names it, is used */
+    int track = !msl_mta_logs_no_end(e->mta) || msg_for(s, e, kb, 0) != NULL;
+    struct msgstate *m = track ? msg_for(s, e, kb, 1) : NULL;
+    if (m && m->no_end_line && msl_status_is_final(e->status)) {
+        m->finals += (long long)msl_rcpt_count(e->to);
+        if (m->nrcpt > 0 && m->finals >= m->nrcpt && !m->complete_ts)
+            m->complete_ts = e->ts; /* handed over at the next sweep after a grace period */
+    }
     struct msl_str newq = e->new_qid;
     if (e->status == MSL_ST_SENT && newq.n && is_loopback(e->relay_ip)) {
         /* A content filter (amavis, rspamd proxy) re-injects the message before it answers
@@ -409,8 +423,8 @@ static void on_delivery(struct msl_summary *s, const struct msl_event *e, struct
                 hc->delivered += w;
         }
         traffic_add(s, e->ts, T_DELIVERED, w);
-        long long size = m && m->sized ? m->size : 0;
-        if (m && m->sized) {
+        long long size = m && m->sized ? m->size : (!m && e->size >= 0 ? e->size : 0);
+        if ((m && m->sized) || (!m && e->size >= 0)) {
             s->all.bytes_delivered += size * w;
             if (hc)
                 hc->bytes_delivered += size * w;
@@ -676,7 +690,7 @@ int msl_summary_add(struct msl_summary *s, const struct msl_event *e)
         break;
     }
     buf_free(&kb);
-    if (++s->events_since_sweep >= (1 << 20)) {
+    if (++s->events_since_sweep >= (1 << 18)) {
         s->events_since_sweep = 0;
         sweep_idle(s);
     }

@@ -31,9 +31,11 @@ struct agg {
 
 struct msgstate {
     long long recv_ts, last_ts, size;
+    long long nrcpt, finals; /* announced recipients; recipients with a final delivery */
+    long long complete_ts;   /* MTAs without an end line: when every recipient was final */
     char *from; /* owned copy; NULL until qmgr from= */
     char *host; /* owned copy of the host, for per-host booking at close */
-    unsigned received : 1, reinjected : 1, deferred : 1, sized : 1, closed : 1;
+    unsigned received : 1, reinjected : 1, deferred : 1, sized : 1, closed : 1, no_end_line : 1;
 };
 
 struct msl_summary {
