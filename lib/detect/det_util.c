@@ -295,3 +295,211 @@ int det_contains(struct msl_str hay, const char *needle)
             return 1;
     return 0;
 }
+
+/* ---- inferred local domains and trusted clients (det_infer; see detect_int.h) -------- */
+
+#define INFER_DOMS 4
+
+struct infer_relayed {
+    uint64_t msgs;
+    char *dom[INFER_DOMS]; /* external domains it relayed to (first few) */
+    size_t ndom;
+};
+
+int det_is_local_daemon(const char *daemon)
+{
+    return daemon && (!strcmp(daemon, "local") || !strcmp(daemon, "virtual") ||
+                      !strcmp(daemon, "lmtp"));
+}
+
+int det_is_smtp_daemon(const char *daemon)
+{
+    /* Postfix smtp, Sendmail esmtp/smtp8/dsmtp/relay mailers, Exim remote_smtp transports */
+    return daemon && (strstr(daemon, "smtp") != NULL || !strcmp(daemon, "relay"));
+}
+
+int det_msg_authenticated(const struct msl_message *m)
+{
+    if (m->sasl_user && *m->sasl_user)
+        return 1;
+    /* RFC 3848 protocol names: ESMTPA, ESMTPSA, UTF8SMTPA ... (Sendmail proto=, Received:) */
+    size_t n = m->proto ? strlen(m->proto) : 0;
+    return n >= 5 && (m->proto[n - 1] == 'A' || m->proto[n - 1] == 'a') &&
+           strstr(m->proto, "SMTP") != NULL;
+}
+
+int det_infer_init(struct det_infer *in, const struct msl_detect_env *env)
+{
+    memset(in, 0, sizeof *in);
+    in->env = env;
+    in->local = strmap_new(1);
+    in->any = strmap_new(1);
+    in->relayed = strmap_new(sizeof(struct infer_relayed));
+    in->denied = strmap_new(1);
+    if (!in->local || !in->any || !in->relayed || !in->denied) {
+        det_infer_free(in);
+        return MSL_ENOMEM;
+    }
+    return MSL_OK;
+}
+
+static void free_relayed(void *ctx, const struct strmap_entry *e)
+{
+    (void)ctx;
+    struct infer_relayed *r = e->val;
+    for (size_t i = 0; i < r->ndom; i++)
+        free(r->dom[i]);
+}
+
+void det_infer_free(struct det_infer *in)
+{
+    if (in->relayed)
+        strmap_each(in->relayed, free_relayed, NULL);
+    strmap_free(in->local);
+    strmap_free(in->any);
+    strmap_free(in->relayed);
+    strmap_free(in->denied);
+    memset(in, 0, sizeof *in);
+}
+
+void det_infer_event(struct det_infer *in, const struct msl_event *e)
+{
+    if (det_is_relay_denied(e) && e->client_ip.n && strmap_len(in->denied) < in->env->max_keys)
+        strmap_get(in->denied, e->client_ip.p, e->client_ip.n, NULL);
+}
+
+static int hostkey(char *key, size_t n, const char *host, const char *s)
+{
+    int w = snprintf(key, n, "%s\n%s", host ? host : "", s ? s : "");
+    return w > 0 && (size_t)w < n ? w : 0;
+}
+
+void det_infer_message(struct det_infer *in, const struct msl_message *m)
+{
+    char key[1024];
+    for (size_t i = 0; i < m->ndeliveries; i++) {
+        const struct msl_delivery *d = &m->deliveries[i];
+        if (d->status != MSL_ST_SENT || !det_is_local_daemon(d->daemon) || !d->to)
+            continue;
+        char *dom = det_domain(d->orig_to ? d->orig_to : d->to);
+        int n = dom && *dom ? hostkey(key, sizeof key, m->host, dom) : 0;
+        if (n && strmap_len(in->local) < in->env->max_keys) {
+            strmap_get(in->local, key, (size_t)n, NULL);
+            strmap_get(in->any, dom, strlen(dom), NULL);
+        }
+        free(dom);
+    }
+    if (!m->client_ip || det_msg_authenticated(m) || m->reinjected_as || m->bounce_of)
+        return;
+    for (size_t i = 0; i < m->ndeliveries; i++) {
+        const struct msl_delivery *d = &m->deliveries[i];
+        if (d->status != MSL_ST_SENT || !d->to || !det_is_smtp_daemon(d->daemon))
+            continue;
+        char *dom = det_domain(d->to);
+        if (!dom || !*dom || det_infer_is_local(in, m->host, dom)) {
+            free(dom);
+            continue;
+        }
+        int n = hostkey(key, sizeof key, m->host, m->client_ip);
+        struct infer_relayed *r = n ? strmap_find(in->relayed, key, (size_t)n) : NULL;
+        if (!r && n && strmap_len(in->relayed) < in->env->max_keys)
+            r = strmap_get(in->relayed, key, (size_t)n, NULL);
+        if (r) {
+            r->msgs++;
+            size_t j = 0;
+            while (j < r->ndom && strcmp(r->dom[j], dom) != 0)
+                j++;
+            if (j == r->ndom && r->ndom < INFER_DOMS && (r->dom[r->ndom] = dom) != NULL) {
+                r->ndom++;
+                dom = NULL;
+            }
+        }
+        free(dom);
+        break; /* one relayed message counts once */
+    }
+}
+
+int det_infer_is_local(const struct det_infer *in, const char *host, const char *domain)
+{
+    if (!domain || !*domain)
+        return 0;
+    if (msl_hunt_is_local_domain(in->env->hunt, domain))
+        return 1;
+    char key[1024];
+    int n = hostkey(key, sizeof key, host, domain);
+    return n && strmap_find(in->local, key, (size_t)n) != NULL;
+}
+
+int det_infer_is_local_any(const struct det_infer *in, const char *domain)
+{
+    return domain && *domain && (msl_hunt_is_local_domain(in->env->hunt, domain) ||
+                                 strmap_find(in->any, domain, strlen(domain)) != NULL);
+}
+
+int det_infer_is_trusted(const struct det_infer *in, const char *host, const char *ip)
+{
+    if (!ip || !*ip)
+        return 0;
+    if (msl_hunt_have_trusted(in->env->hunt))
+        return msl_hunt_is_trusted(in->env->hunt, ip);
+    if (strmap_find(in->denied, ip, strlen(ip)))
+        return 0;
+    char key[1024];
+    int n = hostkey(key, sizeof key, host, ip);
+    const struct infer_relayed *r = n ? strmap_find(in->relayed, key, (size_t)n) : NULL;
+    for (size_t i = 0; r && i < r->ndom; i++)
+        if (!det_infer_is_local(in, host, r->dom[i]))
+            return 1;
+    return 0;
+}
+
+struct infer_list {
+    const struct det_infer *in;
+    char buf[600];
+    size_t n;
+};
+
+/* Adds "host: value" for a "host\nvalue" key. */
+static void list_add(struct infer_list *l, const char *key)
+{
+    size_t u = strlen(l->buf);
+    if (l->n++ < 12 && u < sizeof l->buf - 120) {
+        const char *nl = strchr(key, '\n');
+        snprintf(l->buf + u, sizeof l->buf - u, "%s%.*s: %s", u ? ", " : "",
+                 nl ? (int)(nl - key) : 0, key, nl ? nl + 1 : key);
+    }
+}
+
+static void each_local(void *ctx, const struct strmap_entry *e)
+{
+    list_add(ctx, e->key);
+}
+
+static void each_trusted(void *ctx, const struct strmap_entry *e)
+{
+    struct infer_list *l = ctx;
+    const char *nl = strchr(e->key, '\n');
+    char host[512];
+    snprintf(host, sizeof host, "%.*s", nl ? (int)(nl - e->key) : 0, e->key);
+    if (nl && det_infer_is_trusted(l->in, host, nl + 1))
+        list_add(l, e->key);
+}
+
+void det_infer_note(const struct det_infer *in, const char *rule, int trusted)
+{
+    struct infer_list l = {.in = in}, t = {.in = in};
+    strmap_each(in->local, each_local, &l);
+    int given = msl_hunt_have_trusted(in->env->hunt);
+    if (trusted && !given)
+        strmap_each(in->relayed, each_trusted, &t);
+    char tr[800] = "";
+    if (trusted)
+        snprintf(tr, sizeof tr, "; trusted clients %s%s%s", given ? "as given with --trusted-net"
+                 : t.n ? "(inferred: relayed to external domains without AUTH, never refused "
+                         "relaying) "
+                       : "(inferred): none",
+                 given ? "" : t.buf, t.n > 12 ? ", ..." : "");
+    msl_hunt_note(in->env->hunt, "%s: local domains %s%s%s (and any --local-domain)%s", rule,
+                  l.n ? "(inferred from local/virtual/lmtp deliveries) " : "(inferred): none",
+                  l.buf, l.n > 12 ? ", ..." : "", tr);
+}

@@ -118,4 +118,40 @@ extern const struct msl_detector msl_det_open_relay;
 extern const struct msl_detector msl_det_plaintext_auth;
 extern const struct msl_detector msl_det_log_integrity;
 
+/* Local domains and trusted clients inferred from finished messages, as open-relay does
+ * (det_util.c).  A domain is local on a host when that host delivered one of its
+ * recipients with local, virtual or lmtp (--local-domain adds domains for every host).  A
+ * client is trusted (mynetworks) when it relayed mail to a non-local domain by an SMTP
+ * mailer without AUTH and the logs never refused it with "Relay access denied"; with
+ * --trusted-net only those networks are trusted.  Feed every event and message; judge at
+ * finish (a domain may prove local only later in the log).  Tables capped at max_keys. */
+struct det_infer {
+    const struct msl_detect_env *env;
+    struct strmap *local;   /* "host\ndomain" */
+    struct strmap *any;     /* domain local on any host */
+    struct strmap *relayed; /* "host\nip" -> relayed without AUTH (count, domains) */
+    struct strmap *denied;  /* ip refused relaying */
+};
+int det_is_local_daemon(const char *daemon); /* local, virtual, lmtp */
+int det_is_smtp_daemon(const char *daemon);  /* smtp, esmtp, relay, remote_smtp ... */
+/* A SASL user, or an RFC 3848 authenticated protocol (ESMTPA, ESMTPSA) as Sendmail logs. */
+int det_msg_authenticated(const struct msl_message *m);
+int det_infer_init(struct det_infer *in, const struct msl_detect_env *env); /* 0 / ENOMEM */
+void det_infer_event(struct det_infer *in, const struct msl_event *e);
+void det_infer_message(struct det_infer *in, const struct msl_message *m);
+int det_infer_is_local(const struct det_infer *in, const char *host, const char *domain);
+int det_infer_is_local_any(const struct det_infer *in, const char *domain);
+int det_infer_is_trusted(const struct det_infer *in, const char *host, const char *ip);
+/* Notes "RULE: local domains inferred ..." (and the trusted clients when trusted). */
+void det_infer_note(const struct det_infer *in, const char *rule, int trusted);
+void det_infer_free(struct det_infer *in);
+
+/* Policy, spoofing, relay-path and TLS rules (one file each). */
+extern const struct msl_detector msl_det_spoofed_local_sender;
+extern const struct msl_detector msl_det_sender_auth_mismatch;
+extern const struct msl_detector msl_det_policy_fail_protected;
+extern const struct msl_detector msl_det_bulk_campaign;
+extern const struct msl_detector msl_det_tls_downgrade;
+extern const struct msl_detector msl_det_unauthorized_relay_path;
+
 #endif

@@ -1053,8 +1053,8 @@ static int parse_as(struct msl_envelope_parser *ep, enum msl_env_format f, const
     }
 }
 
-int msl_envelope_parse(struct msl_envelope_parser *ep, const char *line, size_t n,
-                       struct msl_envelope *out, const char **why)
+static int envelope_parse(struct msl_envelope_parser *ep, const char *line, size_t n,
+                          struct msl_envelope *out, const char **why)
 {
     const char *w = NULL;
     int rc = MSL_EPARSE;
@@ -1091,5 +1091,35 @@ int msl_envelope_parse(struct msl_envelope_parser *ep, const char *line, size_t 
     out->format = MSL_ENV_UNKNOWN;
     if (why)
         *why = w ? w : "no timestamp";
+    return rc;
+}
+
+/* Solaris syslogd puts a message id before the text: "[ID 801593 mail.notice] ". */
+static void strip_solaris_id(struct msl_str *msg)
+{
+    const char *p = msg->p, *end = p + msg->n;
+    if (msg->n < 8 || memcmp(p, "[ID ", 4) != 0)
+        return;
+    const char *q = p + 4;
+    while (q < end && *q >= '0' && *q <= '9')
+        q++;
+    if (q == p + 4 || q >= end || *q != ' ')
+        return;
+    const char *close = memchr(q, ']', (size_t)(end - q));
+    if (!close || close - q > 32 || !memchr(q, '.', (size_t)(close - q)))
+        return;
+    q = close + 1;
+    if (q < end && *q == ' ')
+        q++;
+    msg->p = q;
+    msg->n = (size_t)(end - q);
+}
+
+int msl_envelope_parse(struct msl_envelope_parser *ep, const char *line, size_t n,
+                       struct msl_envelope *out, const char **why)
+{
+    int rc = envelope_parse(ep, line, n, out, why);
+    if (rc == 0 && out->msg.n && out->msg.p[0] == '[')
+        strip_solaris_id(&out->msg);
     return rc;
 }

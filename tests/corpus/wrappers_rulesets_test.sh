@@ -80,7 +80,6 @@ decoders/0085-dovecot_decoders.xml:*|no timestamp|Dovecot 1.x own log file layou
 *dovecot.ini:*|dovecot: unrecognised message|Dovecot 1.x master 'Fatal: ...' startup errors: the dovecot dialect maps logins, auth and deliveries, not master errors (gap)
 decoders/0085-dovecot_decoders.xml:*|dovecot: unrecognised message|Dovecot 1.x master 'Fatal: ...' (see dovecot.ini)
 decoders/0275-sendmail_decoders.xml:1[49]|sendmail: unrecognised message|example wrapped over several comment lines in the decoder file: the first physical line is cut mid-message
-decoders/0275-sendmail_decoders.xml:18|sendmail: unrecognised message|Solaris syslogd's '[ID 801593 mail.notice]' message id before the Sendmail text: not stripped by the envelope reader (gap; pflogsumm strips it)
 log-entries/mail-errors:*|no dialect for program \"pop3d\"|pop3d (courier/qpopper) in an OSSEC alert: $NOTMTA"
 
 # --- extraction: each source file -> $TMPD/g/<n>.log (lines) + .src (corpus-relative origin)

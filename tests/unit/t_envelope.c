@@ -641,8 +641,30 @@ static void t_format_names_and_cache(void)
     msl_tz_free(utc);
 }
 
+/* Solaris syslogd's "[ID n facility.level]" before the text is not part of the message
+ * (real line from the Wazuh sendmail decoder tests). */
+static void t_solaris_id(void)
+{
+    static const char line[] =
+        "Sep  5 08:17:38 mx sendmail[7735]: [ID 801593 mail.notice] k856Hah0007735: "
+        "ruleset=check_rcpt, arg1=<sc@sd.com>, relay=[216.22.33.7], reject=553 5.3.0";
+    struct msl_tz *utc = msl_tz_load("UTC");
+    struct msl_envelope_parser *ep = msl_envelope_new(utc, 1157444258, 0);
+    struct msl_envelope env;
+    const char *why = NULL;
+    CHECK_INT(msl_envelope_parse(ep, line, sizeof line - 1, &env, &why), 0);
+    CHECK(env.msg.n > 14 && memcmp(env.msg.p, "k856Hah0007735:", 15) == 0);
+    /* a bracket that is not a Solaris id stays */
+    static const char other[] = "Sep  5 08:17:38 mx prog[1]: [IDX 12] text";
+    CHECK_INT(msl_envelope_parse(ep, other, sizeof other - 1, &env, &why), 0);
+    CHECK(env.msg.n > 4 && memcmp(env.msg.p, "[IDX", 4) == 0);
+    msl_envelope_free(ep);
+    msl_tz_free(utc);
+}
+
 int main(void)
 {
+    RUN(t_solaris_id);
     RUN(t_good_lines);
     RUN(t_garbage);
     RUN(t_year_rollover);

@@ -1,0 +1,205 @@
+/*
+ * sender_auth_mismatch.c - rule sender-auth-mismatch: a SASL-authenticated user who sends
+ * with an envelope sender that is not their own address.  A stolen password is used to send
+ * as someone else (the boss, accounting), or a shared account hides who sent what.
+ *
+ * A message matches its login when the sender equals the SASL user (ASCII case-insensitive),
+ * or, for a login without '@', when the sender's local part equals it; a "+tag" address
+ * extension (alice+news@) is ignored on both sides.  The null sender is never a mismatch.
+ * Streams finished messages (Postfix: the SASL user comes from the client= line, the sender
+ * from qmgr's from=); content-filter re-injections and bounces are skipped.  State: per host
+ * + user one record (counts, the first distinct senders, cited lines and related messages at
+ * most max_evidence), at most max_keys records; judged at the end.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "detect/detect_int.h"
+#include "mailsleuth/mailsleuth.h"
+
+#define SENDERS 4
+
+static const struct msl_param params[] = {
+    {"min_messages", MSL_P_INT, 1, 1, 1000000,
+     "messages of one user with a foreign sender that make a finding"},
+};
+
+struct acct {
+    char *host, *user;
+    uint64_t msgs, rcpts;
+    char *senders[SENDERS];
+    size_t nsenders;
+    uint64_t senders_more;
+    struct msl_finding f;
+};
+
+struct st {
+    const struct msl_detect_env *env;
+    struct strmap *accts; /* "host\nuser" -> struct acct */
+    uint64_t dropped;
+};
+
+/* Length of the part of s before '@' or end, without a "+tag" extension. */
+static size_t base_len(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '+')
+            return i;
+    return n;
+}
+
+static int same_address(const char *user, const char *from)
+{
+    const char *ua = strrchr(user, '@'), *fa = strrchr(from, '@');
+    size_t ul = ua ? (size_t)(ua - user) : strlen(user);
+    size_t fl = fa ? (size_t)(fa - from) : strlen(from);
+    size_t ub = base_len(user, ul), fb = base_len(from, fl);
+    if (ub != fb || strncasecmp(user, from, ub) != 0)
+        return 0;
+    if (!ua)
+        return 1; /* a bare login name matches its local part in any domain */
+    return fa && !strcasecmp(ua, fa);
+}
+
+static void add_sender(struct acct *a, const char *from)
+{
+    for (size_t i = 0; i < a->nsenders; i++)
+        if (!strcasecmp(a->senders[i], from))
+            return;
+    if (a->nsenders == SENDERS) {
+        a->senders_more++;
+        return;
+    }
+    char *d = det_strdup(from);
+    if (d)
+        a->senders[a->nsenders++] = d;
+}
+
+static void on_message(void *p, const struct msl_message *m)
+{
+    struct st *s = p;
+    if (!m->sasl_user || !*m->sasl_user || !m->from || !*m->from || m->reinjected_from ||
+        m->bounce_of || same_address(m->sasl_user, m->from))
+        return;
+    char key[1024];
+    int n = snprintf(key, sizeof key, "%s\n%s", m->host ? m->host : "", m->sasl_user);
+    if (n <= 0 || (size_t)n >= sizeof key)
+        return;
+    struct acct *a = strmap_find(s->accts, key, (size_t)n);
+    if (!a && strmap_len(s->accts) < s->env->max_keys) {
+        a = strmap_get(s->accts, key, (size_t)n, NULL);
+        if (a) {
+            a->host = det_strdup(m->host);
+            a->user = det_strdup(m->sasl_user);
+        }
+    }
+    if (!a) {
+        s->dropped++;
+        return;
+    }
+    a->msgs++;
+    a->rcpts += m->nrcpt > 0 ? (uint64_t)m->nrcpt : 0;
+    add_sender(a, m->from);
+    det_related_message(s->env, &a->f, m->host, m->qid);
+    for (size_t i = 0; i < m->nlines; i++) {
+        const struct msl_evline *l = &m->lines[i];
+        if (l->kind == MSL_EV_RECEIVED || l->kind == MSL_EV_SENDER) {
+            struct msl_str raw = {l->text, l->text ? strlen(l->text) : 0};
+            det_cite(s->env, &a->f, l->ts, &l->ev, raw);
+        }
+    }
+}
+
+static void judge(void *ctx, const struct strmap_entry *ent)
+{
+    struct st *s = ctx;
+    struct acct *a = ent->val;
+    if (a->msgs < (uint64_t)s->env->params[0])
+        return;
+    char list[400] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < a->nsenders && used < sizeof list; i++) {
+        int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", a->senders[i]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    int marked = msl_hunt_user_marked(s->env->hunt, a->user);
+    struct msl_finding *f = &a->f;
+    f->rule = "sender-auth-mismatch";
+    f->severity = marked && s->env->severity < MSL_FSEV_HIGH ? MSL_FSEV_HIGH : s->env->severity;
+    f->entity_type = "user";
+    f->entity = det_strdup(a->user);
+    f->host = det_strdup(a->host);
+    det_set_count(f, "messages", (int64_t)a->msgs);
+    det_set_count(f, "senders", (int64_t)(a->nsenders + a->senders_more));
+    det_set_count(f, "recipients", (int64_t)a->rcpts);
+    det_title(f, "sender/login mismatch: %s sent %llu messages as %s%s", a->user,
+              (unsigned long long)a->msgs, a->nsenders ? a->senders[0] : "?",
+              a->nsenders + a->senders_more > 1 ? " and others" : "");
+    det_explain(f, "The user %s authenticated on %s and sent %llu message%s with the envelope "
+                   "sender %s%s, which is not the login's own address.%s  A stolen password "
+                   "is often used to send as a more trusted person (CEO fraud) or to hide the "
+                   "sender; legitimate cases are shared mailboxes and aliases.  Enforce "
+                   "smtpd_sender_login_maps with reject_sender_login_mismatch, or list the "
+                   "addresses this login may use.",
+                a->user, a->host ? a->host : "?", (unsigned long long)a->msgs,
+                a->msgs == 1 ? "" : "s", list, a->senders_more ? ", ..." : "",
+                marked ? "  auth-success-after-failures reported this login as likely "
+                         "compromised (severity raised to high)."
+                       : "");
+    msl_hunt_emit(s->env->hunt, f);
+}
+
+static void free_acct(void *ctx, const struct strmap_entry *ent)
+{
+    (void)ctx;
+    struct acct *a = ent->val;
+    free(a->host);
+    free(a->user);
+    for (size_t i = 0; i < a->nsenders; i++)
+        free(a->senders[i]);
+    det_finding_clear(&a->f);
+}
+
+static void finish(void *p)
+{
+    struct st *s = p;
+    strmap_each(s->accts, judge, s);
+    if (s->dropped)
+        msl_hunt_note(s->env->hunt, "sender-auth-mismatch: more than %zu users; %llu messages "
+                      "not judged", s->env->max_keys, (unsigned long long)s->dropped);
+}
+
+static void *new_st(const struct msl_detect_env *env)
+{
+    struct st *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->env = env;
+    s->accts = strmap_new(sizeof(struct acct));
+    if (!s->accts) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void free_st(void *p)
+{
+    struct st *s = p;
+    strmap_each(s->accts, free_acct, NULL);
+    strmap_free(s->accts);
+    free(s);
+}
+
+const struct msl_detector msl_det_sender_auth_mismatch = {
+    .id = "sender-auth-mismatch",
+    .severity = MSL_FSEV_MEDIUM,
+    .description = "authenticated user sending with an envelope sender that is not their own",
+    .params = params,
+    .nparams = sizeof params / sizeof params[0],
+    .new = new_st,
+    .on_message = on_message,
+    .finish = finish,
+    .free = free_st,
+};
