@@ -62,6 +62,13 @@ static const char usage_text[] =
     "                     default: inferred from local/virtual/lmtp deliveries)\n"
     "      --trusted-net CIDR  hunt: a network allowed to relay without AUTH (repeatable;\n"
     "                     default: inferred from the logs)\n"
+    "      --protected-domain DOMAIN  hunt: a partner or brand domain whose look-alikes are\n"
+    "                     reported (repeatable; local and frequent domains are compared anyway)\n"
+    "      --geoip FILE   hunt: MaxMind-format country/city database (.mmdb) for logins from\n"
+    "                     new countries and impossible travel (without it those checks are off)\n"
+    "      --asn FILE     hunt: MaxMind-format ASN database (.mmdb) for logins from new networks\n"
+    "      --ip-list NAME=FILE  hunt: clients in the networks of FILE (one address or CIDR per\n"
+    "                     line, e.g. Tor exits) are reported as on list NAME (repeatable)\n"
     "      --unparsed     print every line not understood, with file:line and reason, to stderr\n"
     "      --sort-memory BYTES  timeline: memory for sorting before spilling to $TMPDIR\n"
     "                     (default 268435456)\n"
@@ -199,6 +206,27 @@ int cli_parse(struct cli *c, int argc, char **argv)
                 return EXIT_USAGE;
             }
             (dom ? c->local_domains : c->trusted_nets)[(*n)++] = v;
+        } else if (!strcmp(a, "--geoip") || !strcmp(a, "--asn")) {
+            const char *v = VALUE();
+            if (!v)
+                return EXIT_USAGE;
+            *(!strcmp(a, "--geoip") ? &c->geoip : &c->asn) = v;
+        } else if (!strcmp(a, "--ip-list") || !strcmp(a, "--protected-domain")) {
+            int list = !strcmp(a, "--ip-list");
+            size_t *n = list ? &c->nip_lists : &c->nprotected_domains;
+            const char *v = VALUE();
+            if (!v)
+                return EXIT_USAGE;
+            if (list && (!strchr(v, '=') || v[0] == '=' || !strchr(v, '=')[1])) {
+                fprintf(stderr, "mailsleuth: --ip-list wants NAME=FILE, e.g. tor=exits.txt, not "
+                                "'%s'\n", v);
+                return EXIT_USAGE;
+            }
+            if (*n == CLI_MAX_LIST) {
+                fprintf(stderr, "mailsleuth: at most %d %s options\n", CLI_MAX_LIST, a);
+                return EXIT_USAGE;
+            }
+            (list ? c->ip_lists : c->protected_domains)[(*n)++] = v;
         } else if (!strcmp(a, "--show-lines")) {
             c->show_lines = 1;
         } else if (!strcmp(a, "--print-rules")) {

@@ -40,6 +40,12 @@ struct cli {
     size_t nlocal_domains;
     const char *trusted_nets[CLI_MAX_LIST];  /* hunt --trusted-net (repeatable) */
     size_t ntrusted_nets;
+    const char *geoip;                       /* hunt --geoip FILE (.mmdb) */
+    const char *asn;                         /* hunt --asn FILE (.mmdb) */
+    const char *ip_lists[CLI_MAX_LIST];      /* hunt --ip-list NAME=FILE (repeatable) */
+    size_t nip_lists;
+    const char *protected_domains[CLI_MAX_LIST]; /* hunt --protected-domain (repeatable) */
+    size_t nprotected_domains;
     const char **paths;
     size_t npaths;
 };

@@ -15,6 +15,7 @@
 #include "app.h"
 #include "mailsleuth/correlate.h"
 #include "mailsleuth/detect.h"
+#include "util/geoip.h"
 
 struct hunt {
     struct app *a;
@@ -72,6 +73,52 @@ static int parse_format(const char *f, enum msl_hunt_format *o)
     return 1;
 }
 
+/* --geoip, --asn, --ip-list, --protected-domain: opened here so a bad file is a usage
+ * error, handed to the rules through geo_hunt_configure (util/geoip.h). */
+struct origin {
+    struct geo_db *country, *asn;
+    struct geo_iplist *lists[CLI_MAX_LIST];
+    size_t nlists;
+};
+
+static void origin_free(struct origin *o)
+{
+    geo_hunt_configure(NULL);
+    geo_close(o->country);
+    geo_close(o->asn);
+    for (size_t i = 0; i < o->nlists; i++)
+        geo_iplist_free(o->lists[i]);
+    memset(o, 0, sizeof *o);
+}
+
+static int origin_load(const struct cli *c, struct origin *o)
+{
+    char err[1024];
+    if (c->geoip && !(o->country = geo_open(c->geoip, err, sizeof err)))
+        goto fail;
+    if (c->asn && !(o->asn = geo_open(c->asn, err, sizeof err)))
+        goto fail;
+    for (size_t i = 0; i < c->nip_lists; i++) {
+        const char *eq = strchr(c->ip_lists[i], '=');
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - c->ip_lists[i]), c->ip_lists[i]);
+        if (!(o->lists[o->nlists] = geo_iplist_load(name, eq + 1, err, sizeof err)))
+            goto fail;
+        o->nlists++;
+    }
+    struct geo_hunt_cfg cfg = {
+        .country = o->country, .asn = o->asn,
+        .lists = (const struct geo_iplist *const *)o->lists, .nlists = o->nlists,
+        .protected_domains = c->protected_domains, .nprotected = c->nprotected_domains,
+        .local_domains = c->local_domains, .nlocal = c->nlocal_domains};
+    geo_hunt_configure(&cfg);
+    return 0;
+fail:
+    fprintf(stderr, "mailsleuth: %s\n", err);
+    origin_free(o);
+    return -1;
+}
+
 int cmd_hunt(struct app *a)
 {
     struct cli *c = &a->cli;
@@ -115,10 +162,16 @@ int cmd_hunt(struct app *a)
             return EXIT_USAGE;
         }
     }
+    struct origin origin = {0};
+    if (origin_load(c, &origin) != 0) {
+        msl_rules_free(rules);
+        return EXIT_USAGE;
+    }
     int rc = app_setup(a);
     a->ro.hash = fmt != MSL_HUNT_TEXT; /* JSON answers carry the inputs' fingerprints */
     if (rc) {
         msl_rules_free(rules);
+        origin_free(&origin);
         return rc;
     }
     struct msl_hunt_opts ho = {
@@ -134,6 +187,7 @@ int cmd_hunt(struct app *a)
     if (!s.h || !s.c) {
         msl_hunt_free(s.h);
         msl_correlator_free(s.c);
+        origin_free(&origin);
         return EXIT_INTERNAL;
     }
     a->consumer = &s;
@@ -158,6 +212,7 @@ int cmd_hunt(struct app *a)
         fprintf(stderr, "mailsleuth: %zu finding%s\n", nf, nf == 1 ? "" : "s");
     msl_correlator_free(s.c);
     msl_hunt_free(s.h);
+    origin_free(&origin);
     rc = app_finish(a, run_rc, wrc);
     if (rc == EXIT_OK && hit)
         rc = EXIT_FINDINGS;

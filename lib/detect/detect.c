@@ -27,10 +27,15 @@
 #include "query/query_int.h"
 #include "util/buf.h"
 
+/* lookalike_domain.c, unusual_origin.c */
+extern const struct msl_detector msl_det_lookalike_domain;
+extern const struct msl_detector msl_det_unusual_origin;
+
 static const struct msl_detector *const registry[] = {
     &msl_det_auth_bruteforce, &msl_det_auth_spray,  &msl_det_auth_success_after_failures,
     &msl_det_account_burst,   &msl_det_recipient_harvest, &msl_det_relay_attempt,
     &msl_det_open_relay,      &msl_det_plaintext_auth, &msl_det_log_integrity,
+    &msl_det_lookalike_domain, &msl_det_unusual_origin,
     &msl_det_spoofed_local_sender, &msl_det_sender_auth_mismatch,
     &msl_det_policy_fail_protected, &msl_det_bulk_campaign, &msl_det_tls_downgrade,
     &msl_det_unauthorized_relay_path,
