@@ -9,8 +9,8 @@
  * Streams finished messages (and NOQUEUE rejects): every distinct sender and recipient
  * domain gets one record (counts, the first max_evidence lines, related messages), at most
  * `max_domains` of them; beyond that domains are counted in a note, not tracked.  Local
- * domains are inferred as open-relay does (recipients delivered by local, virtual or lmtp;
- * also the domains of SASL user names) plus --local-domain; protected domains come from
+ * domains come from the shared inference (det_infer: recipients delivered by local, virtual
+ * or lmtp, plus --local-domain) and the domains of SASL user names; protected domains come from
  * --protected-domain; partners are the `partners` most frequent recipient domains with at
  * least `partner_min` recipients.  Everything is judged at the end (a domain may prove
  * local or frequent only later in the log): each tracked domain that is not itself local
@@ -50,16 +50,12 @@ struct dom {
 struct st {
     const struct msl_detect_env *env;
     struct strmap *doms;   /* domain -> struct dom */
-    struct strmap *local;  /* inferred local domains -> char */
+    struct det_infer infer; /* local domains (shared inference, det_util.c) */
+    struct strmap *local;   /* domains of SASL user names -> char */
     struct conf_checker *cc;
     const struct geo_hunt_cfg *cfg;
     uint64_t dropped;
 };
-
-static int is_local_daemon(const char *d)
-{
-    return d && (!strcmp(d, "local") || !strcmp(d, "virtual") || !strcmp(d, "lmtp"));
-}
 
 static void add_local(struct st *s, const char *dom)
 {
@@ -69,7 +65,7 @@ static void add_local(struct st *s, const char *dom)
 
 static int is_local(const struct st *s, const char *dom)
 {
-    return msl_hunt_is_local_domain(s->env->hunt, dom) ||
+    return det_infer_is_local_any(&s->infer, dom) ||
            strmap_find(s->local, dom, strlen(dom)) != NULL;
 }
 
@@ -124,14 +120,7 @@ static int unknown_recipient(const struct msl_delivery *dv)
 static void on_message(void *p, const struct msl_message *m)
 {
     struct st *s = p;
-    for (size_t i = 0; i < m->ndeliveries; i++) {
-        const struct msl_delivery *dv = &m->deliveries[i];
-        if (dv->status == MSL_ST_SENT && is_local_daemon(dv->daemon) && dv->to) {
-            char *dom = det_domain(dv->orig_to ? dv->orig_to : dv->to);
-            add_local(s, dom);
-            free(dom);
-        }
-    }
+    det_infer_message(&s->infer, m);
     if (m->sasl_user && strchr(m->sasl_user, '@')) {
         char *dom = det_domain(m->sasl_user);
         add_local(s, dom);
@@ -145,7 +134,7 @@ static void on_message(void *p, const struct msl_message *m)
             d->as_sender++;
             for (size_t i = 0; i < m->ndeliveries; i++)
                 if (m->deliveries[i].status == MSL_ST_SENT &&
-                    is_local_daemon(m->deliveries[i].daemon))
+                    det_is_local_daemon(m->deliveries[i].daemon))
                     d->delivered_in++;
             size_t before = d->f.nevidence;
             cite_ev(s, d, m, NULL, MSL_EV_SENDER);
@@ -159,7 +148,7 @@ static void on_message(void *p, const struct msl_message *m)
         return; /* a content-filter hand-off or a DSN: its recipients are not chosen mail */
     for (size_t i = 0; i < m->ndeliveries; i++) {
         const struct msl_delivery *dv = &m->deliveries[i];
-        if (!dv->to || is_local_daemon(dv->daemon))
+        if (!dv->to || det_is_local_daemon(dv->daemon))
             continue;
         size_t k = i + 1;
         while (k < m->ndeliveries &&
@@ -187,6 +176,7 @@ static void on_message(void *p, const struct msl_message *m)
 static void on_event(void *p, const struct msl_event *e)
 {
     struct st *s = p;
+    det_infer_event(&s->infer, e);
     if (e->kind != MSL_EV_REJECT || !(e->flags & MSL_EVF_NOQUEUE))
         return;
     struct msl_str addrs[2] = {e->from, e->to};
@@ -342,6 +332,7 @@ static void finish(void *p)
 {
     struct st *s = p;
     struct judge j = {.s = s};
+    strmap_each(s->infer.any, add_local_ref, &j);
     strmap_each(s->local, add_local_ref, &j);
     for (size_t i = 0; i < s->cfg->nlocal; i++)
         add_ref(&j, s->cfg->local_domains[i], REF_LOCAL, 0);
@@ -404,7 +395,8 @@ static void *new_st(const struct msl_detect_env *env)
     s->doms = strmap_new(sizeof(struct dom));
     s->local = strmap_new(1);
     s->cc = conf_new();
-    if (!s->doms || !s->local) {
+    if (!s->doms || !s->local || det_infer_init(&s->infer, env) != MSL_OK) {
+        det_infer_free(&s->infer);
         strmap_free(s->doms);
         strmap_free(s->local);
         conf_free(s->cc);
@@ -426,6 +418,7 @@ static void free_st(void *p)
     strmap_each(s->doms, clear_dom, NULL);
     strmap_free(s->doms);
     strmap_free(s->local);
+    det_infer_free(&s->infer);
     conf_free(s->cc);
     free(s);
 }
