@@ -47,6 +47,10 @@ extern const struct msl_dialect msl_dialect_rspamd;
 extern const struct msl_dialect msl_dialect_amavis;
 extern const struct msl_dialect msl_dialect_spamd;
 
+/* The next hop's message id named in a delivery's reply ("queued as X", "id=X",
+ * "X Message accepted for delivery", "InternalId=X"), or an empty view (reply_id.c). */
+struct msl_str msl_reply_next_id(struct msl_str text);
+
 /* Postfix queue ids (lib/dialect/postfix_qid.c). */
 /* Returns 1 for a valid short id (hex, 6..12 chars... as Postfix makes them), 2 for a valid
  * long id, 0 otherwise.  For long ids, *utc_us (if not NULL) receives the enqueue time. */

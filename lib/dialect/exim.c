@@ -349,35 +349,13 @@ static struct msl_str unbracket(struct msl_str v)
 }
 
 /* "250 OK id=X" / "... queued as X": the next hop's id. */
-static struct msl_str next_hop_id(struct msl_str c)
-{
-    const char *p = c.p, *end = c.p + c.n;
-    const char *q = PF_FIND(p, end, "queued as ");
-    if (q) {
-        q += 10;
-    } else {
-        q = PF_FIND(p, end, " id=");
-        if (!q)
-            return MSL_STR_NULL;
-        q += 4;
-    }
-    const char *s = q;
-    while (q < end && (pf_isdigit(*q) || (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') ||
-                       *q == '-' || *q == '_' || *q == '.'))
-        q++;
-    while (q > s && q[-1] == '.')
-        q--;
-    if (q == s || q - s > 64)
-        return MSL_STR_NULL;
-    return pf_sv(s, q);
-}
-
 enum tctx { TX_ARRIVAL, TX_DELIVERY, TX_SESSION };
 
 /* Bare selector flags logged without "=value". */
 static int bare_flag(const char *p, const char *end)
 {
-    static const char *const flags[] = {"K", "L", "PRDR", "TFO", "*L", "*K"};
+    /* "L." / "L.-": 4.96 marks pipelining/chunking after P= this way */
+    static const char *const flags[] = {"K", "L", "L.", "L.-", "L-", "PRDR", "TFO", "*L", "*K"};
     const char *q = p;
     while (q < end && *q != ' ')
         q++;
@@ -655,7 +633,7 @@ static int delivery(const char *p, const char *end, struct msl_event *e, enum ms
     if (st == MSL_ST_SENT) {
         if (e->text.p) { /* C="..." */
             reply_code(e->text.p, e->text.p + e->text.n, e);
-            e->new_qid = next_hop_id(e->text);
+            e->new_qid = msl_reply_next_id(e->text);
         }
         return 1;
     }

@@ -17,6 +17,7 @@
 
 #define SAMPLE_LINES 64
 #define ZONE_SAMPLES 64        /* distinct queue ids looked at for the zone */
+#define DUP_MAX (1u << 20)     /* lines remembered for cross-input duplicates (32 MiB) */
 #define ZONE_STEP 900          /* offsets are whole quarter hours */
 #define SAMPLE_BYTES (256u * 1024u)
 
@@ -45,6 +46,10 @@ struct pipe {
     char zq[ZONE_SAMPLES][24];
     long long zd[ZONE_SAMPLES], zts[ZONE_SAMPLES];
     size_t nz;
+    /* cross-input duplicates: hash of a reject/warning/auth line -> its source + 1 */
+    uint64_t *dup_h;
+    uint32_t *dup_src;
+    size_t dup_cap, dup_n;
     /* unparsed reasons */
     struct strmap *reasons;
     const char *last_why; /* the map's own copy of the last reason */
@@ -73,6 +78,52 @@ static void count_reason(struct pipe *pp, const struct msl_line *ln, const char 
         pp->sink->unparsed(pp->sink->ctx, ln, why);
 }
 
+/*
+ * Syslog setups write warnings, errors and rejects to mail.warn/mail.err as well as
+ * mail.log, and Exim writes every reject to both mainlog and rejectlog: the same line in
+ * two inputs is one event.  Returns 1 when this line was already seen in another input.
+ */
+static int duplicate_elsewhere(struct pipe *pp, const struct msl_line *ln)
+{
+    if (pp->dup_n * 2 >= pp->dup_cap) {
+        if (pp->dup_cap >= 2 * (size_t)DUP_MAX)
+            return 0; /* full: remember no more (bounded memory) */
+        size_t ncap = pp->dup_cap ? pp->dup_cap * 2 : 4096;
+        uint64_t *nh = calloc(ncap, sizeof *nh);
+        uint32_t *ns = calloc(ncap, sizeof *ns);
+        if (!nh || !ns) {
+            free(nh);
+            free(ns);
+            return 0;
+        }
+        for (size_t i = 0; i < pp->dup_cap; i++) {
+            if (!pp->dup_h[i])
+                continue;
+            size_t j = (size_t)pp->dup_h[i] & (ncap - 1);
+            while (nh[j])
+                j = (j + 1) & (ncap - 1);
+            nh[j] = pp->dup_h[i];
+            ns[j] = pp->dup_src[i];
+        }
+        free(pp->dup_h);
+        free(pp->dup_src);
+        pp->dup_h = nh;
+        pp->dup_src = ns;
+        pp->dup_cap = ncap;
+    }
+    uint64_t h = strmap_hash(ln->p, ln->n) | 1;
+    size_t i = (size_t)h & (pp->dup_cap - 1);
+    while (pp->dup_h[i]) {
+        if (pp->dup_h[i] == h)
+            return pp->dup_src[i] != ln->src + 1;
+        i = (i + 1) & (pp->dup_cap - 1);
+    }
+    pp->dup_h[i] = h;
+    pp->dup_src[i] = ln->src + 1;
+    pp->dup_n++;
+    return 0;
+}
+
 /* The format's emit callback: evidence, filters, stats, then the sink. */
 static int emit(void *ctx, struct msl_event *e)
 {
@@ -82,7 +133,16 @@ static int emit(void *ctx, struct msl_event *e)
     e->raw = (struct msl_str){ln->p, ln->n};
     if (ln->flags & MSL_LINE_TRUNCATED)
         e->flags |= MSL_EVF_TRUNCATED;
+    /* every dialect's deliveries: the next hop's id in the reply links the hop */
+    if (e->kind == MSL_EV_DELIVERY && !e->new_qid.p && e->status == MSL_ST_SENT)
+        e->new_qid = msl_reply_next_id(e->text);
     struct msl_run *run = pp->run;
+    if ((e->kind == MSL_EV_REJECT || e->kind == MSL_EV_WARNING || e->kind == MSL_EV_ERROR ||
+         e->kind == MSL_EV_AUTH_FAIL) &&
+        duplicate_elsewhere(pp, ln)) {
+        run->duplicates++; /* reported in every summary; the first copy made the event */
+        return 0;
+    }
     if (e->flags & MSL_EVF_REPEATED)
         run->repeated++;
     if ((pp->opts->since && e->ts < pp->opts->since) ||
@@ -419,6 +479,8 @@ int msl_run(const char *const *paths, size_t npaths, const struct msl_run_opts *
     int rc = msl_read_paths(paths, npaths, &ro, &cb, &run->totals);
     close_format(&pp);
     buf_free(&pp.sample);
+    free(pp.dup_h);
+    free(pp.dup_src);
     size_t n = strmap_len(pp.reasons);
     run->reasons = n ? calloc(n, sizeof *run->reasons) : NULL;
     if (run->reasons) {
