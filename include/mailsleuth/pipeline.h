@@ -80,6 +80,7 @@ struct msl_run {
     uint64_t unparsed;
     uint64_t filtered; /* events outside --since/--until */
     uint64_t repeated; /* events that came from "message repeated N times" */
+    uint64_t duplicates; /* reject/warning/auth lines already read from another input */
     int64_t first_ts, last_ts;
     struct msl_reason_count *reasons; /* sorted by count, descending, after msl_run() */
     size_t nreasons;

@@ -237,6 +237,9 @@ static void text_inputs(struct buf *b, const struct msl_summary *s, const struct
              run->totals.sources, run->totals.sources == 1 ? "" : "s",
              (unsigned long long)run->totals.lines, (unsigned long long)run->events,
              (unsigned long long)run->unparsed);
+    if (run->duplicates)
+        buf_addf(b, ", %llu already read from another input (mail.warn/mail.err, rejectlog)",
+                 (unsigned long long)run->duplicates);
     if (run->totals.errors)
         buf_addf(b, ", %u input error%s", run->totals.errors, run->totals.errors == 1 ? "" : "s");
     buf_addc(b, '\n');
@@ -456,10 +459,12 @@ int msl_summary_write_json(struct msl_summary *s, const struct msl_run *run, FIL
     buf_adds(&b, ",\"last\":");
     jtime(&b, s->opts.tz, s->all.last_ts);
     buf_addf(&b, "},\"inputs\":{\"lines\":%llu,\"bytes\":%llu,\"events\":%llu,\"unparsed\":%llu,"
-                 "\"filtered\":%llu,\"errors\":%u,\"warnings\":%u,\"sources\":[",
+                 "\"filtered\":%llu,\"duplicates\":%llu,\"errors\":%u,\"warnings\":%u,"
+                 "\"sources\":[",
              (unsigned long long)run->totals.lines, (unsigned long long)run->totals.bytes,
              (unsigned long long)run->events, (unsigned long long)run->unparsed,
-             (unsigned long long)run->filtered, run->totals.errors, run->totals.warnings);
+             (unsigned long long)run->filtered, (unsigned long long)run->duplicates,
+             run->totals.errors, run->totals.warnings);
     for (size_t i = 0; i < run->nsources; i++) {
         const struct msl_run_source *rs = &run->sources[i];
         buf_adds(&b, i ? ",{\"name\":" : "{\"name\":");
