@@ -252,6 +252,55 @@ static int sy_line(void *p, const struct msl_line *ln, const struct msl_emitter 
     return r;
 }
 
+/* The address inside one list item: "<a@b>", "Name <a@b>", "a@b" (spaces trimmed). */
+static struct msl_str list_address(const char *s, const char *e)
+{
+    while (s < e && *s == ' ')
+        s++;
+    while (e > s && e[-1] == ' ')
+        e--;
+    const char *lt = memchr(s, '<', (size_t)(e - s));
+    if (lt) {
+        const char *gt = memchr(lt, '>', (size_t)(e - lt));
+        if (gt)
+            return (struct msl_str){lt + 1, (size_t)(gt - lt - 1)};
+    }
+    return (struct msl_str){s, (size_t)(e - s)};
+}
+
+/*
+ * A delivery line naming several recipients (Sendmail "to=<a>,<b>") is one delivery per
+ * recipient, so every count and every recipient's story is right.  Commas inside quotes
+ * or angle brackets do not split.
+ */
+static int emit_per_recipient(struct msl_event *e, const struct msl_emitter *em)
+{
+    struct msl_str list = e->to;
+    const char *p = list.p, *end = p + list.n, *item = p;
+    int quoted = 0, angle = 0, n = 0;
+    for (; p <= end; p++) {
+        if (p < end) {
+            if (*p == '"')
+                quoted = !quoted;
+            else if (*p == '<')
+                angle = 1;
+            else if (*p == '>')
+                angle = 0;
+            if (*p != ',' || quoted || angle)
+                continue;
+        }
+        struct msl_str a = list_address(item, p);
+        item = p + 1;
+        if (!a.n)
+            continue;
+        e->to = a;
+        if (em->emit(em->ctx, e))
+            return -1;
+        n++;
+    }
+    return n;
+}
+
 /* One whole message (a line, or a reassembled continuation set) -> dialect -> event. */
 static int sy_message(struct syslog_state *st, struct msl_envelope *envp,
                       const struct msl_emitter *em, const char **why)
@@ -283,6 +332,8 @@ static int sy_message(struct syslog_state *st, struct msl_envelope *envp,
         e.repeat = times;
         e.flags |= MSL_EVF_REPEATED;
     }
+    if (e.kind == MSL_EV_DELIVERY && e.to.n && memchr(e.to.p, ',', e.to.n))
+        return emit_per_recipient(&e, em);
     return em->emit(em->ctx, &e) ? -1 : 1;
 }
 

@@ -310,6 +310,13 @@ static int receipt(const char *p, const char *end, struct msl_event *e)
     }
     if (!have_from)
         return 0;
+    if (e->nrcpt == 0) {
+        /* every recipient was refused before DATA: Sendmail still logs from=, but no
+         * message was accepted */
+        e->kind = MSL_EV_INFO;
+        e->detail = MSL_STR_LIT("no message: no recipient accepted (nrcpts=0)");
+        return 1;
+    }
     e->kind = MSL_EV_RECEIVED;
     return 1;
 }
@@ -322,17 +329,9 @@ static int delivery(const char *p, const char *end, struct msl_event *e)
     int have_to = 0;
     while (kv_next(&p, end, &k, &v)) {
         if (IS(k, "to")) {
-            e->to = addr_of(v);
+            /* a list "<a>,<b>" is kept whole: the syslog format makes one delivery each */
+            e->to = memchr(v.p, ',', v.n) ? v : addr_of(v);
             have_to = 1;
-            if (e->to.n == v.n) { /* a list "a,b" (or one bare name): count the names */
-                int64_t n = 1;
-                for (size_t i = 0; i < v.n; i++)
-                    n += v.p[i] == ',';
-                if (n > 1) {
-                    e->count = n;
-                    e->detail = MSL_STR_LIT("several recipients");
-                }
-            }
         } else if (IS(k, "ctladdr")) {
             const char *o = PF_FIND(v.p, v.p + v.n, " (");
             if (o) { /* "<user@host> (uid/gid)" */
@@ -687,6 +686,12 @@ static int sendmail_parse(const struct msl_envelope *env, struct msl_event *e, c
         return 1;
     if (dispatch(p, end, e))
         return 1;
+    if (!had && (PF_STARTS(p, end, "started as: ") || PF_STARTS(p, end, "starting daemon") ||
+                 PF_STARTS(p, end, "restarting ") || PF_STARTS(p, end, "stopping daemon"))) {
+        e->kind = MSL_EV_DAEMON; /* the daemon's own start/stop notices */
+        e->text = pf_sv(p, end);
+        return 1;
+    }
     e->kind = MSL_EV_NONE;
     *why = "sendmail: unrecognised message";
     return 0;

@@ -1,11 +1,13 @@
 /*
  * dump_events.c - the normalized events of a log file, for golden tests and benchmarks.
  *
- *   dump_events [--year N] [--log-format NAME] [--quiet] [--time] FILE
+ *   dump_events [--year N] [--log-format NAME] [--per-line] [--quiet] [--time] FILE
  *
  * Runs the real pipeline (format detection, envelope, dialects; zone UTC, --year fixes
  * year-less stamps) and prints msl_event_format_kv() per event, or "UNPARSED why=..." per
- * line that gave no event, in input order.  --quiet prints nothing per line, --time prints
+ * line that gave no event, in input order.  --per-line puts the events of one input line
+ * (a delivery line naming several recipients) on one output line, joined by " || ", so
+ * output lines match input lines.  --quiet prints nothing per line, --time prints
  * lines/events per second to stderr (used for the parse-speed measurement).
  */
 #include <stdio.h>
@@ -18,18 +20,37 @@
 
 struct dump {
     int quiet;
+    int per_line;       /* events of one input line on one output line, joined by " || " */
+    int open;           /* an output line is not finished yet */
+    uint64_t last_line; /* input line of the open output line */
     long long events;
     char out[1 << 17];
 };
+
+static void end_line(struct dump *d)
+{
+    if (d->open)
+        putchar('\n');
+    d->open = 0;
+}
 
 static int on_event(void *ctx, const struct msl_event *e)
 {
     struct dump *d = ctx;
     d->events++;
-    if (!d->quiet) {
-        msl_event_format_kv(e, d->out, sizeof d->out);
-        puts(d->out);
+    if (d->quiet)
+        return 0;
+    msl_event_format_kv(e, d->out, sizeof d->out);
+    if (d->per_line && d->open && e->ev.line == d->last_line) {
+        fputs(" || ", stdout);
+    } else {
+        end_line(d);
     }
+    fputs(d->out, stdout);
+    d->open = 1;
+    d->last_line = e->ev.line;
+    if (!d->per_line)
+        end_line(d);
     return 0;
 }
 
@@ -39,6 +60,7 @@ static void on_unparsed(void *ctx, const struct msl_line *ln, const char *why)
     (void)ln;
     if (d->quiet)
         return;
+    end_line(d);
     fputs("UNPARSED why=\"", stdout);
     for (const char *p = why; *p; p++) {
         if (*p == '"' || *p == '\\')
@@ -67,6 +89,8 @@ int main(int argc, char **argv)
             format = argv[++i];
         else if (strcmp(argv[i], "--quiet") == 0)
             d.quiet = 1;
+        else if (strcmp(argv[i], "--per-line") == 0)
+            d.per_line = 1;
         else if (strcmp(argv[i], "--time") == 0)
             timing = 1;
         else
@@ -87,6 +111,7 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     const char *paths[] = {path};
     int rc = msl_run(paths, 1, &ro, &sink, &run);
+    end_line(&d);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (timing) {
         double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
