@@ -98,6 +98,9 @@ enum msl_severity {
 #define MSL_EVF_REPEATED 0x4u   /* from "message repeated N times": .repeat holds N */
 #define MSL_EVF_NOQUEUE 0x8u    /* NOQUEUE: the event has no queue id */
 #define MSL_EVF_TRUNCATED 0x10u /* the source line was longer than the line limit */
+#define MSL_EVF_ECHO 0x20u      /* restates a fact another line logs too (Dovecot's auth
+                                 * process echoing a login failure): shown as evidence,
+                                 * never counted */
 
 /* Evidence: where the line came from.  src indexes the run's source table. */
 struct msl_evidence {

@@ -466,6 +466,8 @@ void msl_hunt_free(struct msl_hunt *h)
 
 void msl_hunt_event(struct msl_hunt *h, const struct msl_event *e)
 {
+    if (e->flags & MSL_EVF_ECHO)
+        return; /* a restatement of another line: rules count the original once */
     for (size_t i = 0; i < h->nact; i++)
         if (h->act[i].d->on_event)
             h->act[i].d->on_event(h->act[i].st, e);

@@ -588,6 +588,10 @@ static int dovecot_parse(const struct msl_envelope *env, struct msl_event *e, co
         break;
     case F_AUTH:
         ok = dv_auth(p, end, &px, e);
+        /* the auth process's verdict restates a failure the login process (IMAP/POP3) or
+         * the MTA (Postfix's SASL warning) logs too: evidence, counted once */
+        if (ok && e->kind == MSL_EV_AUTH_FAIL)
+            e->flags |= MSL_EVF_ECHO;
         break;
     case F_DELIVER:
         ok = dv_deliver(p, end, &px, user, e) || dv_mail(p, end, user, e);

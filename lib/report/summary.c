@@ -628,6 +628,10 @@ int msl_summary_add(struct msl_summary *s, const struct msl_event *e)
         on_reject(s, e, hc, &kb);
         break;
     case MSL_EV_AUTH_FAIL:
+        if (e->flags & MSL_EVF_ECHO)
+            break; /* the same failure is counted from the line it echoes */
+        if (e->count > 1)
+            w *= e->count; /* "auth failed, N attempts" */
         s->all.sasl_failures += w;
         if (hc)
             hc->sasl_failures += w;

@@ -22,7 +22,7 @@ postfix-relay|relay-attempt.threshold = 2;relay-attempt.window = 600|
 dovecot-slow-bf|auth-bruteforce.threshold = 4;auth-bruteforce.window = 10800|
 dovecot-slow-bf-no-overlap|auth-bruteforce.threshold = 4;auth-bruteforce.window = 10800|
 dovecot-slow-bf-user-enum|auth-bruteforce.threshold = 4;auth-bruteforce.window = 10800;auth-spray.users = 4;auth-spray.window = 10800|
-dovecot-spam|auth-bruteforce.threshold = 4;auth-bruteforce.window = 1080|
+dovecot-spam||crowdsec counts the echo by the auth process of each failure (pam(user,ip): ...) as a failure of its own; mailsleuth counts each failure once (the login line), so 1.1.1.1 and 2.2.2.2 stay below the bucket
 exchange-smtp-bf||the log repeats the 535 line of one session; the Exchange dialect makes one AUTH failure per session, crowdsec counts lines
 exchange-imap-bf||the log repeats the 535 line of one session; the Exchange dialect makes one AUTH failure per session, crowdsec counts lines
 exchange-pop-bf||the log repeats the 535 line of one session; the Exchange dialect makes one AUTH failure per session, crowdsec counts lines
