@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define RING_MIN 32 /* failures remembered per IP and per user */
+
 #include "detect/detect_int.h"
 #include "mailsleuth/mailsleuth.h"
 
@@ -64,7 +66,10 @@ static struct key *get(struct st *s, struct strmap *m, struct msl_str k, int cre
         }
     }
     v = strmap_get(m, k.p, k.n, NULL);
-    if (v && det_ring_init(&v->r, (size_t)s->env->params[0]) != MSL_OK) {
+    /* the ring remembers more than the threshold so the count of a longer run is exact (up
+     * to RING_MIN) and its evidence complete */
+    size_t cap = (size_t)s->env->params[0] > RING_MIN ? (size_t)s->env->params[0] : RING_MIN;
+    if (v && det_ring_init(&v->r, cap) != MSL_OK) {
         strmap_del(m, k.p, k.n);
         return NULL;
     }

@@ -743,6 +743,10 @@ static int os_parse(const struct msl_envelope *env, struct msl_event *e, const c
         e->kind = PF_STARTS(p, end, "OpenSMTPD ") ? MSL_EV_DAEMON : MSL_EV_INFO;
         e->text = pf_sv(p, end);
         w = NULL;
+    } else if (end - p == 7 && memcmp(p, "Exiting", 7) == 0) { /* the parent process stops */
+        e->kind = MSL_EV_DAEMON;
+        e->text = pf_sv(p, end);
+        w = NULL;
     } else
         w = gen6(p, end, e);
     if (w) {

@@ -81,8 +81,10 @@ while read -r _ msgid rcpt rest; do
     last=$(echo "$rest" | awk -F' -> ' '{ print $(NF - 1) }')
     case $final in mailbox:*) want=sent ;; *) want=bounced ;; esac
     "$MS" trace -f json --tz UTC "$msgid" "$PF" "$EX" "$EXR" "$OS" >"$TMPD/t.json" 2>/dev/null
+    # Exim logs a local delivery as "=> dave <dave@example.test>": to is the local part,
+    # orig_to the address (like Postfix's to=/orig_to=), so either names the recipient
     got=$(jq -r --arg h "$(hostof "${last%%:*}")" --arg q "${last#*:}" --arg r "$rcpt" \
-        '.messages[] | select(.host == $h and .qid == $q) | .deliveries[] | select(.to == $r) | .status' "$TMPD/t.json" | tail -n 1)
+        '.messages[] | select(.host == $h and .qid == $q) | .deliveries[] | select(.to == $r or .orig_to == $r) | .status' "$TMPD/t.json" | tail -n 1)
     check "trace $msgid final status for $rcpt at $last" "$got" "$want"
     # the Message-ID is known on every server that logs it (Postfix cleanup, Exim id=)
     for m in $(echo "$rest" | awk -F' -> ' '{ for (i = 1; i < NF; i++) print $i }' | grep -v '^opensmtpd:'); do
