@@ -17,7 +17,7 @@
 
 #define SAMPLE_LINES 64
 #define ZONE_SAMPLES 64        /* distinct queue ids looked at for the zone */
-#define DUP_MAX (1u << 20)     /* lines remembered for cross-input duplicates (32 MiB) */
+#define DUP_MAX (1u << 20)     /* lines remembered for cross-input duplicates (16 MiB) */
 #define ZONE_STEP 900          /* offsets are whole quarter hours */
 #define SAMPLE_BYTES (256u * 1024u)
 
@@ -46,9 +46,8 @@ struct pipe {
     char zq[ZONE_SAMPLES][24];
     long long zd[ZONE_SAMPLES], zts[ZONE_SAMPLES];
     size_t nz;
-    /* cross-input duplicates: hash of a reject/warning/auth line -> its source + 1 */
-    uint64_t *dup_h;
-    uint32_t *dup_src;
+    /* cross-input duplicates: 48-bit hash of a reject/warning/auth line | source << 48 */
+    uint64_t *dup;
     size_t dup_cap, dup_n;
     /* unparsed reasons */
     struct strmap *reasons;
@@ -85,41 +84,35 @@ static void count_reason(struct pipe *pp, const struct msl_line *ln, const char 
  */
 static int duplicate_elsewhere(struct pipe *pp, const struct msl_line *ln)
 {
+    const uint64_t mask = (1ULL << 48) - 1;
     if (pp->dup_n * 2 >= pp->dup_cap) {
         if (pp->dup_cap >= 2 * (size_t)DUP_MAX)
             return 0; /* full: remember no more (bounded memory) */
         size_t ncap = pp->dup_cap ? pp->dup_cap * 2 : 4096;
-        uint64_t *nh = calloc(ncap, sizeof *nh);
-        uint32_t *ns = calloc(ncap, sizeof *ns);
-        if (!nh || !ns) {
-            free(nh);
-            free(ns);
+        uint64_t *nd = calloc(ncap, sizeof *nd);
+        if (!nd)
             return 0;
-        }
         for (size_t i = 0; i < pp->dup_cap; i++) {
-            if (!pp->dup_h[i])
+            if (!pp->dup[i])
                 continue;
-            size_t j = (size_t)pp->dup_h[i] & (ncap - 1);
-            while (nh[j])
+            size_t j = (size_t)(pp->dup[i] & mask) & (ncap - 1);
+            while (nd[j])
                 j = (j + 1) & (ncap - 1);
-            nh[j] = pp->dup_h[i];
-            ns[j] = pp->dup_src[i];
+            nd[j] = pp->dup[i];
         }
-        free(pp->dup_h);
-        free(pp->dup_src);
-        pp->dup_h = nh;
-        pp->dup_src = ns;
+        free(pp->dup);
+        pp->dup = nd;
         pp->dup_cap = ncap;
     }
-    uint64_t h = strmap_hash(ln->p, ln->n) | 1;
+    uint64_t h = (strmap_hash(ln->p, ln->n) & mask) | 1;
+    uint64_t src = (uint64_t)((ln->src + 1) & 0xffff);
     size_t i = (size_t)h & (pp->dup_cap - 1);
-    while (pp->dup_h[i]) {
-        if (pp->dup_h[i] == h)
-            return pp->dup_src[i] != ln->src + 1;
+    while (pp->dup[i]) {
+        if ((pp->dup[i] & mask) == h)
+            return (pp->dup[i] >> 48) != src;
         i = (i + 1) & (pp->dup_cap - 1);
     }
-    pp->dup_h[i] = h;
-    pp->dup_src[i] = ln->src + 1;
+    pp->dup[i] = h | src << 48;
     pp->dup_n++;
     return 0;
 }
@@ -479,8 +472,7 @@ int msl_run(const char *const *paths, size_t npaths, const struct msl_run_opts *
     int rc = msl_read_paths(paths, npaths, &ro, &cb, &run->totals);
     close_format(&pp);
     buf_free(&pp.sample);
-    free(pp.dup_h);
-    free(pp.dup_src);
+    free(pp.dup);
     size_t n = strmap_len(pp.reasons);
     run->reasons = n ? calloc(n, sizeof *run->reasons) : NULL;
     if (run->reasons) {
