@@ -51,8 +51,8 @@ struct cr_msg *cr_msg_find(struct msl_correlator *c, struct msl_str host, struct
 }
 
 /* Finds or creates the message host+qid; NULL only on allocation failure. */
-static struct cr_msg *msg_get(struct msl_correlator *c, struct msl_str host, struct msl_str qid,
-                              const struct msl_event *e)
+struct cr_msg *cr_msg_get(struct msl_correlator *c, struct msl_str host, struct msl_str qid,
+                          const struct msl_event *e)
 {
     cr_key2(&c->kb, host, qid);
     if (c->kb.err) {
@@ -99,7 +99,7 @@ void cr_msg_close(struct msl_correlator *c, struct cr_msg *m, enum msl_msg_end e
         msl_message_free(&m->m);
 }
 
-static void touch(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e)
+void cr_msg_touch(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e)
 {
     if (e->ts > m->m.last_ts)
         m->m.last_ts = e->ts;
@@ -121,7 +121,7 @@ static void on_received(struct msl_correlator *c, struct cr_msg **mp, const stru
     if (m->m.seen_receipt) {
         /* the queue id was reused on this host: the old transaction is over */
         cr_msg_close(c, m, MSL_END_REUSED);
-        m = *mp = msg_get(c, e->host, e->qid, e);
+        m = *mp = cr_msg_get(c, e->host, e->qid, e);
         if (!m)
             return;
     }
@@ -189,11 +189,11 @@ static void on_delivery(struct msl_correlator *c, struct cr_msg *m, const struct
         return;
     /* a content filter took it and re-injected it as new_qid on the same host */
     SET(m->m.reinjected_as, e->new_qid);
-    struct cr_msg *x = msg_get(c, e->host, e->new_qid, e);
+    struct cr_msg *x = cr_msg_get(c, e->host, e->new_qid, e);
     if (!x)
         return;
     SET(x->m.reinjected_from, e->qid);
-    touch(c, x, e);
+    cr_msg_touch(c, x, e);
 }
 
 static void on_dsn(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e)
@@ -204,11 +204,11 @@ static void on_dsn(struct msl_correlator *c, struct cr_msg *m, const struct msl_
         c->oom = 1;
     if (e->new_qid.n == e->qid.n && memcmp(e->new_qid.p, e->qid.p, e->qid.n) == 0)
         return;
-    struct cr_msg *x = msg_get(c, e->host, e->new_qid, e);
+    struct cr_msg *x = cr_msg_get(c, e->host, e->new_qid, e);
     if (!x)
         return;
     SET(x->m.bounce_of, e->qid);
-    touch(c, x, e);
+    cr_msg_touch(c, x, e);
 }
 
 /* A reject that ends the transaction: milter/cleanup/proxy rejects, DATA-stage rejects. */
@@ -271,14 +271,17 @@ static int on_admin(struct msl_correlator *c, struct cr_msg *m, const struct msl
  * For MTAs that log no end of message: once as many recipients as the receipt announced
  * have a final state (the latest attempt of each), the message is complete.  It is handed
  * over a little later (COMPLETE_GRACE_US of log time), so a DSN or notice logged right after
- * the last delivery still joins it instead of opening a record of its own.
+ * the last delivery still joins it instead of opening a record of its own.  Recipients that
+ * an Exchange TRANSFER moved to a forked copy count as done here (the copy delivers them).
+ * Checked at every delivery, and again when the receipt (with its count) or a TRANSFER
+ * arrives after deliveries (inputs read out of time order).
  */
-static void note_complete(struct cr_msg *m, int64_t ts)
+void cr_note_complete(struct cr_msg *m, int64_t ts)
 {
     const struct msl_message *mm = &m->m;
     if (mm->nrcpt <= 0)
         return;
-    size_t done = 0;
+    size_t done = m->moved > 0 ? (size_t)m->moved : 0; /* forked away (Exchange TRANSFER) */
     for (size_t i = 0; i < mm->ndeliveries; i++) {
         const struct msl_delivery *d = &mm->deliveries[i];
         int later = 0;
@@ -310,17 +313,21 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
         opens = 1;
         break;
     }
-    struct cr_msg *m = opens ? msg_get(c, e->host, e->qid, e) : cr_msg_find(c, e->host, e->qid);
+    struct cr_msg *m = opens ? cr_msg_get(c, e->host, e->qid, e)
+                             : cr_msg_find(c, e->host, e->qid);
     if (!m)
         return;
     if (msl_mta_logs_no_end(e->mta))
         m->no_end_line = 1;
+    int exchange = cr_is(e->mta, "exchange");
     int close = 0;
     switch (e->kind) {
     case MSL_EV_RECEIVED:
         on_received(c, &m, e);
         if (!m)
             return;
+        if (m->no_end_line && m->m.ndeliveries)
+            cr_note_complete(m, e->ts);
         break;
     case MSL_EV_SENDER:
         m->queued = 1;
@@ -336,10 +343,17 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
     case MSL_EV_DELIVERY:
         on_delivery(c, m, e);
         if (m->no_end_line)
-            note_complete(m, e->ts);
+            cr_note_complete(m, e->ts);
         break;
     case MSL_EV_DSN_CREATED:
-        on_dsn(c, m, e);
+        if (exchange)
+            cr_xch_dsn(c, m, e);
+        else
+            on_dsn(c, m, e);
+        break;
+    case MSL_EV_INFO:
+        if (exchange && cr_is(e->detail, "TRANSFER"))
+            cr_xch_transfer(c, m, e);
         break;
     case MSL_EV_REJECT:
         on_action(c, m, e);
@@ -355,7 +369,20 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
     }
     SET(m->m.helo, e->helo); /* smtpd/cleanup reject and header-action tails carry helo= */
     SET(m->m.proto, e->proto);
-    touch(c, m, e);
+    /* every tracking row repeats recipient-count: a message whose RECEIVE is not in the
+     * input (log began later, copy of another server) still completes */
+    if (exchange && m->m.nrcpt < 0 && e->nrcpt > 0) {
+        m->m.nrcpt = e->nrcpt;
+        if (m->no_end_line && m->m.ndeliveries)
+            cr_note_complete(m, e->ts);
+    }
+    if (exchange && e->msgid.n && !m->xmid_noted) {
+        /* every tracking row names the Message-ID; DSN rows link through it (exchange.c) */
+        SET(m->m.msgid, e->msgid);
+        m->xmid_noted = 1;
+        cr_xch_msgid(c, m, e);
+    }
+    cr_msg_touch(c, m, e);
     if (cr_session_event(c, e, m) != MSL_OK)
         c->oom = 1;
     if (close)
@@ -419,8 +446,8 @@ static void close_older(struct msl_correlator *c, int64_t before, enum msl_msg_e
         struct cr_msg *m = k.v[i];
         cr_msg_close(c, m, m->complete_ts ? MSL_END_COMPLETE : end);
     }
-    struct strmap *maps[2] = {c->ps, c->sessions};
-    for (int j = 0; j < 2; j++) {
+    struct strmap *maps[3] = {c->ps, c->sessions, c->xwait};
+    for (int j = 0; j < 3; j++) {
         free(k.v);
         k.v = NULL;
         k.n = 0;
@@ -455,7 +482,9 @@ struct msl_correlator *msl_correlator_new(const struct msl_correlate_opts *o,
     c->msgs = strmap_new(sizeof(struct cr_msg *));
     c->sessions = strmap_new(sizeof(struct msl_session *));
     c->ps = strmap_new(sizeof(struct msl_session *));
-    if (!c->msgs || !c->sessions || !c->ps) {
+    c->xwait = strmap_new(sizeof(struct msl_session *));
+    c->xmid = strmap_new(sizeof(struct cr_xmid));
+    if (!c->msgs || !c->sessions || !c->ps || !c->xwait || !c->xmid) {
         msl_correlator_free(c);
         return NULL;
     }
@@ -508,13 +537,14 @@ void msl_correlator_free(struct msl_correlator *c)
         strmap_each(c->msgs, free_msg_entry, NULL);
         strmap_free(c->msgs);
     }
-    struct strmap *maps[2] = {c->sessions, c->ps};
-    for (int j = 0; j < 2; j++) {
+    struct strmap *maps[3] = {c->sessions, c->ps, c->xwait};
+    for (int j = 0; j < 3; j++) {
         if (maps[j]) {
             strmap_each(maps[j], free_sess_entry, NULL);
             strmap_free(maps[j]);
         }
     }
+    cr_xch_free(c);
     buf_free(&c->kb);
     buf_free(&c->vb);
     free(c);
@@ -527,5 +557,5 @@ size_t msl_correlator_open_messages(const struct msl_correlator *c)
 
 size_t msl_correlator_open_sessions(const struct msl_correlator *c)
 {
-    return c ? strmap_len(c->sessions) + strmap_len(c->ps) : 0;
+    return c ? strmap_len(c->sessions) + strmap_len(c->ps) + strmap_len(c->xwait) : 0;
 }

@@ -26,7 +26,9 @@ struct cr_msg {
     unsigned held : 1;     /* on hold (hold action / postsuper), cleared by a release */
     unsigned discarded : 1;
     unsigned no_end_line : 1; /* its MTA logs no end of message (Sendmail, OpenSMTPD, Exchange) */
+    unsigned xmid_noted : 1;  /* Exchange: its Message-ID is in c->xmid */
     int64_t complete_ts;      /* when every recipient reached a final state (those MTAs only) */
+    int64_t moved;            /* recipients moved to a forked copy (Exchange TRANSFER) */
 };
 
 struct msl_correlator {
@@ -35,6 +37,9 @@ struct msl_correlator {
     struct strmap *msgs;     /* host SEP qid -> struct cr_msg * */
     struct strmap *sessions; /* host SEP pid -> struct msl_session * (smtpd) */
     struct strmap *ps;       /* host SEP client ip -> struct msl_session * (postscreen) */
+    struct strmap *xwait;    /* Exchange sessions waiting for the other log (sessions.c):
+                                host SEP s SEP session-id -> struct msl_session * */
+    struct strmap *xmid;     /* Exchange host SEP Message-ID -> struct cr_xmid (exchange.c) */
     struct buf kb;           /* key scratch, reused for every event */
     struct buf vb;           /* value scratch (verdict and end-reason texts) */
     uint64_t next_msg_id, next_sess_id;
@@ -54,13 +59,30 @@ enum msl_status cr_final(const struct cr_msg *m);
 int cr_is_loopback(struct msl_str ip);
 int cr_is(struct msl_str v, const char *lit);
 
-/* correlate.c: key builders and the hand-over (used by sessions.c) */
+/* correlate.c: key builders and the hand-over (used by sessions.c and exchange.c) */
 void cr_key2(struct buf *b, struct msl_str a, struct msl_str c);
 void cr_msg_close(struct msl_correlator *c, struct cr_msg *m, enum msl_msg_end end);
 struct cr_msg *cr_msg_find(struct msl_correlator *c, struct msl_str host, struct msl_str qid);
+/* finds or creates host+qid; NULL only on allocation failure (c->oom set) */
+struct cr_msg *cr_msg_get(struct msl_correlator *c, struct msl_str host, struct msl_str qid,
+                          const struct msl_event *e);
+void cr_msg_touch(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e);
+void cr_note_complete(struct cr_msg *m, int64_t ts);
 
 /* sessions.c */
 int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct cr_msg *m);
 void cr_session_close(struct msl_correlator *c, struct strmap *map, struct msl_session *s);
+
+/* exchange.c: links of Exchange message tracking rows (see the design comment there) */
+struct cr_xmid {
+    char *qid;   /* the latest message on this host that carries this Message-ID */
+    char *orig;  /* a DSN row named this Message-ID as its DSN's: the original's qid */
+    int64_t ts;  /* last use (eviction order) */
+};
+#define CR_XMID_MAX 65536 /* Message-IDs remembered per run; the older half goes when full */
+void cr_xch_msgid(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e);
+void cr_xch_dsn(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e);
+void cr_xch_transfer(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e);
+void cr_xch_free(struct msl_correlator *c);
 
 #endif

@@ -21,6 +21,14 @@
  * messages of the session that never reached qmgr and either met a transaction-ending reject
  * or had no successful DATA/BDAT (counters) are closed as MSL_END_REJECTED: Postfix writes
  * no "removed" line for them, and keeping them open would hold memory for idle_us.
+ *
+ * Exchange SMTP protocol logs key their sessions by session-id (every row opens or extends
+ * its session; the "-" row ends it).  A message tracking RECEIVE of source SMTP names the
+ * session in its source-context, but the two logs are separate files read in any order, so
+ * an ended Exchange session is held in c->xwait instead of being handed over, and a RECEIVE
+ * whose session has not been read yet holds a placeholder there that the protocol rows
+ * later fill (it moves back to c->sessions).  Held records are bounded (XWAIT_MAX, the
+ * older half handed over when full), and go at the idle sweep and at the end of input.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +50,16 @@ static void sess_key(struct buf *b, struct msl_str host, int64_t pid)
     buf_addi(b, pid);
 }
 
-/* Exchange sessions are keyed by their session-id: "host SEP s SEP id". */
+/* Exchange sessions are keyed by their session-id: "host SEP s SEP id", the host in lower
+ * case up to its first '.' (the protocol log names the server as its connector's prefix,
+ * the tracking log as server-hostname: "EX1" and "ex1.corp.example" are one server). */
 static void sid_key(struct buf *b, struct msl_str host, struct msl_str sid)
 {
     buf_reset(b);
-    if (host.n)
-        buf_add(b, host.p, host.n);
+    for (size_t i = 0; i < host.n && host.p[i] != '.'; i++) {
+        char ch = host.p[i];
+        buf_addc(b, ch >= 'A' && ch <= 'Z' ? (char)(ch + ('a' - 'A')) : ch);
+    }
     buf_addc(b, CR_SEP);
     buf_addc(b, 's');
     buf_addc(b, CR_SEP);
@@ -162,6 +174,14 @@ static void add_line(struct msl_correlator *c, struct msl_session *s, const stru
         s->end_ts = e->ts;
     if (cr_add_line(c, &s->lines, &s->nlines, &s->lines_dropped, e))
         c->oom = 1;
+}
+
+static int has_qid(const struct msl_session *s, struct msl_str qid)
+{
+    for (size_t i = 0; i < s->nqids; i++)
+        if (cr_is(qid, s->qids[i]))
+            return 1;
+    return 0;
 }
 
 static void add_reject(struct msl_correlator *c, struct msl_session *s, const struct msl_event *e)
@@ -334,6 +354,203 @@ static void close_unqueued(struct msl_correlator *c, const struct msl_session *s
     }
 }
 
+/* --- Exchange: protocol-log sessions <-> tracking-log RECEIVE rows ----------------------- */
+
+#define XWAIT_MAX 16384 /* Exchange sessions held for the other log; the older half goes */
+
+/* The session an entry of strmap_sorted()'s array points at. */
+static const struct msl_session *entry_sess(const void *p)
+{
+    const struct strmap_entry *e = *(const struct strmap_entry *const *)p;
+    return *(struct msl_session *const *)e->val;
+}
+
+static int by_end(const void *a, const void *b)
+{
+    const struct msl_session *x = entry_sess(a), *y = entry_sess(b);
+    if (x->end_ts != y->end_ts)
+        return x->end_ts < y->end_ts ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Room for one more held session: at XWAIT_MAX the older half is handed over. */
+static void xs_bound(struct msl_correlator *c)
+{
+    if (strmap_len(c->xwait) < XWAIT_MAX)
+        return;
+    size_t n = 0;
+    const struct strmap_entry **v = strmap_sorted(c->xwait, by_end, &n);
+    if (!v) {
+        c->oom = 1;
+        return;
+    }
+    size_t drop = n / 2;
+    struct msl_session **ss = malloc((drop ? drop : 1) * sizeof *ss);
+    if (!ss) {
+        free(v);
+        c->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < drop; i++) /* copy first: a hand-over frees its map entry */
+        ss[i] = *(struct msl_session *const *)v[i]->val;
+    free(v);
+    for (size_t i = 0; i < drop; i++)
+        cr_session_close(c, c->xwait, ss[i]);
+    free(ss);
+}
+
+/* Moves s from map `from` to `to` (same key); a held session under that key is handed over. */
+static void xs_move(struct msl_correlator *c, struct strmap *from, struct strmap *to,
+                    struct msl_session *s)
+{
+    rec_key(c, from, s);
+    struct msl_session **v = strmap_find(from, c->kb.p, c->kb.n);
+    if (v && *v == s)
+        strmap_del(from, c->kb.p, c->kb.n);
+    if (to == c->xwait)
+        xs_bound(c);
+    rec_key(c, to, s);
+    v = strmap_find(to, c->kb.p, c->kb.n);
+    if (v && *v != s) {
+        cr_session_close(c, to, *v);
+        rec_key(c, to, s);
+    }
+    int created = 0;
+    v = c->kb.err ? NULL : strmap_get(to, c->kb.p, c->kb.n, &created);
+    if (!v) {
+        c->oom = 1;
+        if (!c->sink.session || !c->sink.session(c->sink.ctx, s))
+            msl_session_free(s); /* nowhere to keep it: hand it over now */
+        return;
+    }
+    *v = s;
+}
+
+/* "08DC1DB12C345BE5;2024-01-25T15:16:09.544Z;0" -> the session id (8..40 hex digits or '-',
+ * not all zeros: some builds log 0000000000000000 for every session). */
+static struct msl_str receive_sid(struct msl_str ctx)
+{
+    size_t n = 0;
+    while (n < ctx.n && ctx.p[n] != ';')
+        n++;
+    if (n < 8 || n > 40 || n == ctx.n)
+        return MSL_STR_NULL;
+    int nonzero = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = ctx.p[i];
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F') || (ch >= 'a' && ch <= 'f') ||
+              ch == '-'))
+            return MSL_STR_NULL;
+        nonzero |= ch != '0' && ch != '-';
+    }
+    return nonzero ? (struct msl_str){ctx.p, n} : MSL_STR_NULL;
+}
+
+static void set_proto(struct msl_correlator *c, struct cr_msg *m, const char *p)
+{
+    if (!p || (m->m.proto && strcmp(m->m.proto, p) == 0))
+        return;
+    char *d = cr_dup((struct msl_str){p, strlen(p)});
+    if (!d) {
+        c->oom = 1;
+        return;
+    }
+    free(m->m.proto);
+    m->m.proto = d;
+}
+
+/* The session's facts into its message: client, HELO, AUTH user, and TLS/AUTH as the
+ * RFC 3848 protocol name (ESMTPS, ESMTPA, ESMTPSA); the message has no TLS field. */
+static void xs_share(struct msl_correlator *c, const struct msl_session *s, struct cr_msg *m)
+{
+    m->m.session_id = s->id;
+    SET(m->m.client_ip, sv(s->client_ip));
+    SET(m->m.client_host, sv(s->client_host));
+    if (m->m.client_port < 0 && s->client_port >= 0 && s->client_ip && m->m.client_ip &&
+        strcmp(s->client_ip, m->m.client_ip) == 0)
+        m->m.client_port = s->client_port;
+    SET(m->m.helo, sv(s->helo));
+    int auth = 0;
+    for (size_t i = s->nauths; i-- > 0 && !auth;) {
+        if (!s->auths[i].ok)
+            continue;
+        auth = 1;
+        SET(m->m.sasl_method, sv(s->auths[i].method));
+        SET(m->m.sasl_user, sv(s->auths[i].user));
+    }
+    set_proto(c, m, s->tls_proto ? (auth ? "ESMTPSA" : "ESMTPS") : auth ? "ESMTPA" : NULL);
+}
+
+/* Facts learnt by a session after its messages were linked: to those still open. */
+static void xs_push(struct msl_correlator *c, const struct msl_session *s)
+{
+    for (size_t i = 0; i < s->nqids; i++) {
+        struct cr_msg *m = cr_msg_find(c, sv(s->host), sv(s->qids[i]));
+        if (m && m->m.session_id == s->id)
+            xs_share(c, s, m);
+    }
+}
+
+/*
+ * A tracking-log RECEIVE of source SMTP: its source-context starts with the protocol-log
+ * session id.  The session is looked up open (c->sessions), then held (c->xwait), under
+ * the RECEIVE's host and then under no host (a protocol log whose connector names no
+ * server).  Not found: a placeholder session is held for it (saw_connect 0, closed 0) that
+ * the protocol-log rows fill when they come.  Either way the message gets the session's id
+ * and facts, the session lists the message's qid and cites the RECEIVE line.
+ */
+static void xs_receive(struct msl_correlator *c, const struct msl_event *e, struct cr_msg *m)
+{
+    struct msl_str sid = receive_sid(e->text);
+    if (!sid.n)
+        return;
+    struct msl_session *s = NULL;
+    for (int pass = 0; pass < 2 && !s; pass++) {
+        if (pass == 1 && !e->host.n)
+            break;
+        sid_key(&c->kb, pass ? MSL_STR_NULL : e->host, sid);
+        s = sess_get(c, c->sessions, e, 0);
+        if (!s)
+            s = sess_get(c, c->xwait, e, 0);
+    }
+    if (!s) {
+        xs_bound(c);
+        sid_key(&c->kb, e->host, sid);
+        s = sess_get(c, c->xwait, e, 1);
+        if (!s)
+            return;
+        free(s->program);
+        s->program = cr_dup(MSL_STR_LIT("SMTP-RECV"));
+        s->smtp_session_id = cr_dup(sid);
+        if (!s->program || !s->smtp_session_id)
+            c->oom = 1;
+        /* no client: the protocol log's remote endpoint is the session's (the tracking
+         * row's client-ip is the message's) */
+    }
+    if (!has_qid(s, e->qid) && cr_add_str(&s->qids, &s->nqids, e->qid))
+        c->oom = 1;
+    add_line(c, s, e);
+    xs_share(c, s, m);
+}
+
+/*
+ * A protocol-log row whose session is not open (its key is in c->kb): a placeholder held
+ * for it moves to the open sessions and is returned; a held session that already ended
+ * (session id reused) is handed over and NULL returned.
+ */
+static struct msl_session *xs_resume(struct msl_correlator *c)
+{
+    struct msl_session *s = sess_get(c, c->xwait, NULL, 0);
+    if (!s)
+        return NULL;
+    if (s->closed) {
+        cr_session_close(c, c->xwait, s);
+        return NULL;
+    }
+    xs_move(c, c->xwait, c->sessions, s);
+    return s;
+}
+
 static int opens_session(enum msl_kind k)
 {
     return k == MSL_EV_CONNECT || k == MSL_EV_DISCONNECT || k == MSL_EV_TLS ||
@@ -349,18 +566,32 @@ int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct
             postscreen_event(c, e);
         return c->oom ? MSL_ENOMEM : MSL_OK;
     }
+    if (m && e->kind == MSL_EV_RECEIVED && e->pid < 0 && cr_is(e->mta, "exchange") &&
+        cr_is(e->program, "SMTP")) {
+        xs_receive(c, e, m);
+        return c->oom ? MSL_ENOMEM : MSL_OK;
+    }
     int keyed = session_key(c, e);
     if (!keyed)
         return MSL_OK;
     struct msl_session *s = sess_get(c, c->sessions, e, 0);
-    if (s && (e->kind == MSL_EV_CONNECT ||
-              (e->client_ip.n && s->client_ip && !cr_is(e->client_ip, s->client_ip)))) {
+    int resumed = 0;
+    if (!s && keyed == 2) {
+        s = xs_resume(c);
+        resumed = s != NULL;
+        if (!s)
+            session_key(c, e);
+    }
+    /* (a resumed placeholder may see its "+" row now) */
+    if (s && !resumed && (e->kind == MSL_EV_CONNECT ||
+                          (e->client_ip.n && s->client_ip && !cr_is(e->client_ip, s->client_ip)))) {
         cr_session_close(c, c->sessions, s); /* pid reuse or a missed disconnect */
         session_key(c, e);
         s = NULL;
     }
     if (!s) {
-        if (!opens_session(e->kind))
+        /* every protocol-log row names its session: any of them opens it */
+        if (keyed != 2 && !opens_session(e->kind))
             return MSL_OK;
         s = sess_get(c, c->sessions, e, 1);
         if (!s)
@@ -369,6 +600,13 @@ int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct
             c->oom = 1;
     }
     set_client(c, s, e);
+    if (keyed == 2) {
+        SET(s->helo, e->helo); /* EHLO/HELO rows */
+        /* "User Name: u" logged after the AUTH result names that attempt's user */
+        if (e->kind == MSL_EV_INFO && e->sasl_user.n && s->nauths &&
+            !s->auths[s->nauths - 1].user)
+            SET(s->auths[s->nauths - 1].user, e->sasl_user);
+    }
     switch (e->kind) {
     case MSL_EV_CONNECT: {
         s->saw_connect = 1;
@@ -381,7 +619,8 @@ int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct
         break;
     }
     case MSL_EV_DISCONNECT:
-        if (e->detail.n) { /* lost connection / timeout / too many errors after X */
+        /* (an Exchange row's detail is its session id: its "-" row always ends the session) */
+        if (e->detail.n && keyed != 2) { /* lost connection / timeout / too many errors */
             if (!s->end_reason) {
                 buf_reset(&c->vb);
                 buf_add(&c->vb, e->detail.p, e->detail.n);
@@ -391,6 +630,10 @@ int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct
                 }
                 SET(s->end_reason, ((struct msl_str){c->vb.p ? c->vb.p : "", c->vb.n}));
             }
+        } else if (keyed == 2) { /* Exchange "-" row: its text says who ended it */
+            SET(s->end_reason, e->text);
+            s->saw_disconnect = 1;
+            s->closed = 1;
         } else {
             SET(s->counters, e->text.p ? e->text : MSL_STR_LIT(""));
             s->saw_disconnect = 1;
@@ -427,6 +670,13 @@ int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct
         break;
     }
     add_line(c, s, e);
+    if (keyed == 2) {
+        if (s->nqids)
+            xs_push(c, s);
+        if (s->closed) /* held for tracking rows still to come (any file order) */
+            xs_move(c, c->sessions, c->xwait, s);
+        return c->oom ? MSL_ENOMEM : MSL_OK;
+    }
     if (s->closed) {
         close_unqueued(c, s);
         cr_session_close(c, c->sessions, s);

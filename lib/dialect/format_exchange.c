@@ -26,8 +26,12 @@
  *   FAIL                  -> DELIVERY bounced per recipient
  *   DEFER                 -> DELIVERY deferred per recipient
  *   DROP                  -> DELIVERY discarded per recipient
- *   DSN                   -> DSN_CREATED (to = recipient list; reference (the DSN's
- *                            Message-ID) in text when no recipient-status)
+ *   DSN                   -> DSN_CREATED (to = recipient list; text = reference, a
+ *                            Message-ID: the DSN's on the original's row, the original's
+ *                            on the DSN's own row; the correlator links the pair through
+ *                            it (lib/correlate/exchange.c); recipient-status when no
+ *                            reference; from = return-path, the envelope sender, when
+ *                            present: "" marks the DSN's own row)
  *   TRANSFER              -> INFO, new_qid = reference (the forked message's internal id)
  *   anything else         -> INFO with detail = the event id, never dropped (EXPAND,
  *                            REDIRECT, RESOLVE (orig_to = related-recipient-address),
@@ -346,9 +350,13 @@ static int trk_line(void *p, const struct msl_line *ln, const struct msl_emitter
         return per_recipient(&e, rcpts, status, em);
     }
     if (is_event(ev, "DSN")) {
+        /* reference is the correlator's join key (a Message-ID): it wins over the status */
         e.kind = MSL_EV_DSN_CREATED;
         e.to = opt(rcpts);
-        e.text = status.n ? status : ref;
+        e.text = ref.n ? ref : opt(status);
+        /* the envelope sender tells the DSN's own row (null sender) from the original's */
+        if (csv_trim(col(st, nf, C_RETURN_PATH)).n)
+            e.from = strip_angle(col(st, nf, C_RETURN_PATH));
         return em->emit(em->ctx, &e) ? -1 : 1;
     }
     e.kind = MSL_EV_INFO;
