@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mailsleuth/mailsleuth.h"
 #include "trace/trace_int.h"
@@ -113,8 +114,9 @@ static long find_target(const struct msl_trace *t, size_t from, const struct msl
     }
     /* Message-ID fallback: only for a delivery over SMTP/LMTP to another server */
     if (!m->msgid || !*m->msgid || d->status != MSL_ST_SENT || !d->daemon ||
-        (strcmp(d->daemon, "smtp") != 0 && strcmp(d->daemon, "lmtp") != 0) || !d->relay_ip)
-        return -1;
+        (strcasecmp(d->daemon, "smtp") != 0 && strcasecmp(d->daemon, "lmtp") != 0) ||
+        !d->relay_ip)
+        return -1; /* Exchange writes "SMTP" */
     for (size_t i = 0; i < t->nmsgs; i++) {
         const struct msl_message *x = t->msgs[i];
         if (i == from || same(x->host, m->host) || !same(x->msgid, m->msgid))
