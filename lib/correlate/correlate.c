@@ -26,14 +26,23 @@
 
 /* --- keys and lookups ------------------------------------------------------------------ */
 
+size_t cr_keylen(struct msl_str v)
+{
+    /* records keep NUL-terminated copies, so a key built from a log view must stop where
+     * the copy stops, or the record could not be found (and removed) by its own key */
+    const char *z = v.n ? memchr(v.p, '\0', v.n) : NULL;
+    return z ? (size_t)(z - v.p) : v.n;
+}
+
 void cr_key2(struct buf *b, struct msl_str a, struct msl_str c)
 {
     buf_reset(b);
-    if (a.n)
-        buf_add(b, a.p, a.n);
+    size_t an = cr_keylen(a), cn = cr_keylen(c);
+    if (an)
+        buf_add(b, a.p, an);
     buf_addc(b, CR_SEP);
-    if (c.n)
-        buf_add(b, c.p, c.n);
+    if (cn)
+        buf_add(b, c.p, cn);
 }
 
 static struct msl_str sv(const char *s)

@@ -48,6 +48,9 @@ struct msl_correlator {
     int oom;
 };
 
+/* correlate.c: length of a view up to its first NUL (keys must match the copies) */
+size_t cr_keylen(struct msl_str v);
+
 /* records.c */
 char *cr_dup(struct msl_str v);                 /* NULL for an absent view */
 int cr_set(char **dst, struct msl_str v);       /* sets *dst once; 0 or MSL_ENOMEM */

@@ -44,8 +44,9 @@ static struct msl_str sv(const char *s)
 static void sess_key(struct buf *b, struct msl_str host, int64_t pid)
 {
     buf_reset(b);
-    if (host.n)
-        buf_add(b, host.p, host.n);
+    size_t hn = cr_keylen(host);
+    if (hn)
+        buf_add(b, host.p, hn);
     buf_addc(b, CR_SEP);
     buf_addi(b, pid);
 }
@@ -56,6 +57,8 @@ static void sess_key(struct buf *b, struct msl_str host, int64_t pid)
 static void sid_key(struct buf *b, struct msl_str host, struct msl_str sid)
 {
     buf_reset(b);
+    host.n = cr_keylen(host);
+    sid.n = cr_keylen(sid);
     for (size_t i = 0; i < host.n && host.p[i] != '.'; i++) {
         char ch = host.p[i];
         buf_addc(b, ch >= 'A' && ch <= 'Z' ? (char)(ch + ('a' - 'A')) : ch);
