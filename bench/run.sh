@@ -147,6 +147,7 @@ for size in $SIZES; do
         measure "mailsleuth search status:bounced" "'$MS' search -q -f jsonl 'status:bounced' '$f'"
         addr=$(grep -m1 -o 'from=<[^>]*@[^>]*>' "$f" | sed 's/from=<\(.*\)>/\1/')
         measure "mailsleuth trace <sender>" "'$MS' trace -q '$addr' '$f'"
+        measure "mailsleuth hunt (every rule)" "'$MS' hunt -q -f json '$f'"
     else
         row "mailsleuth summary" 0 0 fail "$MS not built"
     fi
@@ -176,6 +177,10 @@ for size in $SIZES; do
     sratio=""
     [ -n "$ms_s" ] && [ -n "$se_s" ] && sratio=$(awk -v a="$se_s" -v b="$ms_s" 'BEGIN{if (b < 0.01) b = 0.01; print a/b}')
     target "search time / summary time" "$sratio" 2 "x"
+    hu_s=$(awk -F'\t' '$1 ~ /^mailsleuth hunt/ && $4 == "ok" {print $2}' "$tmp/rows")
+    hratio=""
+    [ -n "$ms_s" ] && [ -n "$hu_s" ] && hratio=$(awk -v a="$hu_s" -v b="$ms_s" 'BEGIN{if (b < 0.01) b = 0.01; print a/b}')
+    target "hunt time / summary time" "$hratio" 1.5 "x"
     say "  search peak RSS on $size: ${se_rss:-?} MB (must not grow with size: compare sizes)"
 done
 

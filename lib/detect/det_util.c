@@ -287,12 +287,26 @@ int det_ip_is_private(const char *ip)
 
 int det_contains(struct msl_str hay, const char *needle)
 {
+    /* case-insensitive search run on many events: jump between occurrences of the first
+     * letter in either case with memchr, compare the rest only there */
     size_t nl = strlen(needle);
-    if (!hay.p || nl > hay.n)
-        return 0;
-    for (size_t i = 0; i + nl <= hay.n; i++)
-        if (!strncasecmp(hay.p + i, needle, nl))
+    if (!hay.p || nl == 0 || nl > hay.n)
+        return nl == 0;
+    unsigned char c = (unsigned char)needle[0];
+    char lo = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    char up = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+    const char *p = hay.p, *last = hay.p + (hay.n - nl); /* last possible start */
+    const char *a = memchr(p, lo, (size_t)(last - p + 1));
+    const char *b = up != lo ? memchr(p, up, (size_t)(last - p + 1)) : NULL;
+    while (a || b) {
+        const char *q = !a ? b : !b ? a : (a < b ? a : b);
+        if (strncasecmp(q + 1, needle + 1, nl - 1) == 0)
             return 1;
+        if (q == a)
+            a = q < last ? memchr(q + 1, lo, (size_t)(last - q)) : NULL;
+        else
+            b = q < last ? memchr(q + 1, up, (size_t)(last - q)) : NULL;
+    }
     return 0;
 }
 

@@ -540,8 +540,9 @@ static void on_event(void *p, const struct msl_event *e)
             det_cite(env, &f->f[C_DUP], e->ts, &e->ev, e->raw);
         f->hash[f->hpos++ % NHASH] = h;
     }
-    if (is_lost_notice(e->raw) && (e->kind == MSL_EV_WARNING || e->kind == MSL_EV_INFO ||
-                                   e->kind == MSL_EV_DAEMON || e->kind == MSL_EV_ERROR))
+    if ((e->kind == MSL_EV_WARNING || e->kind == MSL_EV_INFO || e->kind == MSL_EV_DAEMON ||
+         e->kind == MSL_EV_ERROR) &&
+        is_lost_notice(e->raw))
         det_cite(env, &f->f[C_LOST], e->ts, &e->ev, e->raw);
     if (e->flags & MSL_EVF_TRUNCATED)
         det_cite(env, &f->f[C_BIN], e->ts, &e->ev, e->raw);

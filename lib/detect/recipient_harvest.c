@@ -128,7 +128,8 @@ static void on_event(void *p, const struct msl_event *e)
         if (c)
             c->attempts += rcpt_attempts(e->text);
     }
-    if (det_contains(e->raw, "too many errors after RCPT")) {
+    if ((e->kind == MSL_EV_DISCONNECT || e->kind == MSL_EV_REJECT) &&
+        det_contains(e->raw, "too many errors after RCPT")) {
         struct client *c = strmap_find(s->c, e->client_ip.p, e->client_ip.n);
         if (c) {
             c->toomany++;
