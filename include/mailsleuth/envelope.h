@@ -97,6 +97,8 @@ size_t msl_scan_rfc3339(const char *p, size_t n, int64_t *utc_us, int *has_zone)
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (no table, no libc). */
 int64_t msl_days_from_civil(int y, int m, int d);
+/* The date of a day number (days since 1970-01-01): the inverse of msl_days_from_civil. */
+void msl_civil_from_days(int64_t days, int *y, int *m, int *d);
 
 #ifdef __cplusplus
 }

@@ -52,19 +52,15 @@ static int qid_val(char c)
     return -1;
 }
 
-/* Civil year of UTC microseconds (Hinnant's civil_from_days, years starting in March). */
+/* Civil year of UTC microseconds. */
 static int year_of(int64_t us)
 {
     int64_t days = us / 86400000000LL;
     if (us % 86400000000LL < 0)
         days--;
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    return (int)(yoe + era * 400 + (mp >= 10));
+    int y, m, d;
+    msl_civil_from_days(days, &y, &m, &d);
+    return y;
 }
 
 static int days_in_month(int y, int m)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mailsleuth/envelope.h"
 #include "model/event_kv.h"
 
 struct out {
@@ -115,20 +116,6 @@ static void kv_dbl(struct out *o, const char *k, double v)
     put(o, tmp, (size_t)n);
 }
 
-/* Civil date from days since 1970-01-01 (H. Hinnant's algorithm). */
-static void civil(long long z, int *y, int *m, int *d)
-{
-    z += 719468;
-    long long era = (z >= 0 ? z : z - 146096) / 146097;
-    long long doe = z - era * 146097;
-    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static void kv_time(struct out *o, const char *k, long long us)
 {
     char tmp[48];
@@ -137,7 +124,7 @@ static void kv_time(struct out *o, const char *k, long long us)
     long long days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
     long long sod = s - days * 86400;
     int y, m, d;
-    civil(days, &y, &m, &d);
+    msl_civil_from_days(days, &y, &m, &d);
     key(o, k);
     int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02lld:%02lld:%02lld.%06lldZ", y, m, d,
                      sod / 3600, sod / 60 % 60, sod % 60, frac);

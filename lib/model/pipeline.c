@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mailsleuth/mailsleuth.h"
 #include "util/buf.h"
@@ -241,11 +240,9 @@ static void infer_zone(struct pipe *pp, const struct msl_format *f)
         return;
     if ((med > 300LL * 86400 || med < -300LL * 86400) && !pp->opts->year) {
         /* year-less stamps put in the wrong year: the ids know the year */
-        time_t t = (time_t)pp->zts[0];
-        struct tm tm;
-        if (!gmtime_r(&t, &tm))
-            return;
-        int year = tm.tm_year + 1900;
+        long long z = pp->zts[0];
+        int year, mon, mday;
+        msl_civil_from_days(z >= 0 ? z / 86400 : -((-z + 86399) / 86400), &year, &mon, &mday);
         char msg[200];
         snprintf(msg, sizeof msg, "year-less stamps dated %d: %zu queue ids carry their UTC "
                  "time and say so (the file's modification time suggested another year)",

@@ -602,6 +602,17 @@ static void t_days_from_civil(void)
     CHECK_INT(msl_days_from_civil(2026, 11, 27), 20784);
     CHECK_INT(msl_days_from_civil(1, 1, 1), -719162);
     CHECK_INT(msl_days_from_civil(9999, 12, 31), 2932896);
+    /* the inverse, over every day from 1900 to 2100 */
+    int bad = 0;
+    for (int64_t z = msl_days_from_civil(1900, 1, 1); z <= msl_days_from_civil(2100, 12, 31); z++) {
+        int y, m, d;
+        msl_civil_from_days(z, &y, &m, &d);
+        bad += msl_days_from_civil(y, m, d) != z;
+    }
+    CHECK_INT(bad, 0);
+    int y, m, d;
+    msl_civil_from_days(-1, &y, &m, &d);
+    CHECK(y == 1969 && m == 12 && d == 31);
 }
 
 static void t_format_names_and_cache(void)
