@@ -10,6 +10,7 @@
 
 #include "mailsleuth/envelope.h"
 #include "model/event_kv.h"
+#include "util/esc.h"
 
 struct out {
     char *buf;
@@ -38,6 +39,18 @@ static void key(struct out *o, const char *k)
     put(o, "=", 1);
 }
 
+/* Bytes of a safe UTF-8 sequence at p (1 for plain ASCII), or 0 for bytes a terminal must
+ * not see raw: invalid UTF-8 and C1 controls (U+0080..U+009F, e.g. CSI). */
+static size_t safe_seq(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len = utf8_seq_len(p, n);
+    if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+        return 0;
+    return len;
+}
+
 static int needs_quotes(const char *p, size_t n)
 {
     if (n == 0)
@@ -46,6 +59,12 @@ static int needs_quotes(const char *p, size_t n)
         unsigned char c = (unsigned char)p[i];
         if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f)
             return 1;
+        if (c >= 0x80) {
+            size_t k = safe_seq((const unsigned char *)p + i, n - i);
+            if (!k)
+                return 1;
+            i += k - 1;
+        }
     }
     return 0;
 }
@@ -77,7 +96,15 @@ static void value(struct out *o, const char *p, size_t n)
             put(o, "\\t", 2);
             break;
         default:
-            if (c < ' ' || c == 0x7f) {
+            if (c >= 0x80) {
+                size_t k = safe_seq((const unsigned char *)p + i, n - i);
+                if (k) {
+                    put(o, p + i, k);
+                    i += k - 1;
+                    break;
+                }
+            }
+            if (c < ' ' || c >= 0x7f) {
                 snprintf(esc, sizeof esc, "\\x%02x", c);
                 put(o, esc, 4);
             } else {

@@ -13,6 +13,7 @@
  * Writes "kind=DELIVERY qid=... to=... status=sent ..." into buf (always NUL-terminated when
  * cap > 0).  Keys come in a fixed order and only present fields are written; values with
  * spaces, quotes, '\' or control bytes are written "quoted" with \" \\ \n \r \t \xHH escapes;
+ * invalid UTF-8 and C1 controls are \xHH too, so the line is safe on a terminal;
  * a present but empty view is written as key="".  Returns the length the full line needs
  * (like snprintf): a result >= cap means it was truncated.
  */

@@ -78,8 +78,8 @@ static void render(struct msl_timeline *t, const struct msl_event *e)
         if (e->pid >= 0)
             buf_addf(b, "[%lld]", (long long)e->pid);
         buf_adds(b, ": ");
-        event_message(&t->tmp, e);
-        esc_text(b, t->tmp.p ? t->tmp.p : "", t->tmp.n);
+        event_message(&t->tmp, e); /* key=value text is already terminal-safe */
+        buf_add(b, t->tmp.p ? t->tmp.p : "", t->tmp.n);
         buf_adds(b, "  <");
         esc_text(b, src, strlen(src));
         buf_addf(b, ":%llu>\n", (unsigned long long)e->ev.line);

@@ -62,4 +62,8 @@ check_grep "csv formula neutralised" "\"'=cmd|calc@evil.test\"" "$TMPD/evil.csv"
 "$MS" timeline --tz UTC "$TMPD/evil.log" >"$TMPD/evil.txt"
 check "no raw ESC in text output" "$(tr -d -c '\033' <"$TMPD/evil.txt" | wc -c | tr -d ' ')" 0
 check_grep "ESC shown escaped" '\x1b' "$TMPD/evil.txt"
+# log text is escaped once: a quote shows as \" and a backslash as \\, not doubled again
+printf 'Nov 27 13:00:00 mx1 postfix/smtpd[9]: warning: say "hi" \\\\ \302\233 end\n' >"$TMPD/q.log"
+check "escaped once in text" "$("$MS" timeline --tz UTC --year 2026 "$TMPD/q.log" | sed 's/.*text=//; s/ severity.*//')" \
+    '"say \"hi\" \\\\ \xc2\x9b end"'
 finish "cli timeline"
