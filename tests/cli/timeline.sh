@@ -37,6 +37,17 @@ check "rfc3339 summary = rfc3164 summary" \
 sed 's/^Nov 27 \(..:..:..\) /2026-11-27T\1+0200 /' "$CAP" >"$TMPD/shortiso.log"
 check "journalctl short-iso +0200" "$("$MS" timeline -f jsonl "$TMPD/shortiso.log" | head -n1 | jq -r .datetime)" "2026-11-27T11:18:48.000000Z"
 
+# RFC 5424 and journalctl -o json renderings of the same capture: same summary
+base=$("$MS" summary -f json --tz UTC --year 2026 "$CAP" | jq -c '.totals | del(.events)')
+sed 's/^Nov 27 \(..:..:..\) \([^ ]*\) \([^[]*\)\[\([0-9]*\)\]: /<22>1 2026-11-27T\1Z \2 \3 \4 - - /' "$CAP" >"$TMPD/5424.log"
+check "rfc5424 summary = rfc3164 summary" \
+    "$("$MS" summary -f json --tz UTC "$TMPD/5424.log" | jq -c '.totals | del(.events)')" "$base"
+jq -R -c 'capture("^Nov 27 (?<t>..:..:..) (?<h>[^ ]*) (?<p>[^\\[]*)\\[(?<pid>[0-9]*)\\]: (?<m>.*)$")
+    | {__REALTIME_TIMESTAMP: ((("2026-11-27T" + .t + "Z") | fromdate) * 1000000 | tostring),
+       _HOSTNAME: .h, SYSLOG_IDENTIFIER: .p, SYSLOG_PID: .pid, MESSAGE: .m}' "$CAP" >"$TMPD/journal.json"
+check "journal json summary = rfc3164 summary" \
+    "$("$MS" summary -f json --tz UTC "$TMPD/journal.json" | jq -c '.totals | del(.events)')" "$base"
+
 # zone-less stamps use --tz, and the zone is stated in the output
 check "--tz Europe/Berlin shifts zone-less stamps" \
     "$("$MS" timeline -f jsonl --year 2026 --tz Europe/Berlin "$CAP" | head -n1 | jq -r .datetime)" "2026-11-27T12:18:48.000000Z"
