@@ -7,6 +7,38 @@
 
 #include "app.h"
 
+/* Every command: its name, whether it takes a QUERY/EXPR first, and its function.  A new
+ * command is one line here, one prototype in app.h and one cmd_*.c file. */
+struct command {
+    const char *name;
+    const char *arg; /* what the first non-option argument is, or NULL */
+    int (*run)(struct app *a, const char *arg);
+};
+
+static int run_summary(struct app *a, const char *arg) { (void)arg; return cmd_summary(a); }
+static int run_timeline(struct app *a, const char *arg) { (void)arg; return cmd_timeline(a); }
+static int run_formats(struct app *a, const char *arg) { (void)arg; return cmd_formats(a); }
+static int run_hunt(struct app *a, const char *arg) { (void)arg; return cmd_hunt(a); }
+static int run_verify(struct app *a, const char *arg) { (void)arg; return cmd_verify(a); }
+
+static const struct command commands[] = {
+    {"summary", NULL, run_summary},
+    {"timeline", NULL, run_timeline},
+    {"trace", "QUERY", cmd_trace},
+    {"search", "search expression", cmd_search},
+    {"hunt", NULL, run_hunt},
+    {"verify", NULL, run_verify},
+    {"formats", NULL, run_formats},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void list_commands(FILE *out)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "%s%s", i ? ", " : "", commands[i].name);
+    fputs(", help", out);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -22,11 +54,14 @@ int main(int argc, char **argv)
         printf("mailsleuth %s\n", MSL_VERSION);
         return EXIT_OK;
     }
-    int needs_arg = !strcmp(cmd, "trace") || !strcmp(cmd, "search");
-    if (!needs_arg && strcmp(cmd, "summary") != 0 && strcmp(cmd, "timeline") != 0 &&
-        strcmp(cmd, "formats") != 0 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "hunt") != 0) {
-        fprintf(stderr, "mailsleuth: unknown command '%s' (commands: summary, timeline, trace, "
-                        "search, formats, help)\n", cmd);
+    const struct command *c = NULL;
+    for (size_t i = 0; i < NCOMMANDS && !c; i++)
+        if (!strcmp(cmd, commands[i].name))
+            c = &commands[i];
+    if (!c) {
+        fprintf(stderr, "mailsleuth: unknown command '%s' (commands: ", cmd);
+        list_commands(stderr);
+        fputs(")\n", stderr);
         return EXIT_USAGE;
     }
     struct app a;
@@ -40,31 +75,18 @@ int main(int argc, char **argv)
     }
     if (rc == 0) {
         const char *arg = NULL;
-        if (needs_arg) {
+        if (c->arg) {
             /* the first non-option argument is the query / expression */
             if (a.cli.npaths == 0) {
                 fprintf(stderr, "mailsleuth: %s needs a %s (see mailsleuth --help)\n", cmd,
-                        cmd[0] == 't' ? "QUERY" : "search expression");
+                        c->arg);
                 app_free(&a);
                 return EXIT_USAGE;
             }
             arg = a.cli.paths[0];
             memmove(a.cli.paths, a.cli.paths + 1, --a.cli.npaths * sizeof *a.cli.paths);
         }
-        if (!strcmp(cmd, "summary"))
-            rc = cmd_summary(&a);
-        else if (!strcmp(cmd, "timeline"))
-            rc = cmd_timeline(&a);
-        else if (!strcmp(cmd, "formats"))
-            rc = cmd_formats(&a);
-        else if (!strcmp(cmd, "hunt"))
-            rc = cmd_hunt(&a);
-        else if (!strcmp(cmd, "verify"))
-            rc = cmd_verify(&a);
-        else if (!strcmp(cmd, "trace"))
-            rc = cmd_trace(&a, arg);
-        else
-            rc = cmd_search(&a, arg);
+        rc = c->run(&a, arg);
     }
     app_free(&a);
     return rc;

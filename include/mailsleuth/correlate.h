@@ -73,6 +73,7 @@ struct msl_action_rec {
     int64_t ts;
     enum msl_action action;
     char *stage, *text;
+    char *to; /* the recipient the reject line names (to=), NULL when none */
     struct msl_evidence ev;
 };
 
@@ -82,6 +83,53 @@ struct msl_admin_rec {
     char *what; /* "placed on hold", "released from hold", "requeued", "removed" */
     struct msl_evidence ev;
 };
+
+/*
+ * What finally happened to one recipient of one message on one host: the outcome of its
+ * last attempt (or of the message's end when no attempt is logged), read the same way for
+ * every MTA.  Built by the correlator when the message closes (lib/correlate/recipients.c);
+ * its strings are borrowed from the message's deliveries/actions (freed with the message).
+ */
+enum msl_outcome {
+    MSL_OUT_NONE = 0,  /* no attempt and no end logged for it */
+    MSL_OUT_DELIVERED, /* delivered on this host: mailbox, local/virtual/lmtp/pipe, Exim
+                          appendfile, Sendmail local mailer */
+    MSL_OUT_RELAYED,   /* accepted by another server (2xx), its queue id not given */
+    MSL_OUT_FORWARDED, /* accepted by the next hop, which named its queue id (next_qid),
+                          or re-injected here under a new id (content filter, "forwarded as") */
+    MSL_OUT_DEFERRED,  /* last attempt deferred and the message still open: pending */
+    MSL_OUT_EXPIRED,   /* deferred until the queue lifetime ran out */
+    MSL_OUT_BOUNCED,   /* refused permanently after queueing: a DSN went to the sender */
+    MSL_OUT_REJECTED,  /* refused before it was queued (milter, DATA, cleanup reject) */
+    MSL_OUT_DISCARDED, /* silently dropped (discard action, status=discarded) */
+    MSL_OUT_QUARANTINED, /* held (hold action, postsuper hold, quarantine) and not released */
+    MSL_OUT__COUNT
+};
+
+struct msl_recipient {
+    const char *addr;     /* the address delivered to (to=) */
+    const char *orig;     /* the address as the sender gave it (orig_to, Exim parent), NULL
+                             when the log names only one */
+    enum msl_outcome outcome;
+    enum msl_status last_status; /* status of the last attempt (NONE without attempts) */
+    uint32_t attempts;    /* delivery attempts logged (all statuses) */
+    uint32_t deferrals;   /* of which deferred */
+    int64_t first_ts, last_ts; /* first and last attempt (or the reject); 0 without */
+    const char *relay_host, *relay_ip; /* of the last attempt */
+    int32_t relay_port;   /* -1 absent */
+    const char *dsn;      /* enhanced status code of the last attempt */
+    const char *reply;    /* last remote reply / reason */
+    const char *tls;      /* TLS of the last attempt (Postfix 3.11 tls=), NULL unknown */
+    double delay;         /* total delay of the last attempt in seconds, -1 absent */
+    const char *next_qid; /* the queue id the next hop (or a re-injection) gave it */
+    size_t *attempt;      /* indices into msl_message.deliveries, in order (evidence) */
+    size_t nattempt;
+    struct msl_evidence ev; /* the line that decided the outcome */
+};
+
+const char *msl_outcome_name(enum msl_outcome o);
+/* Parses a name produced by msl_outcome_name; -1 if unknown. */
+int msl_outcome_from_name(const char *s, size_t n);
 
 enum msl_msg_end {
     MSL_END_REMOVED = 0,  /* qmgr removed it: lifecycle complete */
@@ -123,6 +171,9 @@ struct msl_message {
     enum msl_status final; /* worst-to-best summary: SENT if all recipients sent, BOUNCED if
                               any bounced and none pending, DEFERRED if the last attempt of
                               any recipient deferred, EXPIRED, DISCARDED, HELD, NONE */
+    struct msl_recipient *rcpts; /* one per distinct recipient, in order of first
+                                    mention; filled when the message closes */
+    size_t nrcpts;
     struct msl_evline *lines; /* every event that built it, in input order */
     size_t nlines;
     size_t lines_dropped; /* past opts.max_lines: counted, not kept */

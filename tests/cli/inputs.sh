@@ -80,8 +80,12 @@ check_rc "unknown zone" $? 2
 check_grep "unknown zone message" "unknown time zone" "$TMPD/u.err"
 "$MS" summary --format xml "$CAP" >/dev/null 2>&1
 check_rc "unknown format" $? 2
-"$MS" frobnicate >/dev/null 2>&1
+"$MS" frobnicate >/dev/null 2>"$TMPD/cmd.err"
 check_rc "unknown command" $? 2
+# the message lists every command (it once left out hunt and verify)
+for c in summary timeline trace search hunt verify formats; do
+    check_grep "unknown command lists $c" "$c" "$TMPD/cmd.err"
+done
 "$MS" summary --since yesterday "$CAP" >/dev/null 2>&1
 check_rc "bad --since" $? 2
 "$MS" --help | grep -q 'usage: mailsleuth'
