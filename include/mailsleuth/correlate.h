@@ -65,6 +65,7 @@ struct msl_delivery {
     double delays[4];
     char *tls;
     char *new_qid; /* "queued as X" in the reply: the next hop's queue id */
+    int local;     /* delivered on this host, not handed to another server (MSL_EVF_LOCAL) */
     struct msl_evidence ev;
 };
 

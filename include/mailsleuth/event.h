@@ -101,6 +101,11 @@ enum msl_severity {
 #define MSL_EVF_ECHO 0x20u      /* restates a fact another line logs too (Dovecot's auth
                                  * process echoing a login failure): shown as evidence,
                                  * never counted */
+#define MSL_EVF_LOCAL 0x40u     /* DELIVERY on this host (mailbox, file, program, local
+                                 * LMTP), not a hand-over to another server: set by each
+                                 * dialect from what its MTA logs (Postfix local/virtual/pipe,
+                                 * Exim without H=, Sendmail local/prog mailers, OpenSMTPD
+                                 * mda, Exchange DELIVER, qmail local, Dovecot) */
 
 /* Evidence: where the line came from.  src indexes the run's source table. */
 struct msl_evidence {

@@ -104,6 +104,8 @@ void cr_msg_close(struct msl_correlator *c, struct cr_msg *m, enum msl_msg_end e
         strmap_del(c->msgs, c->kb.p, c->kb.n);
     m->m.end = end;
     m->m.final = cr_final(m);
+    if (cr_recipients(m) != MSL_OK)
+        c->oom = 1;
     if (!c->sink.message || !c->sink.message(c->sink.ctx, &m->m))
         msl_message_free(&m->m);
 }
@@ -170,6 +172,7 @@ static void on_delivery(struct msl_correlator *c, struct cr_msg *m, const struct
     d->delay = e->delay;
     memcpy(d->delays, e->delays, sizeof d->delays);
     d->ev = e->ev;
+    d->local = (e->flags & MSL_EVF_LOCAL) != 0;
     SET(d->to, e->to);
     SET(d->orig_to, e->orig_to);
     SET(d->daemon, e->daemon);
@@ -248,6 +251,7 @@ static void on_action(struct msl_correlator *c, struct cr_msg *m, const struct m
     a->ev = e->ev;
     SET(a->stage, e->stage);
     SET(a->text, e->text);
+    SET(a->to, e->to);
     if (ends_transaction(e))
         m->rejected = 1;
     if (e->action == MSL_ACT_HOLD)

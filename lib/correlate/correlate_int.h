@@ -59,6 +59,8 @@ int cr_add_line(const struct msl_correlator *c, struct msl_evline **lines, size_
                 size_t *dropped, const struct msl_event *e);
 int cr_add_str(char ***arr, size_t *n, struct msl_str v);
 enum msl_status cr_final(const struct cr_msg *m);
+/* recipients.c: fills m->m.rcpts from its deliveries and actions (at close) */
+int cr_recipients(struct cr_msg *m);
 int cr_is_loopback(struct msl_str ip);
 int cr_is(struct msl_str v, const char *lit);
 

@@ -233,7 +233,11 @@ void msl_message_free(struct msl_message *m)
     for (size_t i = 0; i < m->nactions; i++) {
         free(m->actions[i].stage);
         free(m->actions[i].text);
+        free(m->actions[i].to);
     }
+    for (size_t i = 0; i < m->nrcpts; i++)
+        free(m->rcpts[i].attempt);
+    free(m->rcpts);
     free(m->actions);
     for (size_t i = 0; i < m->nadmin; i++)
         free(m->admin[i].what);

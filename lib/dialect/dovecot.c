@@ -452,6 +452,7 @@ static int dv_deliver(const char *p, const char *end, const struct dv_prefix *px
     p = me + 2;
     e->text = pf_sv(p, end);
     e->kind = MSL_EV_DELIVERY;
+    e->flags |= MSL_EVF_LOCAL; /* into a mailbox on this host */
     e->detail = dv_eq(px->svc, "lmtp") ? MSL_STR_LIT("lmtp") : MSL_STR_LIT("lda");
     if (user.n)
         e->to = user;

@@ -630,6 +630,10 @@ static int delivery(const char *p, const char *end, struct msl_event *e, enum ms
     }
     e->text = MSL_STR_NULL;
     p = tags(p, end, e, TX_DELIVERY, NULL);
+    /* a completed delivery without H= went through a local transport (appendfile, pipe);
+     * failures and deferrals without H= may have stopped before any host was tried */
+    if (st == MSL_ST_SENT && !e->relay_host.p && !e->relay_ip.p)
+        e->flags |= MSL_EVF_LOCAL;
     if (st == MSL_ST_SENT) {
         if (e->text.p) { /* C="..." */
             reply_code(e->text.p, e->text.p + e->text.n, e);
@@ -684,6 +688,7 @@ static int with_id(const char *p, const char *end, struct msl_event *e, const ch
             if (f[1] == '>' || f[1] == '*') {
                 int r = delivery(p, end, e, f[1] == '>' ? MSL_ST_SENT : MSL_ST_BOUNCED);
                 e->detail = pf_sv(f, f + 2);
+                e->flags &= ~MSL_EVF_LOCAL; /* "*>": delivery suppressed (-N), nothing stored */
                 return r;
             }
             break;

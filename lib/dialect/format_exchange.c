@@ -335,6 +335,8 @@ static int trk_line(void *p, const struct msl_line *ln, const struct msl_emitter
     if (is_send || is_event(ev, "DELIVER") || is_event(ev, "FAIL") || is_event(ev, "DEFER") ||
         is_event(ev, "DROP")) {
         e.kind = MSL_EV_DELIVERY;
+        if (is_event(ev, "DELIVER"))
+            e.flags |= MSL_EVF_LOCAL; /* into a mailbox of this organisation */
         e.status = is_event(ev, "FAIL")    ? MSL_ST_BOUNCED
                    : is_event(ev, "DEFER") ? MSL_ST_DEFERRED
                    : is_event(ev, "DROP")  ? MSL_ST_DISCARDED

@@ -442,8 +442,10 @@ static void classify(struct msl_str w, struct msl_event *e)
     struct msl_str x = {nm, n};
     e->kind = MSL_EV_DELIVERY;
     e->status = MSL_ST_NONE;
-    if (csv_ieq(x, "delivered") || csv_ieq(x, "deliver") || csv_ieq(x, "send") ||
-        csv_ieq(x, "sendexternal"))
+    if (csv_ieq(x, "delivered") || csv_ieq(x, "deliver")) {
+        e->status = MSL_ST_SENT;
+        e->flags |= MSL_EVF_LOCAL; /* into a mailbox of the tenant */
+    } else if (csv_ieq(x, "send") || csv_ieq(x, "sendexternal"))
         e->status = MSL_ST_SENT;
     else if (csv_ieq(x, "failed") || csv_ieq(x, "fail"))
         e->status = MSL_ST_BOUNCED;

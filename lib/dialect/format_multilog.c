@@ -151,6 +151,8 @@ static void link_delivery(struct ml_state *st, struct msl_event *e)
         e->qid = (struct msl_str){s->qid, s->qn};
         e->to = (struct msl_str){s->to, s->tn};
         e->relay_host = s->remote ? MSL_STR_LIT("remote") : MSL_STR_LIT("local");
+        if (!s->remote)
+            e->flags |= MSL_EVF_LOCAL;
         s->d = 0; /* a deferral is retried under a new delivery id */
     }
 }

@@ -393,6 +393,8 @@ static enum msl_status result_status(struct msl_str r)
 static void delivery(const struct os_f *f, struct msl_event *e, int mda)
 {
     e->kind = MSL_EV_DELIVERY;
+    if (mda)
+        e->flags |= MSL_EVF_LOCAL;
     qid_of(f->evpid, e);
     e->from = f->from;
     e->to = f->to;

@@ -337,11 +337,27 @@ static int dnsblog(const char *p, const char *end, struct msl_event *e)
     return 1;
 }
 
+/* A delivery agent that hands the message to a mailbox, file or program on this host;
+ * LMTP only when it talks to this host (Dovecot over a socket or loopback). */
+static void mark_local(enum pf_daemon d, struct msl_event *e)
+{
+    int local = d == D_LOCAL || d == D_VIRTUAL || d == D_PIPE;
+    if (d == D_LMTP)
+        local = !e->relay_ip.n || (e->relay_ip.n >= 4 && memcmp(e->relay_ip.p, "127.", 4) == 0) ||
+                (e->relay_ip.n == 3 && memcmp(e->relay_ip.p, "::1", 3) == 0);
+    if (local)
+        e->flags |= MSL_EVF_LOCAL;
+}
+
 static int handle(enum pf_daemon d, const char *p, const char *end, struct msl_event *e)
 {
     /* delivery lines look the same from every agent (and from qmgr/bounce on expiry) */
-    if (p < end && *p == 't' && PF_STARTS(p, end, "to="))
-        return pf_smtp(p, end, e);
+    if (p < end && *p == 't' && PF_STARTS(p, end, "to=")) {
+        int r = pf_smtp(p, end, e);
+        if (r > 0 && e->kind == MSL_EV_DELIVERY)
+            mark_local(d, e);
+        return r;
+    }
     switch (d) {
     case D_SMTPD:
         return pf_smtpd(p, end, e);

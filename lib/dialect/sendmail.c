@@ -361,6 +361,11 @@ static int delivery(const char *p, const char *end, struct msl_event *e)
         return 0;
     stat_value(stat, e);
     e->kind = MSL_EV_DELIVERY;
+    /* mailers that deliver on this host (sendmail.cf Mlocal, Mprog, *file*, *include*) */
+    if (IS(e->daemon, "local") || IS(e->daemon, "prog") || IS(e->daemon, "*file*") ||
+        IS(e->daemon, "*include*") || IS(e->daemon, "cyrus") || IS(e->daemon, "cyrusv2") ||
+        IS(e->daemon, "procmail") || IS(e->daemon, "lmtp"))
+        e->flags |= MSL_EVF_LOCAL;
     return 1;
 }
 

@@ -216,6 +216,10 @@ int msl_event_format_kv(const struct msl_event *e, char *buf, size_t cap)
         key(&o, "noqueue");
         put(&o, "1", 1);
     }
+    if (e->flags & MSL_EVF_LOCAL) {
+        key(&o, "local");
+        put(&o, "1", 1);
+    }
     if (e->repeat > 1)
         kv_int(&o, "repeat", e->repeat);
     if (e->ts)

@@ -133,6 +133,8 @@ void event_json(struct buf *b, const struct msl_event *e, const char *srcname,
         buf_adds(b, ",\"year_inferred\":true");
     if (e->flags & MSL_EVF_TRUNCATED)
         buf_adds(b, ",\"line_truncated\":true");
+    if (e->flags & MSL_EVF_LOCAL)
+        buf_adds(b, ",\"local_delivery\":true");
     const char *sn = srcname ? srcname : "?";
     buf_adds(b, ",\"evidence\":\"");
     esc_json(b, sn, strlen(sn));
