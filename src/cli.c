@@ -51,6 +51,9 @@ static const char usage_text[] =
     "      --against FILE verify: compare the inputs with an earlier manifest (JSON)\n"
     "      --detect       formats: detect and explain the format of each input\n"
     "      --expr         trace: QUERY is a search expression, not a single value\n"
+    "      --recipients   search: one row per recipient outcome (delivered, relayed,\n"
+    "                     forwarded, deferred, expired, bounced, rejected, ...) instead of\n"
+    "                     one per message; outcome: and attempts filter them\n"
     "      --sessions     search: match SMTP sessions instead of messages\n"
     "      --events       search: match single events instead of messages\n"
     "      --rules FILE   hunt: thresholds and rules switched off ('rule.key = value';\n"
@@ -246,6 +249,8 @@ int cli_parse(struct cli *c, int argc, char **argv)
             c->expr = 1;
         } else if (!strcmp(a, "--sessions")) {
             c->sessions = 1;
+        } else if (!strcmp(a, "--recipients")) {
+            c->recipients = 1;
         } else if (!strcmp(a, "--events")) {
             c->events = 1;
         } else if (!strcmp(a, "--unparsed")) {

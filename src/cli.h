@@ -27,6 +27,7 @@ struct cli {
     int quiet;      /* no progress, no problem messages */
     int expr;       /* trace: the query is a search expression */
     int sessions;   /* search: match sessions */
+    int recipients; /* search: one row per recipient outcome */
     int events;     /* search: match events */
     size_t block_size;
     size_t sort_mem;

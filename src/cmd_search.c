@@ -1,6 +1,7 @@
 /*
- * cmd_search.c - `search EXPR`: messages (default), sessions (--sessions) or events
- * (--events) that match a search expression (include/mailsleuth/query.h, doc/SEARCH.md).
+ * cmd_search.c - `search EXPR`: messages (default), recipients (--recipients: one row per
+ * recipient outcome), sessions (--sessions) or events (--events) that match a search
+ * expression (include/mailsleuth/query.h, doc/SEARCH.md).
  *
  * Messages and sessions come out of the correlator when they finish; each matching one is
  * rendered at once and handed to the external sorter keyed by its start time, so output is
@@ -35,6 +36,9 @@ struct search {
 static const char msg_csv_header[] =
     "first,last,host,qid,final,end,from,recipients,client_host,client_ip,sasl_user,size,msgid,"
     "evidence\n";
+static const char rcpt_csv_header[] =
+    "last_attempt,host,qid,outcome,address,orig_address,attempts,deferrals,first_attempt,"
+    "relay_host,relay_ip,dsn,reply,next_qid,from,client_ip,sasl_user,msgid,evidence\n";
 static const char sess_csv_header[] =
     "start,end,host,client_host,client_ip,helo,tls,auth_ok,auth_failed,rejects,end_reason,"
     "messages,evidence\n";
@@ -90,13 +94,12 @@ static void render_message(struct search *s, const struct msl_message *m)
         cell(b, msl_msg_end_name(m->end));
         cell(b, m->from);
         buf_reset(&t);
-        for (size_t i = 0; i < m->ndeliveries; i++) {
-            const char *to = m->deliveries[i].to ? m->deliveries[i].to : "";
-            if (t.n && strstr(t.p, to))
+        for (size_t i = 0; i < m->nrcpts; i++) { /* distinct by construction */
+            if (!m->rcpts[i].addr)
                 continue;
             if (t.n)
                 buf_addc(&t, ' ');
-            buf_adds(&t, to);
+            buf_adds(&t, m->rcpts[i].addr);
         }
         cell(b, t.p ? t.p : "");
         cell(b, m->client_host);
@@ -123,11 +126,11 @@ static void render_message(struct search *s, const struct msl_message *m)
         buf_adds(b, "from=<");
         esc_text(b, m->from ? m->from : "", m->from ? strlen(m->from) : 0);
         buf_adds(b, "> to=<");
-        const char *to = m->ndeliveries && m->deliveries[0].to ? m->deliveries[0].to : "";
+        const char *to = m->nrcpts && m->rcpts[0].addr ? m->rcpts[0].addr : "";
         esc_text(b, to, strlen(to));
         buf_addc(b, '>');
-        if (m->ndeliveries > 1)
-            buf_addf(b, " (+%zu)", m->ndeliveries - 1);
+        if (m->nrcpts > 1)
+            buf_addf(b, " (+%zu)", m->nrcpts - 1);
         if (m->client_ip) {
             buf_adds(b, " client=");
             esc_text(b, m->client_ip, strlen(m->client_ip));
@@ -147,6 +150,93 @@ static void render_message(struct search *s, const struct msl_message *m)
         buf_adds(b, ">\n");
         break;
     }
+    }
+}
+
+static void time_cell(struct buf *b, int64_t ts, int first)
+{
+    struct buf t;
+    buf_init(&t, 1 << 10);
+    if (ts)
+        event_fmt_time(&t, NULL, ts);
+    if (first)
+        esc_csv(b, t.p ? t.p : "", t.n);
+    else
+        cell(b, t.p ? t.p : "");
+    buf_free(&t);
+}
+
+static void render_recipient(struct search *s, const struct msl_message *m,
+                             const struct msl_recipient *r)
+{
+    struct buf *b = &s->row;
+    const struct msl_run *run = &s->a->run;
+    const char *src = msl_run_source_name(run, r->ev.src);
+    buf_reset(b);
+    switch (s->out) {
+    case OUT_JSON:
+    case OUT_JSONL:
+        recipient_json(b, m, r, run);
+        buf_addc(b, '\n');
+        break;
+    case OUT_CSV: {
+        time_cell(b, r->last_ts, 1);
+        cell(b, m->host);
+        cell(b, m->qid);
+        cell(b, msl_outcome_name(r->outcome));
+        cell(b, r->addr);
+        cell(b, r->orig);
+        buf_addf(b, ",%u,%u", (unsigned)r->attempts, (unsigned)r->deferrals);
+        time_cell(b, r->first_ts, 0);
+        cell(b, r->relay_host);
+        cell(b, r->relay_ip);
+        cell(b, r->dsn);
+        cell(b, r->reply);
+        cell(b, r->next_qid);
+        cell(b, m->from);
+        cell(b, m->client_ip);
+        cell(b, m->sasl_user);
+        cell(b, m->msgid);
+        buf_addc(b, ',');
+        struct buf t;
+        buf_init(&t, 1 << 16);
+        buf_adds(&t, src);
+        buf_addf(&t, ":%llu", (unsigned long long)r->ev.line);
+        esc_csv(b, t.p ? t.p : "", t.n);
+        buf_free(&t);
+        buf_addc(b, '\n');
+        break;
+    }
+    case OUT_TEXT:
+        event_fmt_time(b, s->a->tz, r->last_ts ? r->last_ts : m->first_ts);
+        buf_addc(b, ' ');
+        text_field(b, m->host, 8);
+        text_field(b, m->qid, 12);
+        text_field(b, msl_outcome_name(r->outcome), 11);
+        buf_adds(b, "to=<");
+        esc_text(b, r->addr ? r->addr : "", r->addr ? strlen(r->addr) : 0);
+        buf_addc(b, '>');
+        if (r->orig) {
+            buf_adds(b, " orig=<");
+            esc_text(b, r->orig, strlen(r->orig));
+            buf_addc(b, '>');
+        }
+        buf_addf(b, " attempts=%u", (unsigned)r->attempts);
+        if (r->relay_host || r->relay_ip) {
+            const char *rl = r->relay_host ? r->relay_host : r->relay_ip;
+            buf_adds(b, " relay=");
+            esc_text(b, rl, strlen(rl));
+        }
+        if (r->next_qid) {
+            buf_adds(b, " next=");
+            esc_text(b, r->next_qid, strlen(r->next_qid));
+        }
+        buf_adds(b, " from=<");
+        esc_text(b, m->from ? m->from : "", m->from ? strlen(m->from) : 0);
+        buf_adds(b, ">  <");
+        esc_text(b, src, strlen(src));
+        buf_addf(b, ":%llu>\n", (unsigned long long)r->ev.line);
+        break;
     }
 }
 
@@ -231,6 +321,15 @@ static int keep_row(struct search *s, long long key)
 static int on_message(void *ctx, struct msl_message *m)
 {
     struct search *s = ctx;
+    if (s->a->cli.recipients) {
+        for (size_t i = 0; i < m->nrcpts; i++) {
+            if (!msl_query_match_recipient(s->q, m, &m->rcpts[i]))
+                continue;
+            render_recipient(s, m, &m->rcpts[i]);
+            keep_row(s, m->rcpts[i].last_ts ? m->rcpts[i].last_ts : m->first_ts);
+        }
+        return 0;
+    }
     if (!s->a->cli.sessions && msl_query_match_message(s->q, m)) {
         render_message(s, m);
         keep_row(s, m->first_ts);
@@ -303,8 +402,8 @@ int cmd_search(struct app *a, const char *expr)
                 a->cli.format);
         return EXIT_USAGE;
     }
-    if (a->cli.sessions && a->cli.events) {
-        fprintf(stderr, "mailsleuth: choose one of --sessions and --events\n");
+    if (a->cli.sessions + a->cli.events + a->cli.recipients > 1) {
+        fprintf(stderr, "mailsleuth: choose one of --recipients, --sessions and --events\n");
         return EXIT_USAGE;
     }
     int rc = app_setup(a);
@@ -358,7 +457,10 @@ int cmd_search(struct app *a, const char *expr)
             wrc = msl_timeline_write(s.tl, stdout);
         } else {
             if (s.out == OUT_CSV)
-                fputs(a->cli.sessions ? sess_csv_header : msg_csv_header, stdout);
+                fputs(a->cli.sessions     ? sess_csv_header
+                      : a->cli.recipients ? rcpt_csv_header
+                                          : msg_csv_header,
+                      stdout);
             if (s.out == OUT_JSON)
                 fputc('[', stdout);
             size_t n = s.matches;

@@ -14,7 +14,9 @@
  *   (server) msgid: qid: helo: status: (sent deferred bounced expired ... of any recipient,
  *   or the message's final state with final:) relay: (relay host or IP) dsn: text: (any
  *   reply / reject text) kind: (events) since: until: (times, zone-less read in the --tz
- *   zone) size (> >= < <= = bytes, with k/m/g suffixes) nrcpt (same operators).
+ *   zone) size (> >= < <= = bytes, with k/m/g suffixes) nrcpt (same operators)
+ *   outcome: (a recipient's outcome: delivered relayed forwarded deferred expired bounced
+ *   rejected discarded quarantined) attempts (a recipient's attempts, number operators).
  * Matching is case-insensitive for addresses, domains, hosts and statuses; wildcards match
  * the whole value ("*@example.com").  A bareword matches any of from, to, msgid, qid, ip,
  * user, client.
@@ -43,6 +45,10 @@ int msl_query_compile(const char *expr, const struct msl_tz *tz, struct msl_quer
 void msl_query_free(struct msl_query *q);
 
 int msl_query_match_message(const struct msl_query *q, const struct msl_message *m);
+/* One recipient in its message's context: to:, rcpt-domain:, status:, relay:, dsn:,
+ * text:, outcome: and attempts look at this recipient (and its own attempts) only. */
+int msl_query_match_recipient(const struct msl_query *q, const struct msl_message *m,
+                              const struct msl_recipient *r);
 int msl_query_match_session(const struct msl_query *q, const struct msl_session *s);
 int msl_query_match_event(const struct msl_query *q, const struct msl_event *e);
 

@@ -185,8 +185,67 @@ static int term_message(const struct q_node *n, const void *rec)
         return num_m(n, m->size);
     case QF_NRCPT:
         return num_m(n, m->nrcpt);
+    case QF_OUTCOME:
+        for (size_t i = 0; i < m->nrcpts; i++)
+            if (n->mask & (1u << m->rcpts[i].outcome))
+                return 1;
+        return 0;
+    case QF_ATTEMPTS:
+        for (size_t i = 0; i < m->nrcpts; i++)
+            if (num_m(n, m->rcpts[i].attempts))
+                return 1;
+        return 0;
     default:
         return 0;
+    }
+}
+
+/* ---- one recipient of a message (search --recipients) ---- */
+
+struct rcpt_rec {
+    const struct msl_message *m;
+    const struct msl_recipient *r;
+};
+
+/* Recipient fields look at this recipient and its own attempts only; the rest are the
+ * message's. */
+static int term_recipient(const struct q_node *n, const void *rec)
+{
+    const struct rcpt_rec *x = rec;
+    const struct msl_message *m = x->m;
+    const struct msl_recipient *r = x->r;
+    const struct q_pat *p = &n->pat;
+    switch (n->field) {
+    case QF_ANY:
+        return str_m(p, m->from) || str_m(p, r->addr) || str_m(p, r->orig) ||
+               str_m(p, m->msgid) || str_m(p, m->qid) || ip_str(n, m->client_ip) ||
+               str_m(p, m->sasl_user) || str_m(p, m->client_host);
+    case QF_TO:
+        return str_m(p, r->addr) || str_m(p, r->orig);
+    case QF_RCPT_DOMAIN:
+        return dom_str(p, r->addr) || dom_str(p, r->orig);
+    case QF_STATUS:
+        for (size_t i = 0; i < r->nattempt; i++)
+            if (st_bit(n->mask, m->deliveries[r->attempt[i]].status))
+                return 1;
+        return (n->mask & Q_ST_REJECTED) && r->outcome == MSL_OUT_REJECTED;
+    case QF_RELAY:
+    case QF_DSN:
+    case QF_TEXT:
+        for (size_t i = 0; i < r->nattempt; i++) {
+            const struct msl_delivery *d = &m->deliveries[r->attempt[i]];
+            if (n->field == QF_RELAY ? str_m(p, d->relay_host) || str_m(p, d->relay_ip)
+                : n->field == QF_DSN ? str_m(p, d->dsn)
+                                     : str_m(p, d->text))
+                return 1;
+        }
+        return n->field == QF_TEXT && !r->nattempt && str_m(p, r->reply);
+    case QF_OUTCOME:
+        return (n->mask & (1u << r->outcome)) != 0;
+    case QF_ATTEMPTS:
+        return num_m(n, r->attempts);
+    default:
+        return term_message(n, m);
     }
 }
 
@@ -359,6 +418,13 @@ static int eval(const struct msl_query *q, int32_t id, term_fn term, const void 
 int msl_query_match_message(const struct msl_query *q, const struct msl_message *m)
 {
     return q && m && eval(q, q->root, term_message, m);
+}
+
+int msl_query_match_recipient(const struct msl_query *q, const struct msl_message *m,
+                              const struct msl_recipient *r)
+{
+    struct rcpt_rec x = {m, r};
+    return q && m && r && eval(q, q->root, term_recipient, &x);
 }
 
 int msl_query_match_session(const struct msl_query *q, const struct msl_session *s)

@@ -31,7 +31,8 @@ enum {
     VK_NUMBER,
     VK_TIME,
     VK_STATUS,
-    VK_KIND
+    VK_KIND,
+    VK_OUTCOME
 };
 
 static const struct {
@@ -60,6 +61,8 @@ static const struct {
     {"until", QF_UNTIL, VK_TIME},
     {"size", QF_SIZE, VK_NUMBER},
     {"nrcpt", QF_NRCPT, VK_NUMBER},
+    {"outcome", QF_OUTCOME, VK_OUTCOME},
+    {"attempts", QF_ATTEMPTS, VK_NUMBER},
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -332,14 +335,20 @@ static int32_t term_field(struct parser *ps)
                  "' (want 2026-11-27, 2026-11-27T13:00 or RFC 3339 with a zone)");
         break;
     case VK_STATUS:
-    case VK_KIND: {
+    case VK_KIND:
+    case VK_OUTCOME: {
         struct q_pat p;
         compile_pat(ps, &p, v, nv, 0);
-        n->mask = vk == VK_STATUS ? q_status_mask(&p) : q_kind_mask(&p);
+        n->mask = vk == VK_STATUS ? q_status_mask(&p)
+                  : vk == VK_KIND ? q_kind_mask(&p)
+                                  : q_outcome_mask(&p);
         if (n->mask == 0) {
-            const char *names[MSL_EV__COUNT + 2];
+            const char *names[MSL_EV__COUNT + MSL_OUT__COUNT + 2];
             size_t k = 0;
-            if (vk == VK_STATUS) {
+            if (vk == VK_OUTCOME) {
+                for (int o = 1; o < MSL_OUT__COUNT; o++)
+                    names[k++] = msl_outcome_name((enum msl_outcome)o);
+            } else if (vk == VK_STATUS) {
                 for (int s = 1; s < MSL_ST__COUNT; s++)
                     names[k++] = msl_status_name((enum msl_status)s);
                 names[k++] = "rejected";
@@ -348,7 +357,8 @@ static int32_t term_field(struct parser *ps)
                 for (int s = 1; s < MSL_EV__COUNT; s++)
                     names[k++] = msl_kind_name((enum msl_kind)s);
             }
-            fail_unknown(ps, t->vcol, vk == VK_STATUS ? "status" : "kind", shown,
+            fail_unknown(ps, t->vcol,
+                         vk == VK_STATUS ? "status" : vk == VK_KIND ? "kind" : "outcome", shown,
                          strlen(shown), names, k);
         }
         break;

@@ -51,6 +51,8 @@ enum q_field {
     QF_UNTIL,
     QF_SIZE,
     QF_NRCPT,
+    QF_OUTCOME,  /* a recipient's outcome (delivered relayed forwarded deferred ...) */
+    QF_ATTEMPTS, /* a recipient's number of delivery attempts */
     QF__COUNT
 };
 
@@ -138,6 +140,7 @@ int q_parse_time(const char *s, size_t n, const struct msl_tz *tz, int64_t *utc_
 /* Names matching the (wildcard) pattern -> bit sets; 0 = nothing matched. */
 uint32_t q_status_mask(const struct q_pat *p);
 uint32_t q_kind_mask(const struct q_pat *p);
+uint32_t q_outcome_mask(const struct q_pat *p);
 
 /* ---- the compiled query ---- */
 

@@ -167,6 +167,15 @@ uint32_t q_status_mask(const struct q_pat *p)
     return m;
 }
 
+uint32_t q_outcome_mask(const struct q_pat *p)
+{
+    uint32_t m = 0;
+    for (int o = 1; o < MSL_OUT__COUNT; o++)
+        if (name_match(p, msl_outcome_name((enum msl_outcome)o)))
+            m |= 1u << o;
+    return m;
+}
+
 uint32_t q_kind_mask(const struct q_pat *p)
 {
     uint32_t m = 0;

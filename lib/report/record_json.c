@@ -76,6 +76,58 @@ static void jlines(struct buf *b, const struct msl_evline *l, size_t n, size_t d
     buf_addf(b, "],\"lines_dropped\":%zu", dropped);
 }
 
+/* The recipient's own fields, without braces (shared by the message's "recipients" and
+ * search --recipients rows). */
+static void recipient_fields(struct buf *b, const struct msl_message *m,
+                             const struct msl_recipient *r, const struct msl_run *run)
+{
+    buf_addf(b, "\"outcome\":\"%s\"", msl_outcome_name(r->outcome));
+    js(b, "address", r->addr);
+    js(b, "orig_address", r->orig);
+    buf_addf(b, ",\"attempts\":%u,\"deferrals\":%u", (unsigned)r->attempts,
+             (unsigned)r->deferrals);
+    if (r->last_status != MSL_ST_NONE)
+        buf_addf(b, ",\"last_status\":\"%s\"", msl_status_name(r->last_status));
+    jt(b, "first_attempt", r->first_ts);
+    jt(b, "last_attempt", r->last_ts);
+    js(b, "relay_host", r->relay_host);
+    js(b, "relay_ip", r->relay_ip);
+    if (r->relay_port >= 0)
+        buf_addf(b, ",\"relay_port\":%d", (int)r->relay_port);
+    js(b, "dsn", r->dsn);
+    js(b, "reply", r->reply);
+    js(b, "tls", r->tls);
+    if (r->delay >= 0)
+        buf_addf(b, ",\"delay\":%.3f", r->delay);
+    js(b, "next_qid", r->next_qid);
+    jev(b, &r->ev, run);
+    buf_adds(b, ",\"attempt_evidence\":[");
+    for (size_t i = 0; i < r->nattempt; i++) {
+        const struct msl_evidence *ev = &m->deliveries[r->attempt[i]].ev;
+        const char *src = run ? msl_run_source_name(run, ev->src) : "?";
+        buf_adds(b, i ? ",\"" : "\"");
+        esc_json(b, src, strlen(src));
+        buf_addf(b, ":%llu\"", (unsigned long long)ev->line);
+    }
+    buf_addc(b, ']');
+}
+
+void recipient_json(struct buf *b, const struct msl_message *m, const struct msl_recipient *r,
+                    const struct msl_run *run)
+{
+    buf_addf(b, "{\"type\":\"recipient\",\"message\":%llu", (unsigned long long)m->id);
+    js(b, "host", m->host);
+    js(b, "qid", m->qid);
+    js(b, "msgid", m->msgid);
+    js(b, "from", m->from);
+    js(b, "client_ip", m->client_ip);
+    js(b, "sasl_user", m->sasl_user);
+    jt(b, "received", m->received_ts);
+    buf_addc(b, ',');
+    recipient_fields(b, m, r, run);
+    buf_addc(b, '}');
+}
+
 void message_json(struct buf *b, const struct msl_message *m, const struct msl_run *run,
                   int with_lines)
 {
@@ -110,7 +162,13 @@ void message_json(struct buf *b, const struct msl_message *m, const struct msl_r
     jstrs(b, "dsn_qids", m->dsn_qids, m->ndsn);
     if (m->session_id)
         buf_addf(b, ",\"session\":%llu", (unsigned long long)m->session_id);
-    buf_adds(b, ",\"deliveries\":[");
+    buf_adds(b, ",\"recipients\":[");
+    for (size_t i = 0; i < m->nrcpts; i++) {
+        buf_adds(b, i ? ",{" : "{");
+        recipient_fields(b, m, &m->rcpts[i], run);
+        buf_addc(b, '}');
+    }
+    buf_adds(b, "],\"deliveries\":[");
     for (size_t i = 0; i < m->ndeliveries; i++) {
         const struct msl_delivery *d = &m->deliveries[i];
         buf_adds(b, i ? ",{" : "{");
@@ -130,6 +188,8 @@ void message_json(struct buf *b, const struct msl_message *m, const struct msl_r
             buf_addf(b, ",\"delays\":[%.3g,%.3g,%.3g,%.3g]", d->delays[0], d->delays[1],
                      d->delays[2], d->delays[3]);
         js(b, "tls", d->tls);
+        if (d->local)
+            buf_adds(b, ",\"local\":true");
         js(b, "new_qid", d->new_qid);
         js(b, "text", d->text);
         jev(b, &d->ev, run);
@@ -142,6 +202,7 @@ void message_json(struct buf *b, const struct msl_message *m, const struct msl_r
         buf_addf(b, "\"action\":\"%s\"", msl_action_name(a->action));
         jt(b, "datetime", a->ts);
         js(b, "stage", a->stage);
+        js(b, "to", a->to);
         js(b, "text", a->text);
         jev(b, &a->ev, run);
         buf_addc(b, '}');

@@ -13,6 +13,9 @@ const char *msl_msg_end_name(enum msl_msg_end e);
 /* with_lines: include the evidence lines (and their text when kept). */
 void message_json(struct buf *b, const struct msl_message *m, const struct msl_run *run,
                   int with_lines);
+/* One recipient as a row of its own, with the message's keys (search --recipients). */
+void recipient_json(struct buf *b, const struct msl_message *m, const struct msl_recipient *r,
+                    const struct msl_run *run);
 void session_json(struct buf *b, const struct msl_session *s, const struct msl_run *run,
                   int with_lines);
 

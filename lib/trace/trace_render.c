@@ -505,7 +505,7 @@ int msl_trace_write_json(struct msl_trace *t, const struct msl_run *run, const s
     struct render r;
     if (render_init(&r, t, run, tz, out, &b) != MSL_OK)
         return MSL_ENOMEM;
-    buf_adds(&b, "{\"schema\":1,\"tool\":\"mailsleuth\",\"version\":\"" MSL_VERSION "\",\"query\":\"");
+    buf_adds(&b, "{\"schema\":2,\"tool\":\"mailsleuth\",\"version\":\"" MSL_VERSION "\",\"query\":\"");
     esc_json(&b, t->query_text, strlen(t->query_text));
     buf_adds(&b, "\",\"zone\":\"");
     esc_json(&b, msl_tz_name(tz), strlen(msl_tz_name(tz)));
