@@ -129,11 +129,15 @@ static void step_head(struct render *r, long long ts, int depth)
     buf_adds(r->b, "  ");
 }
 
+/* The nth delivery logged on this line: one line may name several recipients (Sendmail's
+ * to=<a>,<b>), each its own delivery and its own evidence entry. */
 static const struct msl_delivery *delivery_at(const struct msl_message *m,
-                                              const struct msl_evidence *ev, size_t *idx)
+                                              const struct msl_evidence *ev, size_t nth,
+                                              size_t *idx)
 {
     for (size_t i = 0; i < m->ndeliveries; i++)
-        if (m->deliveries[i].ev.src == ev->src && m->deliveries[i].ev.line == ev->line) {
+        if (m->deliveries[i].ev.src == ev->src && m->deliveries[i].ev.line == ev->line &&
+            nth-- == 0) {
             *idx = i;
             return &m->deliveries[i];
         }
@@ -163,7 +167,10 @@ static void describe_delivery(struct render *r, const struct msl_message *m, siz
         s(b, d->orig_to);
         buf_adds(b, ">)");
     }
-    buf_addf(b, " %s", d->status == MSL_ST_SENT ? "delivered" : msl_status_name(d->status));
+    /* sent into a mailbox here, or accepted by the next server */
+    buf_addf(b, " %s", d->status != MSL_ST_SENT ? msl_status_name(d->status)
+                       : d->local              ? "delivered"
+                                               : "accepted");
     if (d->relay_host) {
         buf_adds(b, " via ");
         s(b, d->relay_host);
@@ -193,7 +200,7 @@ static void describe_delivery(struct render *r, const struct msl_message *m, siz
 }
 
 static void describe(struct render *r, const struct msl_message *m, const struct msl_evline *l,
-                     size_t *hop_delivery, int depth)
+                     size_t nth, size_t *hop_delivery, int depth)
 {
     struct buf *b = r->b;
     *hop_delivery = (size_t)-1;
@@ -230,7 +237,7 @@ static void describe(struct render *r, const struct msl_message *m, const struct
         break;
     case MSL_EV_DELIVERY: {
         size_t di;
-        if (delivery_at(m, &l->ev, &di)) {
+        if (delivery_at(m, &l->ev, nth, &di)) {
             describe_delivery(r, m, di, depth);
             *hop_delivery = di;
         } else {
@@ -326,6 +333,70 @@ static void render_session(struct render *r, const struct msl_session *ss, int d
     }
 }
 
+/* The hop a delivery of message mi made, or NULL. */
+static const struct hop *hop_of(const struct msl_trace *t, size_t mi, size_t di)
+{
+    for (size_t h = 0; h < t->nhops; h++)
+        if (t->hops[h].from_msg == mi && t->hops[h].delivery == di)
+            return &t->hops[h];
+    return NULL;
+}
+
+/* One sentence per recipient: what finally happened, after how many attempts, where. */
+static void render_recipients(struct render *r, size_t mi, int depth)
+{
+    const struct msl_message *m = r->t->msgs[mi];
+    struct buf *b = r->b;
+    if (!m->nrcpts)
+        return;
+    indent(b, depth);
+    buf_addf(b, "  recipients (%zu):\n", m->nrcpts);
+    for (size_t i = 0; i < m->nrcpts; i++) {
+        const struct msl_recipient *rc = &m->rcpts[i];
+        indent(b, depth);
+        buf_adds(b, "    <");
+        s(b, rc->addr);
+        buf_addc(b, '>');
+        if (rc->orig) {
+            buf_adds(b, " (sent to <");
+            s(b, rc->orig);
+            buf_adds(b, ">)");
+        }
+        buf_adds(b, ": ");
+        if (rc->deferrals && rc->outcome != MSL_OUT_DEFERRED)
+            buf_addf(b, "deferred %u time%s, then ", (unsigned)rc->deferrals,
+                     rc->deferrals == 1 ? "" : "s");
+        buf_adds(b, msl_outcome_name(rc->outcome));
+        if (rc->outcome == MSL_OUT_DEFERRED)
+            buf_addf(b, " (%u attempt%s, still pending)", (unsigned)rc->attempts,
+                     rc->attempts == 1 ? "" : "s");
+        if (rc->last_ts) {
+            buf_adds(b, " at ");
+            event_fmt_time(b, r->tz, rc->last_ts);
+        }
+        const struct hop *hp = rc->nattempt ? hop_of(r->t, mi, rc->attempt[rc->nattempt - 1])
+                                            : NULL;
+        if (hp) {
+            buf_adds(b, " to ");
+            s(b, r->t->msgs[hp->to_msg]->host);
+            buf_adds(b, " queue id ");
+            s(b, r->t->msgs[hp->to_msg]->qid);
+        } else if (rc->relay_host || rc->relay_ip) {
+            buf_adds(b, " via ");
+            peer(b, rc->relay_host, rc->relay_ip);
+            if (rc->next_qid) {
+                buf_adds(b, " as ");
+                s(b, rc->next_qid);
+            }
+        }
+        if (rc->dsn) {
+            buf_adds(b, " dsn=");
+            s(b, rc->dsn);
+        }
+        buf_addc(b, '\n');
+    }
+}
+
 static const struct msl_session *session_by_id(const struct msl_trace *t, uint64_t id, size_t *idx)
 {
     for (size_t i = 0; i < t->nsess; i++)
@@ -370,6 +441,7 @@ static void render_message(struct render *r, size_t mi, int depth)
         s(b, m->bounce_of);
         buf_adds(b, ")\n");
     }
+    render_recipients(r, mi, depth);
     size_t si;
     const struct msl_session *ss = m->session_id ? session_by_id(t, m->session_id, &si) : NULL;
     if (ss && !r->sess_printed[si]) {
@@ -378,9 +450,12 @@ static void render_message(struct render *r, size_t mi, int depth)
     }
     for (size_t i = 0; i < m->nlines; i++) {
         const struct msl_evline *l = &m->lines[i];
-        size_t di;
+        size_t di, nth = 0;
+        for (size_t j = 0; j < i; j++) /* earlier events of the same line */
+            nth += m->lines[j].ev.src == l->ev.src && m->lines[j].ev.line == l->ev.line &&
+                   m->lines[j].kind == MSL_EV_DELIVERY;
         step_head(r, l->ts, depth);
-        describe(r, m, l, &di, depth);
+        describe(r, m, l, nth, &di, depth);
         evline(r, l, depth);
         if (di == (size_t)-1)
             continue;

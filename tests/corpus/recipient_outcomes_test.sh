@@ -96,4 +96,49 @@ check "csv header" "$(head -1 "$TMPD/r.csv" | cut -d, -f1-5)" "last_attempt,host
 "$MS" search --recipients --sessions 'qid:*' "$C/postfix/maillog" >/dev/null 2>&1
 check_rc "--recipients with --sessions is a usage error" $? 2
 
+# ---- Lightmeter ControlCenter's tracking tests (real anonymised Postfix logs): the statuses it
+#      asserts per delivery attempt are our recipients' deferrals plus their final outcomes
+#      (hand-offs to a queue on the same server are not results there, nor here)
+LM="$CORPORA/lightmeter-controlcenter"
+if [ -d "$LM" ]; then
+    awk -F '\t' 'NR > 1 && $4 != "" { print $1, $4 }' "$LM/expected_results.tsv" |
+        while read -r file want; do
+        got=$("$MS" search --recipients -q -f jsonl --tz UTC --year 2020 'qid:*' \
+            "$LM/individual_files/$file" | jq -rs '
+            [.[] | .qid] as $q
+            | [.[] | select((.outcome == "forwarded" and (.next_qid as $n | $q | index($n))) | not)
+                   | ([range(.deferrals)] | map("Deferred"))
+                     + [{"delivered": "Sent", "relayed": "Sent", "forwarded": "Sent",
+                         "bounced": "Bounced", "expired": "Expired",
+                         "deferred": "Deferred"}[.outcome] // .outcome]]
+            | flatten | sort | join(",")')
+        # every status Lightmeter lists occurs among ours at least as often
+        ok=$(awk -v w="$want" -v g="$got" 'BEGIN { nw = split(w, a, ","); ng = split(g, b, ",")
+            for (i = 1; i <= ng; i++) have[b[i]]++
+            for (i = 1; i <= nw; i++) if (--have[a[i]] < 0) { print "no"; exit }
+            print "yes" }')
+        echo "$file $ok $got" >>"$TMPD/lm"
+    done
+    while read -r file ok got; do
+        check "lightmeter $file statuses within [$got]" "$ok" yes
+    done <"$TMPD/lm"
+    # 18_expired: deferred five times, then expired (and the bounce notice delivered)
+    f="$LM/individual_files/18_expired.log"
+    check "lightmeter 18_expired: exactly Lightmeter's list" "$(awk '$1 == "18_expired.log" { print $3 }' "$TMPD/lm")" \
+        "$(awk -F '\t' '$1 == "18_expired.log" { print $4 }' "$LM/expected_results.tsv" | tr ',' '\n' | sort | paste -sd, -)"
+    "$MS" trace --tz UTC --year 2020 23EBE3D5C0 "$f" >"$TMPD/t18.txt"
+    check_grep "trace text: deferred 5 times, then expired" "deferred 5 times, then expired at 2020-09-30" "$TMPD/t18.txt"
+else
+    skip "lightmeter corpus not found ($LM)"
+fi
+
+# ---- trace text: one sentence per recipient; a Sendmail to= list names each recipient once
+"$MS" trace --tz UTC '<loc2.2@mail.partner.test>' "$C/sendmail-dovecot/maillog" >"$TMPD/t2.txt"
+check "trace text: each recipient of one to= list has its own step" \
+    "$(grep -c '  to=<[a-z]*@example.test> delivered' "$TMPD/t2.txt")" 2
+check_grep "trace text: recipient sentence for bob" "<bob@example.test>: delivered at" "$TMPD/t2.txt"
+check_grep "trace text: recipient sentence for alice" "<alice@example.test>: delivered at" "$TMPD/t2.txt"
+"$MS" trace --tz UTC defer@remote.test "$C/postfix/maillog" >"$TMPD/t3.txt"
+check_grep "trace text: a pending recipient" "deferred (2 attempts, still pending)" "$TMPD/t3.txt"
+
 finish "recipient outcomes"
