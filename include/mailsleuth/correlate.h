@@ -66,6 +66,7 @@ struct msl_delivery {
     char *tls;
     char *new_qid; /* "queued as X" in the reply: the next hop's queue id */
     int local;     /* delivered on this host, not handed to another server (MSL_EVF_LOCAL) */
+    uint32_t repeat; /* N for a line logged "message repeated N times", else 1 */
     struct msl_evidence ev;
 };
 
@@ -226,6 +227,8 @@ struct msl_correlate_opts {
     int64_t idle_us;  /* 0 = 7 days of log time (Postfix maximal_queue_lifetime is 5d) */
     int keep_lines;   /* copy each event's raw line into the record (trace needs them) */
     size_t max_lines; /* evidence lines kept per record; 0 = 10000 */
+    int no_sessions;  /* messages only: SMTP sessions are not tracked (summary) */
+    int no_lines;     /* keep no evidence lines (aggregating consumers such as summary) */
 };
 
 struct msl_correlate_sink {

@@ -77,12 +77,10 @@ struct cr_msg *cr_msg_get(struct msl_correlator *c, struct msl_str host, struct 
     if (!created)
         return *v;
     struct cr_msg *m = calloc(1, sizeof *m);
-    if (!m || !(m->m.host = cr_dup(host.p ? host : MSL_STR_LIT(""))) ||
-        !(m->m.qid = cr_dup(qid))) {
-        if (m) {
-            free(m->m.host);
-            free(m);
-        }
+    if (!m || !(m->m.host = cr_mdup(m, host.p ? host : MSL_STR_LIT(""))) ||
+        !(m->m.qid = cr_mdup(m, qid))) {
+        if (m)
+            msl_message_free(&m->m);
         strmap_del(c->msgs, c->kb.p, c->kb.n);
         c->oom = 1;
         return NULL;
@@ -114,14 +112,16 @@ void cr_msg_touch(struct msl_correlator *c, struct cr_msg *m, const struct msl_e
 {
     if (e->ts > m->m.last_ts)
         m->m.last_ts = e->ts;
-    if (cr_add_line(c, &m->m.lines, &m->m.nlines, &m->m.lines_dropped, e))
+    if (!c->opts.no_lines &&
+        cr_add_line(c, &m->m.lines, &m->m.nlines, &m->m.lines_dropped, e))
         c->oom = 1;
 }
 
-#define SET(dst, v)                          \
-    do {                                     \
-        if (cr_set(&(dst), (v)) != MSL_OK)   \
-            c->oom = 1;                      \
+/* sets a string of message M once (copied into its blocks) */
+#define MSET(M, dst, v)                              \
+    do {                                             \
+        if (cr_mset((M), &(dst), (v)) != MSL_OK)     \
+            c->oom = 1;                              \
     } while (0)
 
 /* --- message events ---------------------------------------------------------------------- */
@@ -140,22 +140,22 @@ static void on_received(struct msl_correlator *c, struct cr_msg **mp, const stru
     m->m.received_ts = e->ts;
     if (e->qid_time)
         m->m.qid_time = e->qid_time;
-    SET(m->m.client_host, e->client_host);
-    SET(m->m.client_ip, e->client_ip);
+    MSET(m, m->m.client_host, e->client_host);
+    MSET(m, m->m.client_ip, e->client_ip);
     if (e->client_port >= 0)
         m->m.client_port = e->client_port;
-    SET(m->m.helo, e->helo);
-    SET(m->m.proto, e->proto);
-    SET(m->m.sasl_method, e->sasl_method);
-    SET(m->m.sasl_user, e->sasl_user);
-    SET(m->m.uid, e->uid);
-    SET(m->m.from, e->from);
+    MSET(m, m->m.helo, e->helo);
+    MSET(m, m->m.proto, e->proto);
+    MSET(m, m->m.sasl_method, e->sasl_method);
+    MSET(m, m->m.sasl_user, e->sasl_user);
+    MSET(m, m->m.uid, e->uid);
+    MSET(m, m->m.from, e->from);
     /* MTAs that log the whole acceptance on one line (Exim "<=", Sendmail from=) */
     if (e->size >= 0)
         m->m.size = e->size;
     if (e->nrcpt >= 0)
         m->m.nrcpt = e->nrcpt;
-    SET(m->m.msgid, e->msgid);
+    MSET(m, m->m.msgid, e->msgid);
 }
 
 static void on_delivery(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e)
@@ -173,15 +173,18 @@ static void on_delivery(struct msl_correlator *c, struct cr_msg *m, const struct
     memcpy(d->delays, e->delays, sizeof d->delays);
     d->ev = e->ev;
     d->local = (e->flags & MSL_EVF_LOCAL) != 0;
-    SET(d->to, e->to);
-    SET(d->orig_to, e->orig_to);
-    SET(d->daemon, e->daemon);
-    SET(d->relay_host, e->relay_host);
-    SET(d->relay_ip, e->relay_ip);
-    SET(d->dsn, e->dsn);
-    SET(d->text, e->text);
-    SET(d->tls, e->tls);
-    SET(d->new_qid, e->new_qid);
+    d->repeat = e->repeat ? e->repeat : 1;
+    if (m->m.size < 0 && e->size >= 0) /* tracking rows and traces carry the size */
+        m->m.size = e->size;
+    MSET(m, d->to, e->to);
+    MSET(m, d->orig_to, e->orig_to);
+    MSET(m, d->daemon, e->daemon);
+    MSET(m, d->relay_host, e->relay_host);
+    MSET(m, d->relay_ip, e->relay_ip);
+    MSET(m, d->dsn, e->dsn);
+    MSET(m, d->text, e->text);
+    MSET(m, d->tls, e->tls);
+    MSET(m, d->new_qid, e->new_qid);
     if (e->status == MSL_ST_DISCARDED)
         m->discarded = 1;
     if (e->status != MSL_ST_SENT || !e->new_qid.n || !e->relay_ip.n)
@@ -200,11 +203,11 @@ static void on_delivery(struct msl_correlator *c, struct cr_msg *m, const struct
         (!y->m.client_ip || !cr_is(e->relay_ip, y->m.client_ip)))
         return;
     /* a content filter took it and re-injected it as new_qid on the same host */
-    SET(m->m.reinjected_as, e->new_qid);
+    MSET(m, m->m.reinjected_as, e->new_qid);
     struct cr_msg *x = cr_msg_get(c, e->host, e->new_qid, e);
     if (!x)
         return;
-    SET(x->m.reinjected_from, e->qid);
+    MSET(x, x->m.reinjected_from, e->qid);
     cr_msg_touch(c, x, e);
 }
 
@@ -212,14 +215,14 @@ static void on_dsn(struct msl_correlator *c, struct cr_msg *m, const struct msl_
 {
     if (!e->new_qid.n)
         return;
-    if (cr_add_str(&m->m.dsn_qids, &m->m.ndsn, e->new_qid))
+    if (cr_madd_str(m, &m->m.dsn_qids, &m->m.ndsn, e->new_qid))
         c->oom = 1;
     if (e->new_qid.n == e->qid.n && memcmp(e->new_qid.p, e->qid.p, e->qid.n) == 0)
         return;
     struct cr_msg *x = cr_msg_get(c, e->host, e->new_qid, e);
     if (!x)
         return;
-    SET(x->m.bounce_of, e->qid);
+    MSET(x, x->m.bounce_of, e->qid);
     cr_msg_touch(c, x, e);
 }
 
@@ -249,9 +252,9 @@ static void on_action(struct msl_correlator *c, struct cr_msg *m, const struct m
     a->ts = e->ts;
     a->action = e->action;
     a->ev = e->ev;
-    SET(a->stage, e->stage);
-    SET(a->text, e->text);
-    SET(a->to, e->to);
+    MSET(m, a->stage, e->stage);
+    MSET(m, a->text, e->text);
+    MSET(m, a->to, e->to);
     if (ends_transaction(e))
         m->rejected = 1;
     if (e->action == MSL_ACT_HOLD)
@@ -270,7 +273,7 @@ static int on_admin(struct msl_correlator *c, struct cr_msg *m, const struct msl
     struct msl_admin_rec *a = &m->m.admin[m->m.nadmin++];
     a->ts = e->ts;
     a->ev = e->ev;
-    a->what = cr_dup(e->detail.p ? e->detail : MSL_STR_LIT(""));
+    a->what = cr_mdup(m, e->detail.p ? e->detail : MSL_STR_LIT(""));
     if (!a->what)
         c->oom = 1;
     if (cr_is(e->detail, "placed on hold"))
@@ -344,14 +347,14 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
         break;
     case MSL_EV_SENDER:
         m->queued = 1;
-        SET(m->m.from, e->from);
+        MSET(m, m->m.from, e->from);
         if (m->m.size < 0)
             m->m.size = e->size;
         if (m->m.nrcpt < 0)
             m->m.nrcpt = e->nrcpt;
         break;
     case MSL_EV_MESSAGE_ID:
-        SET(m->m.msgid, e->msgid);
+        MSET(m, m->m.msgid, e->msgid);
         break;
     case MSL_EV_DELIVERY:
         on_delivery(c, m, e);
@@ -380,8 +383,8 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
     default:
         break;
     }
-    SET(m->m.helo, e->helo); /* smtpd/cleanup reject and header-action tails carry helo= */
-    SET(m->m.proto, e->proto);
+    MSET(m, m->m.helo, e->helo); /* smtpd/cleanup reject and header-action tails carry helo= */
+    MSET(m, m->m.proto, e->proto);
     /* every tracking row repeats recipient-count: a message whose RECEIVE is not in the
      * input (log began later, copy of another server) still completes */
     if (exchange && m->m.nrcpt < 0 && e->nrcpt > 0) {
@@ -391,12 +394,12 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
     }
     if (exchange && e->msgid.n && !m->xmid_noted) {
         /* every tracking row names the Message-ID; DSN rows link through it (exchange.c) */
-        SET(m->m.msgid, e->msgid);
+        MSET(m, m->m.msgid, e->msgid);
         m->xmid_noted = 1;
         cr_xch_msgid(c, m, e);
     }
     cr_msg_touch(c, m, e);
-    if (cr_session_event(c, e, m) != MSL_OK)
+    if (!c->opts.no_sessions && cr_session_event(c, e, m) != MSL_OK)
         c->oom = 1;
     if (close)
         cr_msg_close(c, m, m->rejected && !m->m.ndeliveries ? MSL_END_REJECTED
@@ -510,7 +513,7 @@ int msl_correlator_add(struct msl_correlator *c, const struct msl_event *e)
         c->now = e->ts;
     if (e->qid.n)
         on_message_event(c, e);
-    else if (cr_session_event(c, e, NULL) != MSL_OK)
+    else if (!c->opts.no_sessions && cr_session_event(c, e, NULL) != MSL_OK)
         c->oom = 1;
     if (++c->since_sweep >= CR_SWEEP_EVERY) {
         c->since_sweep = 0;

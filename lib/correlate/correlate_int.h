@@ -17,10 +17,19 @@
 #define CR_MAX_LINES_DEFAULT 10000
 #define CR_SWEEP_EVERY 65536
 
+/* A message's strings live in blocks of its own, freed with it: one allocation per block
+ * instead of one per string (what a record keeps is copied once, freed at once). */
+struct cr_strblk {
+    struct cr_strblk *next;
+    size_t used, cap;
+    char data[];
+};
+
 /* An open message: the public record plus private state.  m is the first member so the
  * sink can free a handed-over record with msl_message_free (one allocation). */
 struct cr_msg {
     struct msl_message m;
+    struct cr_strblk *strs;  /* every string of m (not its arrays) */
     unsigned queued : 1;   /* qmgr SENDER seen: the queue file reached the active queue */
     unsigned rejected : 1; /* a reject that ends the transaction (milter, cleanup, DATA) */
     unsigned held : 1;     /* on hold (hold action / postsuper), cleared by a release */
@@ -58,6 +67,10 @@ int cr_grow(void *arrp, size_t n, size_t elem); /* room for element n (geometric
 int cr_add_line(const struct msl_correlator *c, struct msl_evline **lines, size_t *n,
                 size_t *dropped, const struct msl_event *e);
 int cr_add_str(char ***arr, size_t *n, struct msl_str v);
+/* the same for strings of a message: copied into its blocks */
+char *cr_mdup(struct cr_msg *m, struct msl_str v);
+int cr_mset(struct cr_msg *m, char **dst, struct msl_str v);
+int cr_madd_str(struct cr_msg *m, char ***arr, size_t *n, struct msl_str v);
 enum msl_status cr_final(const struct cr_msg *m);
 /* recipients.c: fills m->m.rcpts from its deliveries and actions (at close) */
 int cr_recipients(struct cr_msg *m);

@@ -34,10 +34,11 @@
 #include "correlate/correlate_int.h"
 #include "mailsleuth/mailsleuth.h"
 
-#define SET(dst, v)                          \
-    do {                                     \
-        if (cr_set(&(dst), (v)) != MSL_OK)   \
-            c->oom = 1;                      \
+/* sets a string of message M once (copied into its blocks) */
+#define MSET(M, dst, v)                              \
+    do {                                             \
+        if (cr_mset((M), &(dst), (v)) != MSL_OK)     \
+            c->oom = 1;                              \
     } while (0)
 
 static struct msl_str sv(const char *s)
@@ -152,14 +153,14 @@ static void link_dsn(struct msl_correlator *c, const struct msl_event *e, struct
     }
     struct cr_msg *o = cr_msg_find(c, e->host, sv(oq));
     if (o && !has_str(o->m.dsn_qids, o->m.ndsn, dq)) {
-        if (cr_add_str(&o->m.dsn_qids, &o->m.ndsn, sv(dq)))
+        if (cr_madd_str(o, &o->m.dsn_qids, &o->m.ndsn, sv(dq)))
             c->oom = 1;
         if (o != self)
             cr_msg_touch(c, o, e);
     }
     struct cr_msg *d = cr_msg_find(c, e->host, sv(dq));
     if (d && !d->m.bounce_of) {
-        SET(d->m.bounce_of, sv(oq));
+        MSET(d, d->m.bounce_of, sv(oq));
         if (d != self)
             cr_msg_touch(c, d, e);
     }
@@ -240,14 +241,14 @@ void cr_xch_transfer(struct msl_correlator *c, struct cr_msg *m, const struct ms
 {
     if (!e->new_qid.n || cr_is(e->new_qid, m->m.qid))
         return;
-    SET(m->m.reinjected_as, e->new_qid);
+    MSET(m, m->m.reinjected_as, e->new_qid);
     int64_t moved = count_items(e->to);
     struct cr_msg *x = cr_msg_get(c, e->host, e->new_qid, e);
     if (!x)
         return;
-    SET(x->m.reinjected_from, sv(m->m.qid));
-    SET(x->m.msgid, e->msgid);
-    SET(x->m.from, e->from);
+    MSET(x, x->m.reinjected_from, sv(m->m.qid));
+    MSET(x, x->m.msgid, e->msgid);
+    MSET(x, x->m.from, e->from);
     x->no_end_line = 1;
     if (moved > 0 && x->m.nrcpt < 0)
         x->m.nrcpt = moved;

@@ -72,6 +72,54 @@ int cr_add_line(const struct msl_correlator *c, struct msl_evline **lines, size_
     return MSL_OK;
 }
 
+#define STRBLK_FIRST 256
+#define STRBLK_MAX 16384
+
+char *cr_mdup(struct cr_msg *m, struct msl_str v)
+{
+    if (!v.p)
+        return NULL;
+    size_t need = v.n + 1;
+    struct cr_strblk *b = m->strs;
+    if (!b || b->cap - b->used < need) {
+        size_t cap = b ? (b->cap < STRBLK_MAX ? b->cap * 2 : STRBLK_MAX) : STRBLK_FIRST;
+        if (cap < need)
+            cap = need;
+        struct cr_strblk *nb = malloc(sizeof *nb + cap);
+        if (!nb)
+            return NULL;
+        nb->next = b;
+        nb->used = 0;
+        nb->cap = cap;
+        m->strs = b = nb;
+    }
+    char *s = b->data + b->used;
+    if (v.n)
+        memcpy(s, v.p, v.n);
+    s[v.n] = '\0';
+    b->used += need;
+    return s;
+}
+
+int cr_mset(struct cr_msg *m, char **dst, struct msl_str v)
+{
+    if (*dst || !v.p)
+        return MSL_OK;
+    *dst = cr_mdup(m, v);
+    return *dst ? MSL_OK : MSL_ENOMEM;
+}
+
+int cr_madd_str(struct cr_msg *m, char ***arr, size_t *n, struct msl_str v)
+{
+    if (cr_grow(arr, *n, sizeof **arr))
+        return MSL_ENOMEM;
+    char *s = cr_mdup(m, v.p ? v : MSL_STR_LIT(""));
+    if (!s)
+        return MSL_ENOMEM;
+    (*arr)[(*n)++] = s;
+    return MSL_OK;
+}
+
 int cr_add_str(char ***arr, size_t *n, struct msl_str v)
 {
     if (cr_grow(arr, *n, sizeof **arr))
@@ -206,50 +254,21 @@ void msl_message_free(struct msl_message *m)
 {
     if (!m)
         return;
-    free(m->host);
-    free(m->qid);
-    free(m->client_host);
-    free(m->client_ip);
-    free(m->helo);
-    free(m->proto);
-    free(m->sasl_method);
-    free(m->sasl_user);
-    free(m->uid);
-    free(m->from);
-    free(m->msgid);
-    for (size_t i = 0; i < m->ndeliveries; i++) {
-        struct msl_delivery *d = &m->deliveries[i];
-        free(d->to);
-        free(d->orig_to);
-        free(d->daemon);
-        free(d->relay_host);
-        free(d->relay_ip);
-        free(d->dsn);
-        free(d->text);
-        free(d->tls);
-        free(d->new_qid);
-    }
+    /* every string is in the record's blocks; only the arrays are separate */
     free(m->deliveries);
-    for (size_t i = 0; i < m->nactions; i++) {
-        free(m->actions[i].stage);
-        free(m->actions[i].text);
-        free(m->actions[i].to);
-    }
+    free(m->actions);
+    free(m->admin);
+    free(m->dsn_qids);
     for (size_t i = 0; i < m->nrcpts; i++)
         free(m->rcpts[i].attempt);
     free(m->rcpts);
-    free(m->actions);
-    for (size_t i = 0; i < m->nadmin; i++)
-        free(m->admin[i].what);
-    free(m->admin);
-    free(m->reinjected_as);
-    free(m->reinjected_from);
-    free(m->bounce_of);
-    for (size_t i = 0; i < m->ndsn; i++)
-        free(m->dsn_qids[i]);
-    free(m->dsn_qids);
     free_lines(m->lines, m->nlines);
-    free(m); /* the record is the first member of its (single) allocation */
+    struct cr_msg *cm = (struct cr_msg *)m; /* the record is the first member */
+    for (struct cr_strblk *b = cm->strs, *nb; b; b = nb) {
+        nb = b->next;
+        free(b);
+    }
+    free(cm);
 }
 
 void msl_session_free(struct msl_session *s)

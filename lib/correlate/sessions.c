@@ -157,6 +157,11 @@ static struct msl_session *sess_get(struct msl_correlator *c, struct strmap *map
     return s;
 }
 
+#define MSET(M, dst, v)                              \
+    do {                                             \
+        if (cr_mset((M), &(dst), (v)) != MSL_OK)     \
+            c->oom = 1;                              \
+    } while (0)
 #define SET(dst, v)                          \
     do {                                     \
         if (cr_set(&(dst), (v)) != MSL_OK)   \
@@ -453,13 +458,12 @@ static void set_proto(struct msl_correlator *c, struct cr_msg *m, const char *p)
 {
     if (!p || (m->m.proto && strcmp(m->m.proto, p) == 0))
         return;
-    char *d = cr_dup((struct msl_str){p, strlen(p)});
+    char *d = cr_mdup(m, (struct msl_str){p, strlen(p)});
     if (!d) {
         c->oom = 1;
         return;
     }
-    free(m->m.proto);
-    m->m.proto = d;
+    m->m.proto = d; /* the old one stays in the record's blocks until it is freed */
 }
 
 /* The session's facts into its message: client, HELO, AUTH user, and TLS/AUTH as the
@@ -467,19 +471,19 @@ static void set_proto(struct msl_correlator *c, struct cr_msg *m, const char *p)
 static void xs_share(struct msl_correlator *c, const struct msl_session *s, struct cr_msg *m)
 {
     m->m.session_id = s->id;
-    SET(m->m.client_ip, sv(s->client_ip));
-    SET(m->m.client_host, sv(s->client_host));
+    MSET(m, m->m.client_ip, sv(s->client_ip));
+    MSET(m, m->m.client_host, sv(s->client_host));
     if (m->m.client_port < 0 && s->client_port >= 0 && s->client_ip && m->m.client_ip &&
         strcmp(s->client_ip, m->m.client_ip) == 0)
         m->m.client_port = s->client_port;
-    SET(m->m.helo, sv(s->helo));
+    MSET(m, m->m.helo, sv(s->helo));
     int auth = 0;
     for (size_t i = s->nauths; i-- > 0 && !auth;) {
         if (!s->auths[i].ok)
             continue;
         auth = 1;
-        SET(m->m.sasl_method, sv(s->auths[i].method));
-        SET(m->m.sasl_user, sv(s->auths[i].user));
+        MSET(m, m->m.sasl_method, sv(s->auths[i].method));
+        MSET(m, m->m.sasl_user, sv(s->auths[i].user));
     }
     set_proto(c, m, s->tls_proto ? (auth ? "ESMTPSA" : "ESMTPS") : auth ? "ESMTPA" : NULL);
 }
@@ -659,7 +663,7 @@ int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct
                 c->oom = 1;
             m->m.session_id = s->id;
             if (s->helo)
-                SET(m->m.helo, sv(s->helo));
+                MSET(m, m->m.helo, sv(s->helo));
         }
         if (e->sasl_user.n)
             add_auth(c, s, e, 1);

@@ -1,22 +1,23 @@
 /*
- * summary.c - the pflogsumm-class overview, computed in one pass over events.
+ * summary.c - the pflogsumm-class overview: an aggregation over the correlator's records
+ * plus the events that belong to no message (rejects, SASL failures, warnings, connects).
  *
- * What is counted where (doc/SUMMARY.md has the full rules and where we differ from pflogsumm):
- *  - A message is one queue transaction on one host: the key is host + queue id, so ids
- *    reused across servers never mix.  A new RECEIVED for an id that already received
- *    starts a new transaction (Postfix reuses short ids).
- *  - Receipt-side numbers (received, bytes received, senders, sending domains, per-day and
- *    per-hour "received") are booked when the transaction closes (qmgr removed, an idle
- *    week of log time, or the end of input), because only then do we know whether it was a
- *    content-filter re-injection: a delivery to a loopback relay whose reply says
- *    "queued as X" is a hand-off to a filter, not a delivery, and X's receipt is the same
- *    message coming back, not a new one.  That is the double count pflogsumm makes.
- *  - Delivery-side numbers are booked as their lines arrive.  Deferred counts distinct
- *    transactions, deferrals count lines.  Expired messages are counted (pflogsumm drops
- *    them), so are milter-rejects, proxy-rejects and postscreen/anvil events.
- *  - Every counter is weighted by event.repeat ("message repeated N times").
- * Memory: the open-message map holds only live transactions; the other maps grow with the
- * number of distinct senders, recipients, reasons and days, which is what the report shows.
+ * What is counted where (doc/ARCHITECTURE.md, decision 2):
+ *  - Messages are the correlator's (lib/correlate): host + queue id, reused ids, content-
+ *    filter re-injections, completion for MTAs without an end line.  The summary keeps no
+ *    per-message state of its own: it books each message once, when the correlator closes
+ *    it (removed, reused, complete, idle or end of input).
+ *  - Receipt side: received, bytes received, senders, sending domains, per-day/hour
+ *    "received", unless the message is a content filter's re-injection (reinjected_from).
+ *  - Delivery side: every attempt at its own time (per-day/hour rows use the attempt's
+ *    time), except the hand-off to a filter that re-injected it (counted as a hand-off):
+ *    that is the double count pflogsumm makes.  Deferred counts messages, deferrals count
+ *    attempts.  Expired messages, milter-rejects, proxy-rejects and postscreen/anvil
+ *    events are counted (pflogsumm drops them).
+ *  - Recipients by outcome from the records' recipient outcomes.
+ *  - Every counter is weighted by the line's repeat ("message repeated N times").
+ * Memory: open messages in the correlator; the maps here grow with the number of distinct
+ * senders, recipients, reasons and days, which is what the report shows.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,6 @@
 
 #define REASON_MAX 200       /* reasons longer than this are cut for grouping */
 #define NOSIZE_LIST_MAX 100  /* messages with no size data listed by qid */
-#define IDLE_CLOSE_US (7LL * 86400 * 1000000) /* queue lifetime default is 5 days */
-#define COMPLETE_GRACE_US (10LL * 60 * 1000000) /* late notices still join a complete message */
 
 /* --- small helpers ------------------------------------------------------------------ */
 
@@ -89,12 +88,6 @@ static void domain_of(struct buf *b, struct msl_str addr)
         return;
     for (const char *p = last + 1; p < addr.p + addr.n; p++)
         buf_addc(b, (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p));
-}
-
-static int is_loopback(struct msl_str ip)
-{
-    return (ip.n >= 4 && memcmp(ip.p, "127.", 4) == 0) ||
-           (ip.n == 3 && memcmp(ip.p, "::1", 3) == 0);
 }
 
 static struct counters *host_counters(struct msl_summary *s, struct msl_str host)
@@ -160,6 +153,8 @@ static void traffic_add(struct msl_summary *s, long long ts_us, enum tcol col, l
 
 /* --- lifecycle ------------------------------------------------------------------------ */
 
+static int on_closed(void *ctx, struct msl_message *m);
+
 struct msl_summary *msl_summary_new(const struct msl_summary_opts *opts)
 {
     struct msl_summary *s = calloc(1, sizeof *s);
@@ -168,7 +163,6 @@ struct msl_summary *msl_summary_new(const struct msl_summary_opts *opts)
     s->opts = *opts;
     s->last_hour = -1;
     s->hosts = newmap(s, sizeof(struct counters));
-    s->msgs = newmap(s, sizeof(struct msgstate));
     s->days = newmap(s, sizeof(struct traffic));
     s->senders = newmap(s, sizeof(struct agg));
     s->sender_domains = newmap(s, sizeof(struct agg));
@@ -184,6 +178,13 @@ struct msl_summary *msl_summary_new(const struct msl_summary_opts *opts)
     s->sasl_clients = newmap(s, sizeof(struct agg));
     s->sasl_users = newmap(s, sizeof(struct agg));
     buf_init(&s->nosize, 1u << 20);
+    /* messages are the correlator's records: the summary only aggregates closed ones, so
+     * it needs neither their evidence lines nor the SMTP sessions */
+    struct msl_correlate_opts co = {.no_lines = 1, .no_sessions = 1};
+    struct msl_correlate_sink cs = {.ctx = s, .message = on_closed};
+    s->c = msl_correlator_new(&co, &cs);
+    if (!s->c)
+        s->oom = 1;
     if (s->oom) {
         msl_summary_free(s);
         return NULL;
@@ -191,21 +192,12 @@ struct msl_summary *msl_summary_new(const struct msl_summary_opts *opts)
     return s;
 }
 
-static void free_msg(void *ctx, const struct strmap_entry *e)
-{
-    (void)ctx;
-    struct msgstate *m = e->val;
-    free(m->from);
-    free(m->host);
-}
-
 void msl_summary_free(struct msl_summary *s)
 {
     if (!s)
         return;
-    if (s->msgs)
-        strmap_each(s->msgs, free_msg, NULL);
-    struct strmap *maps[] = {s->hosts, s->msgs, s->days, s->senders, s->sender_domains,
+    msl_correlator_free(s->c);
+    struct strmap *maps[] = {s->hosts, s->days, s->senders, s->sender_domains,
                              s->recipients, s->delivery_domains,
                              s->deferral_reasons, s->bounce_reasons, s->rejects, s->warnings,
                              s->errors, s->daemon_msgs, s->conn_failures, s->sasl_clients,
@@ -216,94 +208,9 @@ void msl_summary_free(struct msl_summary *s)
     free(s);
 }
 
-/* Books the receipt side of a finished transaction. */
-static void close_msg(struct msl_summary *s, struct msgstate *m)
-{
-    if (m->closed)
-        return;
-    m->closed = 1;
-    if (!m->received || m->reinjected)
-        return;
-    struct msl_str host = str0(m->host);
-    struct counters *hc = host_counters(s, host);
-    s->all.received++;
-    if (hc)
-        hc->received++;
-    traffic_add(s, m->recv_ts, T_RECEIVED, 1);
-    if (!m->from || !m->sized)
-        return;
-    s->all.bytes_received += m->size;
-    if (hc)
-        hc->bytes_received += m->size;
-    const char *who = m->from[0] ? m->from : "<>";
-    struct agg *a = getv(s, s->senders, who, strlen(who));
-    if (a) {
-        a->count++;
-        a->bytes += m->size;
-    }
-    struct buf d;
-    buf_init(&d, 1024);
-    domain_of(&d, str0(m->from));
-    if (d.n) {
-        a = getv(s, s->sender_domains, d.p, d.n);
-        if (a) {
-            a->count++;
-            a->bytes += m->size;
-        }
-    }
-    buf_free(&d);
-}
-
-static void drop_msg(struct msl_summary *s, const char *key, size_t klen, struct msgstate *m)
-{
-    close_msg(s, m);
-    free(m->from);
-    free(m->host);
-    strmap_del(s->msgs, key, klen);
-}
-
-struct sweep {
-    struct msl_summary *s;
-    struct buf keys;
-};
-
-static void find_idle(void *ctx, const struct strmap_entry *e)
-{
-    struct sweep *sw = ctx;
-    const struct msgstate *m = e->val;
-    if (m->last_ts + IDLE_CLOSE_US < sw->s->now ||
-        (m->complete_ts && m->complete_ts + COMPLETE_GRACE_US < sw->s->now)) {
-        buf_add(&sw->keys, &e->klen, sizeof e->klen);
-        buf_add(&sw->keys, e->key, e->klen);
-    }
-}
-
-/* Closes transactions idle for a week of log time, so memory follows open messages. */
-static void sweep_idle(struct msl_summary *s)
-{
-    struct sweep sw = {.s = s};
-    buf_init(&sw.keys, (size_t)1 << 30);
-    strmap_each(s->msgs, find_idle, &sw);
-    for (size_t off = 0; off + sizeof(size_t) <= sw.keys.n;) {
-        size_t klen;
-        memcpy(&klen, sw.keys.p + off, sizeof klen);
-        off += sizeof klen;
-        struct msgstate *m = strmap_find(s->msgs, sw.keys.p + off, klen);
-        if (m)
-            drop_msg(s, sw.keys.p + off, klen, m);
-        off += klen;
-    }
-    buf_free(&sw.keys);
-}
-
-static void close_all(void *ctx, const struct strmap_entry *e)
-{
-    close_msg(ctx, e->val);
-}
-
 void msl_summary_finish(struct msl_summary *s)
 {
-    strmap_each(s->msgs, close_all, s);
+    msl_correlator_finish(s->c);
 }
 
 /* --- folding events --------------------------------------------------------------------- */
@@ -352,68 +259,19 @@ static void add_agg(struct msl_summary *s, struct strmap *m, const char *k, size
         a->count += count;
 }
 
-static struct msgstate *msg_for(struct msl_summary *s, const struct msl_event *e, struct buf *kb,
-                                int create)
+/* One delivery attempt of a closed message. */
+static void book_delivery(struct msl_summary *s, const struct msl_message *m,
+                          const struct msl_delivery *d, struct counters *hc, struct buf *kb)
 {
-    if (!e->qid.n)
-        return NULL;
-    key4(kb, e->host, e->qid, MSL_STR_NULL, MSL_STR_NULL);
-    if (!create)
-        return strmap_find(s->msgs, kb->p, kb->n);
-    int created;
-    struct msgstate *m = strmap_get(s->msgs, kb->p, kb->n, &created);
-    if (!m) {
-        s->oom = 1;
-        return NULL;
-    }
-    if (created) {
-        m->size = -1;
-        m->nrcpt = -1;
-        m->host = strndup(e->host.p ? e->host.p : "", e->host.n);
-        m->no_end_line = (unsigned)msl_mta_logs_no_end(e->mta);
-    }
-    m->last_ts = e->ts;
-    if (e->nrcpt >= 0 && m->nrcpt < 0)
-        m->nrcpt = e->nrcpt;
-    return m;
-}
-
-static void on_delivery(struct msl_summary *s, const struct msl_event *e, struct counters *hc,
-                        struct buf *kb)
-{
-    long long w = e->repeat;
-    /* MTAs without an end line: a delivery whose receipt is not open is not tracked (it
-     * would stay open for the idle week); its size, when the line names it, is used */
-    int track = !msl_mta_logs_no_end(e->mta) || msg_for(s, e, kb, 0) != NULL;
-    struct msgstate *m = track ? msg_for(s, e, kb, 1) : NULL;
-    if (m && m->no_end_line && msl_status_is_final(e->status)) {
-        m->finals += (long long)msl_rcpt_count(e->to);
-        if (m->nrcpt > 0 && m->finals >= m->nrcpt && !m->complete_ts)
-            m->complete_ts = e->ts; /* handed over at the next sweep after a grace period */
-    }
-    struct msl_str newq = e->new_qid;
-    if (e->status == MSL_ST_SENT && newq.n && is_loopback(e->relay_ip)) {
-        /* A content filter (amavis, rspamd proxy) re-injects the message before it answers
-         * "queued as X", so X has already been received on this host.  A loopback relay
-         * whose X is not here is another server on this machine: a real delivery. */
-        key4(kb, e->host, newq, MSL_STR_NULL, MSL_STR_NULL);
-        struct msgstate *x = strmap_find(s->msgs, kb->p, kb->n);
-        if (x && x->received && !x->closed) {
-            s->all.filtered += w;
-            if (hc)
-                hc->filtered += w;
-            x->reinjected = 1;
-            return;
-        }
-        key4(kb, e->host, e->qid, MSL_STR_NULL, MSL_STR_NULL); /* restore for callers */
-    }
-    struct buf d;
-    buf_init(&d, 1024);
-    domain_of(&d, e->to);
-    switch (e->status) {
+    long long w = d->repeat ? d->repeat : 1;
+    struct msl_str to = str0(d->to);
+    struct buf dom;
+    buf_init(&dom, 1024);
+    domain_of(&dom, to);
+    switch (d->status) {
     case MSL_ST_SENT:
     case MSL_ST_FORWARDED: {
-        if (e->status == MSL_ST_FORWARDED) {
+        if (d->status == MSL_ST_FORWARDED) {
             s->all.forwarded += w;
             if (hc)
                 hc->forwarded += w;
@@ -422,37 +280,37 @@ static void on_delivery(struct msl_summary *s, const struct msl_event *e, struct
             if (hc)
                 hc->delivered += w;
         }
-        traffic_add(s, e->ts, T_DELIVERED, w);
-        long long size = m && m->sized ? m->size : (!m && e->size >= 0 ? e->size : 0);
-        if ((m && m->sized) || (!m && e->size >= 0)) {
+        traffic_add(s, d->ts, T_DELIVERED, w);
+        long long size = m->size >= 0 ? m->size : 0;
+        if (m->size >= 0) {
             s->all.bytes_delivered += size * w;
             if (hc)
                 hc->bytes_delivered += size * w;
         } else {
             s->nosize_count += w;
             if (s->nosize.n < NOSIZE_LIST_MAX * 300) {
-                buf_add(&s->nosize, e->qid.p, e->qid.n);
+                buf_adds(&s->nosize, m->qid ? m->qid : "");
                 buf_addc(&s->nosize, SEP);
-                buf_add(&s->nosize, e->to.p, e->to.n > 300 ? 300 : e->to.n);
+                buf_add(&s->nosize, to.p ? to.p : "", to.n > 300 ? 300 : to.n);
                 buf_addc(&s->nosize, '\n');
             }
         }
-        struct agg *a = getv(s, s->recipients, e->to.p ? e->to.p : "", e->to.n);
+        struct agg *a = getv(s, s->recipients, to.p ? to.p : "", to.n);
         if (a) {
             a->count += w;
             a->bytes += size * w;
         }
-        if (d.n) {
-            a = getv(s, s->delivery_domains, d.p, d.n);
+        if (dom.n) {
+            a = getv(s, s->delivery_domains, dom.p, dom.n);
             if (a) {
                 if (a->count == 0)
                     s->recipient_domains++; /* first delivery to this domain */
                 a->count += w;
                 a->bytes += size * w;
-                if (e->delay >= 0) {
-                    a->delay_sum += e->delay * (double)w;
-                    if (e->delay > a->delay_max)
-                        a->delay_max = e->delay;
+                if (d->delay >= 0) {
+                    a->delay_sum += d->delay * (double)w;
+                    if (d->delay > a->delay_max)
+                        a->delay_max = d->delay;
                 }
             }
         }
@@ -462,19 +320,11 @@ static void on_delivery(struct msl_summary *s, const struct msl_event *e, struct
         s->all.deferrals += w;
         if (hc)
             hc->deferrals += w;
-        if (m && !m->deferred) {
-            m->deferred = 1;
-            s->all.deferred++;
-            if (hc)
-                hc->deferred++;
-        } else if (!m) {
-            s->all.deferred++;
-        }
-        traffic_add(s, e->ts, T_DEFERRED, w);
-        key4(kb, e->daemon, e->text, MSL_STR_NULL, MSL_STR_NULL);
+        traffic_add(s, d->ts, T_DEFERRED, w);
+        key4(kb, str0(d->daemon), str0(d->text), MSL_STR_NULL, MSL_STR_NULL);
         add_agg(s, s->deferral_reasons, kb->p, kb->n, w);
-        if (d.n) {
-            struct agg *a = getv(s, s->delivery_domains, d.p, d.n);
+        if (dom.n) {
+            struct agg *a = getv(s, s->delivery_domains, dom.p, dom.n);
             if (a)
                 a->defers += w;
         }
@@ -482,18 +332,20 @@ static void on_delivery(struct msl_summary *s, const struct msl_event *e, struct
     }
     case MSL_ST_BOUNCED:
     case MSL_ST_EXPIRED:
-        if (e->status == MSL_ST_BOUNCED) {
+        if (d->status == MSL_ST_BOUNCED) {
             s->all.bounced += w;
             if (hc)
                 hc->bounced += w;
-            traffic_add(s, e->ts, T_BOUNCED, w);
+            traffic_add(s, d->ts, T_BOUNCED, w);
         } else {
             s->all.expired += w;
             if (hc)
                 hc->expired += w;
         }
-        key4(kb, e->relay_host.n ? e->relay_host : str0(e->status == MSL_ST_EXPIRED ? "expired" : "none"),
-             e->text, MSL_STR_NULL, MSL_STR_NULL);
+        key4(kb, d->relay_host && *d->relay_host
+                     ? str0(d->relay_host)
+                     : str0(d->status == MSL_ST_EXPIRED ? "expired" : "none"),
+             str0(d->text), MSL_STR_NULL, MSL_STR_NULL);
         add_agg(s, s->bounce_reasons, kb->p, kb->n, w);
         break;
     case MSL_ST_DISCARDED:
@@ -509,7 +361,81 @@ static void on_delivery(struct msl_summary *s, const struct msl_event *e, struct
     case MSL_ST__COUNT:
         break;
     }
+    buf_free(&dom);
+}
+
+/* The receipt side of a closed message: received, bytes, senders.  A message that a
+ * content filter re-injected (reinjected_from) is the same message coming back, not a
+ * new one: that is the double count pflogsumm makes. */
+static void book_receipt(struct msl_summary *s, const struct msl_message *m,
+                         struct counters *hc)
+{
+    if (!m->seen_receipt || m->reinjected_from)
+        return;
+    s->all.received++;
+    if (hc)
+        hc->received++;
+    traffic_add(s, m->received_ts, T_RECEIVED, 1);
+    if (!m->from || m->size < 0)
+        return;
+    s->all.bytes_received += m->size;
+    if (hc)
+        hc->bytes_received += m->size;
+    const char *who = m->from[0] ? m->from : "<>";
+    struct agg *a = getv(s, s->senders, who, strlen(who));
+    if (a) {
+        a->count++;
+        a->bytes += m->size;
+    }
+    struct buf d;
+    buf_init(&d, 1024);
+    domain_of(&d, str0(m->from));
+    if (d.n) {
+        a = getv(s, s->sender_domains, d.p, d.n);
+        if (a) {
+            a->count++;
+            a->bytes += m->size;
+        }
+    }
     buf_free(&d);
+}
+
+/* The correlator's sink: every message is booked once, when it closes. */
+static int on_closed(void *ctx, struct msl_message *m)
+{
+    struct msl_summary *s = ctx;
+    struct counters *hc = host_counters(s, str0(m->host));
+    struct buf kb;
+    buf_init(&kb, 4096);
+    book_receipt(s, m, hc);
+    int deferred = 0;
+    for (size_t i = 0; i < m->ndeliveries; i++) {
+        const struct msl_delivery *d = &m->deliveries[i];
+        /* the hand-off to a content filter that re-injected it here is not a delivery */
+        if (d->status == MSL_ST_SENT && d->new_qid && m->reinjected_as &&
+            strcmp(d->new_qid, m->reinjected_as) == 0) {
+            long long w = d->repeat ? d->repeat : 1;
+            s->all.filtered += w;
+            if (hc)
+                hc->filtered += w;
+            continue;
+        }
+        deferred |= d->status == MSL_ST_DEFERRED;
+        book_delivery(s, m, d, hc, &kb);
+    }
+    if (deferred) { /* deferred counts messages, deferrals count attempts */
+        s->all.deferred++;
+        if (hc)
+            hc->deferred++;
+    }
+    for (size_t i = 0; i < m->nrcpts; i++) {
+        enum msl_outcome o = m->rcpts[i].outcome;
+        s->all.outcomes[o]++;
+        if (hc)
+            hc->outcomes[o]++;
+    }
+    buf_free(&kb);
+    return 0;
 }
 
 static void on_reject(struct msl_summary *s, const struct msl_event *e, struct counters *hc,
@@ -580,50 +506,8 @@ int msl_summary_add(struct msl_summary *s, const struct msl_event *e)
         if (e->ts > hc->last_ts)
             hc->last_ts = e->ts;
     }
-    if (e->ts > s->now)
-        s->now = e->ts;
 
     switch (e->kind) {
-    case MSL_EV_RECEIVED: {
-        struct msgstate *m = msg_for(s, e, &kb, 1);
-        if (m && m->received) {
-            /* queue id reused on this host: the old transaction is over */
-            drop_msg(s, kb.p, kb.n, m);
-            m = msg_for(s, e, &kb, 1);
-        }
-        if (m) {
-            m->received = 1;
-            m->recv_ts = e->ts;
-            /* MTAs that log the acceptance on one line (Sendmail from=, Exim <=) */
-            if (!m->from && e->from.p) {
-                m->from = strndup(e->from.p, e->from.n);
-                if (e->size >= 0) {
-                    m->size = e->size;
-                    m->sized = 1;
-                }
-            }
-        }
-        break;
-    }
-    case MSL_EV_SENDER: {
-        struct msgstate *m = msg_for(s, e, &kb, 1);
-        if (m && !m->from)
-            m->from = strndup(e->from.p ? e->from.p : "", e->from.n);
-        if (m && !m->sized && e->size >= 0) {
-            m->size = e->size;
-            m->sized = 1;
-        }
-        break;
-    }
-    case MSL_EV_DELIVERY:
-        on_delivery(s, e, hc, &kb);
-        break;
-    case MSL_EV_QUEUE_REMOVED: {
-        struct msgstate *m = msg_for(s, e, &kb, 0);
-        if (m)
-            drop_msg(s, kb.p, kb.n, m);
-        break;
-    }
     case MSL_EV_REJECT:
         on_reject(s, e, hc, &kb);
         break;
@@ -680,6 +564,10 @@ int msl_summary_add(struct msl_summary *s, const struct msl_event *e)
         key4(&kb, e->text, MSL_STR_NULL, MSL_STR_NULL, MSL_STR_NULL);
         add_agg(s, s->conn_failures, kb.p, kb.n, w);
         break;
+    case MSL_EV_RECEIVED:
+    case MSL_EV_SENDER:
+    case MSL_EV_DELIVERY:
+    case MSL_EV_QUEUE_REMOVED: /* booked from the correlator's record when it closes */
     case MSL_EV_NONE:
     case MSL_EV_DISCONNECT:
     case MSL_EV_TLS:
@@ -694,10 +582,8 @@ int msl_summary_add(struct msl_summary *s, const struct msl_event *e)
         break;
     }
     buf_free(&kb);
-    if (++s->events_since_sweep >= (1 << 18)) {
-        s->events_since_sweep = 0;
-        sweep_idle(s);
-    }
+    if (msl_correlator_add(s->c, e) != MSL_OK)
+        s->oom = 1;
     return s->oom ? MSL_ENOMEM : MSL_OK;
 }
 

@@ -5,6 +5,7 @@
 #ifndef MSL_REPORT_SUMMARY_INT_H
 #define MSL_REPORT_SUMMARY_INT_H
 
+#include "mailsleuth/correlate.h"
 #include "mailsleuth/report.h"
 #include "util/buf.h"
 #include "util/strmap.h"
@@ -18,6 +19,7 @@ struct counters {
     long long sasl_failures, connections, warnings, errors, fatals, panics;
     long long events;
     long long first_ts, last_ts;
+    long long outcomes[MSL_OUT__COUNT]; /* recipients by outcome */
 };
 
 struct traffic {
@@ -29,20 +31,11 @@ struct agg {
     double delay_sum, delay_max;
 };
 
-struct msgstate {
-    long long recv_ts, last_ts, size;
-    long long nrcpt, finals; /* announced recipients; recipients with a final delivery */
-    long long complete_ts;   /* MTAs without an end line: when every recipient was final */
-    char *from; /* owned copy; NULL until qmgr from= */
-    char *host; /* owned copy of the host, for per-host booking at close */
-    unsigned received : 1, reinjected : 1, deferred : 1, sized : 1, closed : 1, no_end_line : 1;
-};
-
 struct msl_summary {
     struct msl_summary_opts opts;
     struct counters all;
     struct strmap *hosts; /* host -> counters */
-    struct strmap *msgs;  /* host SEP qid -> msgstate */
+    struct msl_correlator *c; /* the messages: booked when the correlator closes them */
     struct strmap *days;  /* YYYY-MM-DD -> traffic */
     struct traffic hours[24];
     struct strmap *senders, *sender_domains, *recipients;
@@ -59,8 +52,6 @@ struct msl_summary {
     struct strmap *sasl_clients, *sasl_users;
     struct buf nosize; /* "qid SEP recipient\n" lines */
     long long nosize_count;
-    long long now; /* latest event time seen (log time) */
-    long long events_since_sweep;
     /* one-entry caches: consecutive events mostly share host and hour */
     char last_host[256];
     size_t last_host_n;

@@ -311,6 +311,12 @@ int msl_summary_write_text(struct msl_summary *s, const struct msl_run *run, FIL
     buf_addf(&b, "  %10lld  discarded (%lld%%)\n", c->discarded,
              denom ? c->discarded * 100 / denom : 0);
     text_num(&b, c->filtered, "content-filter hand-offs (not counted as delivered)");
+    buf_adds(&b, "\nrecipients by outcome (the last word on each recipient of each message)\n");
+    for (int o = 1; o < MSL_OUT__COUNT; o++)
+        if (c->outcomes[o])
+            text_num(&b, c->outcomes[o], msl_outcome_name((enum msl_outcome)o));
+    if (c->outcomes[MSL_OUT_NONE])
+        text_num(&b, c->outcomes[MSL_OUT_NONE], "no outcome logged");
     buf_addc(&b, '\n');
     text_bytes(&b, c->bytes_received, "bytes received");
     text_bytes(&b, c->bytes_delivered, "bytes delivered");
@@ -404,6 +410,12 @@ static void json_counters(struct buf *b, const struct counters *c)
              c->expired, c->rejected, c->reject_warnings, c->held, c->discarded, c->filtered,
              c->bytes_received, c->bytes_delivered, c->sasl_failures, c->connections,
              c->warnings, c->errors, c->fatals, c->panics, c->events);
+    /* what finally happened to each recipient of each message (doc/CORRELATION.md) */
+    buf_adds(b, ",\"recipients_by_outcome\":{");
+    for (int o = 1; o < MSL_OUT__COUNT; o++)
+        buf_addf(b, "%s\"%s\":%lld", o > 1 ? "," : "", msl_outcome_name((enum msl_outcome)o),
+                 c->outcomes[o]);
+    buf_addf(b, ",\"none\":%lld}", c->outcomes[MSL_OUT_NONE]);
 }
 
 static void json_traffic(struct buf *b, const struct traffic *t)

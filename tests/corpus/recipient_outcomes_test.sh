@@ -88,6 +88,27 @@ check "sendmail to=<bob>,<alice>: two delivered recipients" \
     "$(jq -r --arg q "$q2" 'select(.qid == $q) | "\(.address)=\(.outcome)"' "$TMPD/r.jsonl" |
         sort | paste -sd, -)" "alice@example.test=delivered,bob@example.test=delivered"
 
+# ---- summary counts recipients by outcome from the same records (per server too)
+for d in postfix/maillog postfix-multihop chain/exim sendmail-dovecot/maillog; do
+    rows "$C/$d"
+    "$MS" summary -q -f json --tz UTC "$C/$d" >"$TMPD/s.json"
+    for o in delivered relayed forwarded deferred bounced rejected expired; do
+        check "summary $d recipients_by_outcome.$o" \
+            "$(jq ".totals.recipients_by_outcome.$o" "$TMPD/s.json")" "$(count "$o")"
+    done
+    for h in $(jq -r '.servers[].host' "$TMPD/s.json"); do
+        check "summary $d server $h delivered recipients" \
+            "$(jq --arg h "$h" '.servers[] | select(.host == $h) | .recipients_by_outcome.delivered' \
+                "$TMPD/s.json")" "$(count delivered "$h")"
+    done
+done
+E=$C/postfix/expected.txt
+"$MS" summary -q --tz UTC "$C/postfix/maillog" >"$TMPD/s.txt"
+check_grep "summary text lists recipients by outcome" "recipients by outcome" "$TMPD/s.txt"
+check "summary text: delivered into mailboxes" \
+    "$(sed -n '/recipients by outcome/,/^$/p' "$TMPD/s.txt" | awk '$2 == "delivered" { print $1 }')" \
+    "$(key "$E" delivered_local)"
+
 # ---- CSV: one row per recipient plus the header, formula-safe
 "$MS" search --recipients -q -f csv --tz UTC 'qid:*' "$C/postfix/maillog" >"$TMPD/r.csv"
 check "csv rows" "$(($(wc -l <"$TMPD/r.csv") - 1))" \
