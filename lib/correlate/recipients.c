@@ -32,11 +32,23 @@ struct rset {
     struct buf k;
 };
 
-/* The original address only when it differs from the delivered one (OpenSMTPD and Exim
- * repeat it; Postfix logs orig_to only when it differs). */
-static const char *orig_of(const char *to, const char *orig)
+/* The recipient as the log names it: the delivered address, and the original one only when
+ * it differs (OpenSMTPD repeats it; Postfix logs orig_to only when it differs).  Exim names
+ * a local delivery by its local part ("=> dave <dave@example.test>"): that is the same
+ * address, so the full one stands; "=> carol <finance@example.test>" is an alias. */
+static void name_of(const char *to, const char *orig, const char **addr, const char **o)
 {
-    return orig && *orig && (!to || strcasecmp(to, orig) != 0) ? orig : NULL;
+    *addr = to;
+    *o = NULL;
+    if (!orig || !*orig || (to && strcasecmp(to, orig) == 0))
+        return;
+    const char *at = strrchr(orig, '@');
+    if (to && !strchr(to, '@') && at && (size_t)(at - orig) == strlen(to) &&
+        strncasecmp(to, orig, strlen(to)) == 0) {
+        *addr = orig;
+        return;
+    }
+    *o = orig;
 }
 
 static int same(const char *a, const char *b)
@@ -212,7 +224,9 @@ int cr_recipients(struct cr_msg *cm)
                 rc = expire_pending(m, i);
             continue;
         }
-        struct msl_recipient *r = find_or_add(&s, d->to, orig_of(d->to, d->orig_to));
+        const char *addr, *orig;
+        name_of(d->to, d->orig_to, &addr, &orig);
+        struct msl_recipient *r = find_or_add(&s, addr, orig);
         if (!r || add_attempt(r, i)) {
             rc = MSL_ENOMEM;
             break;

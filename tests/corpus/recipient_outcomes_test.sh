@@ -75,6 +75,12 @@ for m in postfix exim opensmtpd; do
     l=$([ "$m" = opensmtpd ] && grep -c '^path .*opensmtpd:[0-9a-f]* -> mailbox:' "$E")
     expect_host "chain $m" "$E" "$m" "" "$l"
 done
+# Exim names a local delivery by its local part ("=> dave <dave@example.test>"): the record
+# carries the full address, and no alias
+rows "$C/chain/exim"
+check "chain exim: a local delivery's recipient is the full address, no alias" \
+    "$(awk -F '\t' '$2 == "delivered" { print $4 "|" $5 }' "$TMPD/rows")" \
+    "$(awk '$1 == "path" && /-> mailbox:/ && $4 ~ /^exim:/ && NF == 6 { print $3 "|" }' "$E")"
 
 # ---- Sendmail 8.17 (a to= list of two local recipients is two recipients)
 E=$C/sendmail-dovecot/expected.txt
@@ -143,6 +149,14 @@ if [ -d "$LM" ]; then
     while read -r file ok got; do
         check "lightmeter $file statuses within [$got]" "$ok" yes
     done <"$TMPD/lm"
+    # an alias expansion (Postfix orig_to): both addresses on the record, as the line names them
+    f="$LM/individual_files/21_deliveries_with_local_daemon.log"
+    line=$(grep -m1 'orig_to=' "$f")
+    q=$(printf '%s\n' "$line" | sed 's/.*]: \([0-9A-F]*\): to=.*/\1/')
+    want=$(printf '%s\n' "$line" | sed 's/.* to=<\([^>]*\)>, orig_to=<\([^>]*\)>.*/\1 <- \2/')
+    check "alias: delivered address and original address" \
+        "$("$MS" search --recipients -q -f jsonl --tz UTC --year 2020 "qid:$q" "$f" |
+            jq -r '"\(.address) <- \(.orig_address)"' | head -1)" "$want"
     # 18_expired: deferred five times, then expired (and the bounce notice delivered)
     f="$LM/individual_files/18_expired.log"
     check "lightmeter 18_expired: exactly Lightmeter's list" "$(awk '$1 == "18_expired.log" { print $3 }' "$TMPD/lm")" \
