@@ -320,6 +320,16 @@ struct infer_relayed {
     size_t ndom;
 };
 
+int det_delivered_here(const struct msl_delivery *d)
+{
+    return d->local; /* each dialect knows it (MSL_EVF_LOCAL), not only Postfix's daemons */
+}
+
+int det_handed_on(const struct msl_delivery *d)
+{
+    return !d->local && (d->relay_ip || (d->relay_host && strcmp(d->relay_host, "none") != 0));
+}
+
 int det_is_local_daemon(const char *daemon)
 {
     return daemon && (!strcmp(daemon, "local") || !strcmp(daemon, "virtual") ||
@@ -393,7 +403,7 @@ void det_infer_message(struct det_infer *in, const struct msl_message *m)
     char key[1024];
     for (size_t i = 0; i < m->ndeliveries; i++) {
         const struct msl_delivery *d = &m->deliveries[i];
-        if (d->status != MSL_ST_SENT || !det_is_local_daemon(d->daemon) || !d->to)
+        if (d->status != MSL_ST_SENT || !det_delivered_here(d) || !d->to)
             continue;
         char *dom = det_domain(d->orig_to ? d->orig_to : d->to);
         int n = dom && *dom ? hostkey(key, sizeof key, m->host, dom) : 0;

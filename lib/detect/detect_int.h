@@ -132,7 +132,11 @@ struct det_infer {
     struct strmap *relayed; /* "host\nip" -> relayed without AUTH (count, domains) */
     struct strmap *denied;  /* ip refused relaying */
 };
-int det_is_local_daemon(const char *daemon); /* local, virtual, lmtp */
+/* A delivery into a mailbox/file/program on this host, or a hand-over to another server, as
+ * the dialect logged it (every MTA); prefer these to the name tests below. */
+int det_delivered_here(const struct msl_delivery *d);
+int det_handed_on(const struct msl_delivery *d);
+int det_is_local_daemon(const char *daemon); /* Postfix names: local, virtual, lmtp */
 int det_is_smtp_daemon(const char *daemon);  /* smtp, esmtp, relay, remote_smtp ... */
 /* A SASL user, or an RFC 3848 authenticated protocol (ESMTPA, ESMTPSA) as Sendmail logs. */
 int det_msg_authenticated(const struct msl_message *m);

@@ -51,11 +51,6 @@ static int local_on(const struct st *s, const char *host, const char *dom)
     return n > 0 && strmap_find(s->local, key, strlen(key)) != NULL;
 }
 
-static int is_local_daemon(const char *d)
-{
-    return d && (!strcmp(d, "local") || !strcmp(d, "virtual") || !strcmp(d, "lmtp"));
-}
-
 static void on_event(void *p, const struct msl_event *e)
 {
     struct st *s = p;
@@ -80,7 +75,7 @@ static void on_message(void *p, const struct msl_message *m)
     struct st *s = p;
     for (size_t i = 0; i < m->ndeliveries; i++) {
         const struct msl_delivery *d = &m->deliveries[i];
-        if (d->status != MSL_ST_SENT || !is_local_daemon(d->daemon) || !d->to)
+        if (d->status != MSL_ST_SENT || !det_delivered_here(d) || !d->to)
             continue;
         char *dom = det_domain(d->orig_to ? d->orig_to : d->to);
         char key[1024];
@@ -94,8 +89,7 @@ static void on_message(void *p, const struct msl_message *m)
     struct cand *c = NULL;
     for (size_t i = 0; i < m->ndeliveries; i++) {
         const struct msl_delivery *d = &m->deliveries[i];
-        if (d->status != MSL_ST_SENT || is_local_daemon(d->daemon) || !d->to ||
-            (d->daemon && strcmp(d->daemon, "smtp") != 0))
+        if (d->status != MSL_ST_SENT || !det_handed_on(d) || !d->to)
             continue;
         char *dom = det_domain(d->to);
         if (!dom || !*dom || local_on(s, m->host, dom)) {

@@ -338,13 +338,16 @@ static int dnsblog(const char *p, const char *end, struct msl_event *e)
 }
 
 /* A delivery agent that hands the message to a mailbox, file or program on this host;
- * LMTP only when it talks to this host (Dovecot over a socket or loopback). */
+ * LMTP only when it talks to this host: over a UNIX socket (relay=h[/var/run/dovecot/lmtp],
+ * relay=private/dovecot-lmtp) or loopback. */
 static void mark_local(enum pf_daemon d, struct msl_event *e)
 {
     int local = d == D_LOCAL || d == D_VIRTUAL || d == D_PIPE;
+    struct msl_str ip = e->relay_ip;
     if (d == D_LMTP)
-        local = !e->relay_ip.n || (e->relay_ip.n >= 4 && memcmp(e->relay_ip.p, "127.", 4) == 0) ||
-                (e->relay_ip.n == 3 && memcmp(e->relay_ip.p, "::1", 3) == 0);
+        local = !ip.n || memchr(ip.p, '/', ip.n) ||
+                (ip.n >= 4 && memcmp(ip.p, "127.", 4) == 0) ||
+                (ip.n == 3 && memcmp(ip.p, "::1", 3) == 0);
     if (local)
         e->flags |= MSL_EVF_LOCAL;
 }

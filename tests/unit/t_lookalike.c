@@ -141,8 +141,9 @@ static void msg(struct msl_hunt *h, const char *from, const char *to, const char
     snprintf(t, sizeof t, "%s", to);
     snprintf(d, sizeof d, "%s", daemon);
     snprintf(c, sizeof c, "%s", dsn);
+    /* as the Postfix dialect marks it: local(8) delivers into a mailbox here */
     struct msl_delivery dv = {.to = t, .daemon = d, .status = st, .dsn = c,
-                              .ev = {.line = line + 1}};
+                              .local = strcmp(daemon, "local") == 0, .ev = {.line = line + 1}};
     struct msl_evline lines[2] = {{.ev = {.line = line}, .ts = (int64_t)line * US_PER_S,
                                    .kind = MSL_EV_SENDER},
                                   {.ev = {.line = line + 1}, .ts = (int64_t)line * US_PER_S,
