@@ -22,6 +22,9 @@ int app_setup(struct app *a)
     a->ro = (struct msl_run_opts){.tz = a->tz, .year = c->year, .dialect = c->dialect,
                                   .format = c->log_format, .block_size = c->block_size,
                                   .tz_explicit = c->tz != NULL};
+    /* -j: parse on one core, fold (summary, correlator, detectors) on another */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    a->ro.threads = c->jobs ? c->jobs : ncpu > 1 ? 2 : 1;
     if (c->log_format && !msl_format_by_name(c->log_format)) {
         fprintf(stderr, "mailsleuth: unknown log format '%s' (mailsleuth formats lists them)\n",
                 c->log_format);

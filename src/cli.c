@@ -77,6 +77,9 @@ static const char usage_text[] =
     "      --unparsed     print every line not understood, with file:line and reason, to stderr\n"
     "      --sort-memory BYTES  timeline: memory for sorting before spilling to $TMPDIR\n"
     "                     (default 268435456)\n"
+    "  -j, --jobs N       threads: 1 parses and analyses on one core; 2 or more (the default\n"
+    "                     on a machine with several cores) parses on one and analyses on\n"
+    "                     another; the output is the same\n"
     "  -q, --quiet        no progress and no per-file problem messages on stderr\n"
     "  -h, --help         this text\n"
     "  -V, --version      print the version\n"
@@ -174,6 +177,15 @@ int cli_parse(struct cli *c, int argc, char **argv)
         } else if (!strcmp(a, "--until")) {
             if (!(c->until = VALUE()))
                 return EXIT_USAGE;
+        } else if (!strcmp(a, "-j") || !strcmp(a, "--jobs")) {
+            const char *v = VALUE();
+            long n;
+            if (!v || !parse_int(v, 1, 256, &n)) {
+                fprintf(stderr, "mailsleuth: %s wants a number of threads from 1 to 256, not "
+                                "'%s'\n", a, v ? v : "");
+                return EXIT_USAGE;
+            }
+            c->jobs = (int)n;
         } else if (!strcmp(a, "--year") || !strcmp(a, "--top") || !strcmp(a, "--block-size") ||
                    !strcmp(a, "--sort-memory")) {
             const char *v = VALUE();

@@ -25,6 +25,7 @@ struct cli {
     int top;
     int unparsed;   /* print not-understood lines to stderr */
     int quiet;      /* no progress, no problem messages */
+    int jobs;       /* -j: threads (0 = by the machine) */
     int expr;       /* trace: the query is a search expression */
     int sessions;   /* search: match sessions */
     int recipients; /* search: one row per recipient outcome */

@@ -8,6 +8,10 @@
  *
  * Ownership: views in events and lines are valid only during the callback.  Source names
  * stay valid until msl_run_free().
+ *
+ * Threads (opts.threads >= 2): the sink's callbacks (event, unparsed, problem) run on a
+ * thread of their own, in input order, with copies of what they are given.  They may call
+ * msl_run_source_name, nothing else of the run, until msl_run returns.
  */
 #ifndef MAILSLEUTH_PIPELINE_H
 #define MAILSLEUTH_PIPELINE_H
@@ -32,6 +36,8 @@ struct msl_run_opts {
     int detect_only;         /* choose each source's format, parse nothing */
     int hash;                /* fingerprint every input file and archive member (SHA-256) */
     int tz_explicit;         /* tz was chosen by the user: queue-id evidence only warns */
+    int threads;             /* >= 2: parse on this thread, run the sink's event callback
+                                on another (same events, same order); 0/1: one thread */
 };
 
 /* The fingerprint of one input file or archive member (opts.hash). */
@@ -59,6 +65,9 @@ struct msl_reason_count {
     char *why; /* owned by the run: "postfix/smtpd: unrecognised message", ... */
     uint64_t count;
 };
+
+#define MSL_RUN_NAME_CHUNK 1024
+#define MSL_RUN_NAME_CHUNKS 1024 /* names for the first 1 M sources */
 
 struct msl_run_source {
     char *name;
@@ -89,6 +98,9 @@ struct msl_run {
     int read_status; /* result of msl_read_paths */
     struct msl_run_hash *hashes;
     size_t nhashes;
+    /* private: source names by id in chunks that never move, so the thread running the
+     * sink may look names up (msl_run_source_name) while the run goes on */
+    char **name_chunks_[MSL_RUN_NAME_CHUNKS];
 };
 
 /* Runs the pipeline; fills *run (free with msl_run_free).  Returns msl_read_paths' result. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mailsleuth/mailsleuth.h"
+#include "model/handoff.h"
 #include "util/buf.h"
 #include "util/strmap.h"
 
@@ -53,6 +54,7 @@ struct pipe {
     const char *last_why; /* the map's own copy of the last reason */
     uint64_t *last_why_count;
     int stop;
+    struct msl_handoff *ho; /* the sink's thread (opts.threads >= 2), or NULL */
 };
 
 static void count_reason(struct pipe *pp, const struct msl_line *ln, const char *why)
@@ -72,7 +74,9 @@ static void count_reason(struct pipe *pp, const struct msl_line *ln, const char 
         pp->last_why_count = c;
     }
     (*c)++;
-    if (pp->sink->unparsed)
+    if (pp->sink->unparsed && pp->ho)
+        msl_handoff_unparsed(pp->ho, ln, why);
+    else if (pp->sink->unparsed)
         pp->sink->unparsed(pp->sink->ctx, ln, why);
 }
 
@@ -153,6 +157,13 @@ static int emit(void *ctx, struct msl_event *e)
         if (e->ts > pp->cur->last_ts)
             pp->cur->last_ts = e->ts;
     }
+    if (pp->ho) {
+        if (msl_handoff_event(pp->ho, e)) {
+            pp->stop = 1;
+            return 1;
+        }
+        return 0;
+    }
     if (pp->sink->event && pp->sink->event(pp->sink->ctx, e)) {
         pp->stop = 1;
         return 1;
@@ -180,7 +191,9 @@ static int parse_line(struct pipe *pp, const struct msl_line *ln)
 static void on_problem(void *ctx, enum msl_problem_kind k, const char *name, const char *msg)
 {
     struct pipe *pp = ctx;
-    if (pp->sink->problem)
+    if (pp->sink->problem && pp->ho)
+        msl_handoff_problem(pp->ho, k, name, msg);
+    else if (pp->sink->problem)
         pp->sink->problem(pp->sink->ctx, k, name, msg);
 }
 
@@ -371,6 +384,16 @@ static int on_begin(void *ctx, const struct msl_source_info *si)
     }
     struct msl_run_source *rs = &run->sources[si->id];
     rs->name = strdup(si->name);
+    if (!rs->name)
+        return 1;
+    /* published for the sink's thread before any event of this source is handed over */
+    size_t ck = si->id / MSL_RUN_NAME_CHUNK;
+    if (ck < MSL_RUN_NAME_CHUNKS) {
+        if (!run->name_chunks_[ck] &&
+            !(run->name_chunks_[ck] = calloc(MSL_RUN_NAME_CHUNK, sizeof(char *))))
+            return 1;
+        run->name_chunks_[ck][si->id % MSL_RUN_NAME_CHUNK] = rs->name;
+    }
     rs->mtime = si->mtime;
     rs->compression = si->compression;
     snprintf(rs->zone, sizeof rs->zone, "%s", msl_tz_name(pp->opts->tz));
@@ -466,8 +489,12 @@ int msl_run(const char *const *paths, size_t npaths, const struct msl_run_opts *
                              .problem = on_problem,
                              .hashed = on_hashed};
     struct msl_read_opts ro = {.block_size = opts->block_size, .hash = opts->hash};
+    if (opts->threads >= 2 && sink->event)
+        pp.ho = msl_handoff_start(sink); /* NULL: no thread to be had, run on this one */
     int rc = msl_read_paths(paths, npaths, &ro, &cb, &run->totals);
     close_format(&pp);
+    if (pp.ho && msl_handoff_finish(pp.ho) != MSL_OK && rc == MSL_OK)
+        rc = MSL_ENOMEM;
     buf_free(&pp.sample);
     free(pp.dup);
     size_t n = strmap_len(pp.reasons);
@@ -492,10 +519,18 @@ void msl_run_free(struct msl_run *run)
     for (size_t i = 0; i < run->nhashes; i++)
         free(run->hashes[i].name);
     free(run->hashes);
+    for (size_t i = 0; i < MSL_RUN_NAME_CHUNKS; i++)
+        free(run->name_chunks_[i]);
     memset(run, 0, sizeof *run);
 }
 
 const char *msl_run_source_name(const struct msl_run *run, uint32_t src)
 {
+    size_t ck = src / MSL_RUN_NAME_CHUNK;
+    if (ck < MSL_RUN_NAME_CHUNKS) { /* the table the sink's thread may read */
+        const char *n = run->name_chunks_[ck] ? run->name_chunks_[ck][src % MSL_RUN_NAME_CHUNK]
+                                              : NULL;
+        return n ? n : "?";
+    }
     return src < run->nsources && run->sources[src].name ? run->sources[src].name : "?";
 }
