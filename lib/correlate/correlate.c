@@ -113,7 +113,7 @@ void cr_msg_touch(struct msl_correlator *c, struct cr_msg *m, const struct msl_e
     if (e->ts > m->m.last_ts)
         m->m.last_ts = e->ts;
     if (!c->opts.no_lines &&
-        cr_add_line(c, &m->m.lines, &m->m.nlines, &m->m.lines_dropped, e))
+        cr_add_line(c, m, &m->m.lines, &m->m.nlines, &m->m.lines_dropped, e))
         c->oom = 1;
 }
 

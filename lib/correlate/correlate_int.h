@@ -64,8 +64,9 @@ size_t cr_keylen(struct msl_str v);
 char *cr_dup(struct msl_str v);                 /* NULL for an absent view */
 int cr_set(char **dst, struct msl_str v);       /* sets *dst once; 0 or MSL_ENOMEM */
 int cr_grow(void *arrp, size_t n, size_t elem); /* room for element n (geometric) */
-int cr_add_line(const struct msl_correlator *c, struct msl_evline **lines, size_t *n,
-                size_t *dropped, const struct msl_event *e);
+/* owner: the message whose blocks hold the line's text; NULL for a session's own copy */
+int cr_add_line(const struct msl_correlator *c, struct cr_msg *owner, struct msl_evline **lines,
+                size_t *n, size_t *dropped, const struct msl_event *e);
 int cr_add_str(char ***arr, size_t *n, struct msl_str v);
 /* the same for strings of a message: copied into its blocks */
 char *cr_mdup(struct cr_msg *m, struct msl_str v);

@@ -49,8 +49,8 @@ int cr_grow(void *arrp, size_t n, size_t elem)
     return MSL_OK;
 }
 
-int cr_add_line(const struct msl_correlator *c, struct msl_evline **lines, size_t *n,
-                size_t *dropped, const struct msl_event *e)
+int cr_add_line(const struct msl_correlator *c, struct cr_msg *owner, struct msl_evline **lines,
+                size_t *n, size_t *dropped, const struct msl_event *e)
 {
     if (*n >= c->opts.max_lines) {
         (*dropped)++;
@@ -64,7 +64,8 @@ int cr_add_line(const struct msl_correlator *c, struct msl_evline **lines, size_
     l->kind = e->kind;
     l->text = NULL;
     if (c->opts.keep_lines && e->raw.p) {
-        l->text = cr_dup(e->raw);
+        /* a message's lines go into its blocks; a session's are its own copies */
+        l->text = owner ? cr_mdup(owner, e->raw) : cr_dup(e->raw);
         if (!l->text)
             return MSL_ENOMEM;
     }
@@ -262,7 +263,7 @@ void msl_message_free(struct msl_message *m)
     for (size_t i = 0; i < m->nrcpts; i++)
         free(m->rcpts[i].attempt);
     free(m->rcpts);
-    free_lines(m->lines, m->nlines);
+    free(m->lines); /* their texts are in the blocks */
     struct cr_msg *cm = (struct cr_msg *)m; /* the record is the first member */
     for (struct cr_strblk *b = cm->strs, *nb; b; b = nb) {
         nb = b->next;

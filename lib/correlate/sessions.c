@@ -180,7 +180,7 @@ static void add_line(struct msl_correlator *c, struct msl_session *s, const stru
 {
     if (e->ts > s->end_ts)
         s->end_ts = e->ts;
-    if (cr_add_line(c, &s->lines, &s->nlines, &s->lines_dropped, e))
+    if (cr_add_line(c, NULL, &s->lines, &s->nlines, &s->lines_dropped, e))
         c->oom = 1;
 }
 
