@@ -77,6 +77,9 @@ static const char usage_text[] =
     "      --unparsed     print every line not understood, with file:line and reason, to stderr\n"
     "      --sort-memory BYTES  timeline: memory for sorting before spilling to $TMPDIR\n"
     "                     (default 268435456)\n"
+    "      --trace-memory BYTES  trace: memory for finished records waiting for a link in\n"
+    "                     the first pass (default 67108864); what leaves it is found by a\n"
+    "                     second pass when needed\n"
     "  -j, --jobs N       threads: 1 parses and analyses on one core; 2 or more (the default\n"
     "                     on a machine with several cores) parses on one and analyses on\n"
     "                     another; the output is the same\n"
@@ -186,6 +189,15 @@ int cli_parse(struct cli *c, int argc, char **argv)
                 return EXIT_USAGE;
             }
             c->jobs = (int)n;
+        } else if (!strcmp(a, "--trace-memory")) {
+            const char *v = VALUE();
+            long n;
+            if (!v || !parse_int(v, 1, 1L << 40, &n)) {
+                fprintf(stderr, "mailsleuth: --trace-memory wants a number of bytes, not '%s'\n",
+                        v ? v : "");
+                return EXIT_USAGE;
+            }
+            c->trace_mem = (size_t)n;
         } else if (!strcmp(a, "--year") || !strcmp(a, "--top") || !strcmp(a, "--block-size") ||
                    !strcmp(a, "--sort-memory")) {
             const char *v = VALUE();

@@ -32,6 +32,7 @@ struct cli {
     int events;     /* search: match events */
     size_t block_size;
     size_t sort_mem;
+    size_t trace_mem; /* trace: bytes of the first pass's window (0 = default) */
     const char *rules;         /* hunt --rules FILE */
     const char *fail_on;       /* hunt --fail-on SEVERITY */
     int show_lines;            /* hunt --show-lines */

@@ -87,6 +87,8 @@ int cmd_trace(struct app *a, const char *query)
         return EXIT_USAGE;
     }
     struct msl_trace *t = msl_trace_new(q, query);
+    if (t && a->cli.trace_mem)
+        msl_trace_set_window(t, a->cli.trace_mem);
     buf_free(&expr);
     if (!t) {
         msl_query_free(q);

@@ -218,6 +218,7 @@ struct msl_session {
     char **verdicts;    /* postscreen verdicts for this client ("PASS NEW", "DNSBL rank 3") */
     size_t nverdicts;
     int closed;         /* 1 when a disconnect was seen */
+    int held_by_;       /* private: open messages it waits for (opts.hold_sessions) */
     struct msl_evline *lines;
     size_t nlines;
     size_t lines_dropped;
@@ -229,6 +230,9 @@ struct msl_correlate_opts {
     size_t max_lines; /* evidence lines kept per record; 0 = 10000 */
     int no_sessions;  /* messages only: SMTP sessions are not tracked (summary) */
     int no_lines;     /* keep no evidence lines (aggregating consumers such as summary) */
+    int hold_sessions; /* a session that ends while messages it submitted are still open is
+                          handed over right after the last of them (trace: the story's
+                          records arrive together) */
 };
 
 struct msl_correlate_sink {

@@ -1,13 +1,17 @@
 /*
  * trace.h - everything about the messages that match a query, across hops.
  *
- * A trace reads the inputs more than once (files only): pass 1 finds the messages and
- * sessions the query matches and collects their link keys (Message-ID, queue ids named by
- * "queued as", content-filter re-injections, bounces); pass 2 keeps those records with
- * their original log lines; a further pass runs only when pass 2 discovered links to
- * records it had already let go (at most 4 passes).  Memory is bounded by what matches,
- * not by log size.  With stdin ("-") among the inputs there is one pass: matching records
- * only, links are not followed (the input cannot be read twice).
+ * A trace reads the inputs once, mostly: pass 1 keeps the messages and sessions the query
+ * matches, with their original lines, and everything linked to them (Message-ID, queue ids
+ * named by "queued as", content-filter re-injections, bounces, the SMTP session, which the
+ * correlator holds back until its messages finish).  Records nothing wants yet wait in a
+ * window of recently finished ones (64 MiB by default, msl_trace_set_window) in case a
+ * record finishing a little later links to them.  Only when a record that left the window
+ * may belong to the story (a Bloom filter of their keys says so) does a second pass read
+ * the inputs again and keep everything linked; further passes run while they discover
+ * links to records already let go (at most 4).  Memory is bounded by what matches plus the
+ * window, not by log size.  With stdin ("-") among the inputs there is one pass: matching
+ * records only, links are not followed (the input cannot be read twice).
  *
  * Hops: a delivery whose reply names "queued as X" links to message X on another host
  * (the one received closest to the delivery time), or on the same host for a loopback
@@ -31,6 +35,8 @@ struct msl_trace;
 
 struct msl_trace *msl_trace_new(const struct msl_query *q, const char *query_text);
 void msl_trace_free(struct msl_trace *t);
+/* Bytes of finished records pass 1 keeps waiting for a link (0 = 64 MiB). */
+void msl_trace_set_window(struct msl_trace *t, size_t bytes);
 
 /*
  * Runs all passes over paths.  outer receives problems and unparsed lines of the first

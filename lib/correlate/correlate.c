@@ -104,8 +104,12 @@ void cr_msg_close(struct msl_correlator *c, struct cr_msg *m, enum msl_msg_end e
     m->m.final = cr_final(m);
     if (cr_recipients(m) != MSL_OK)
         c->oom = 1;
+    struct msl_session *held = m->held_sess;
+    m->held_sess = NULL;
     if (!c->sink.message || !c->sink.message(c->sink.ctx, &m->m))
         msl_message_free(&m->m);
+    if (held)
+        cr_session_release(c, held); /* its session follows the last of its messages */
 }
 
 void cr_msg_touch(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e)
@@ -536,7 +540,10 @@ void msl_correlator_finish(struct msl_correlator *c)
 static void free_msg_entry(void *ctx, const struct strmap_entry *e)
 {
     (void)ctx;
-    msl_message_free(&(*(struct cr_msg *const *)e->val)->m);
+    struct cr_msg *m = *(struct cr_msg *const *)e->val;
+    if (m->held_sess && --m->held_sess->held_by_ == 0)
+        msl_session_free(m->held_sess); /* freed unfinished: nobody will hand it over */
+    msl_message_free(&m->m);
 }
 
 static void free_sess_entry(void *ctx, const struct strmap_entry *e)

@@ -37,6 +37,7 @@ struct cr_msg {
     unsigned no_end_line : 1; /* its MTA logs no end of message (Sendmail, OpenSMTPD, Exchange) */
     unsigned xmid_noted : 1;  /* Exchange: its Message-ID is in c->xmid */
     int64_t complete_ts;      /* when every recipient reached a final state (those MTAs only) */
+    struct msl_session *held_sess; /* its ended session, waiting for it (opts.hold_sessions) */
     int64_t moved;            /* recipients moved to a forked copy (Exchange TRANSFER) */
 };
 
@@ -88,7 +89,8 @@ struct cr_msg *cr_msg_get(struct msl_correlator *c, struct msl_str host, struct 
 void cr_msg_touch(struct msl_correlator *c, struct cr_msg *m, const struct msl_event *e);
 void cr_note_complete(struct cr_msg *m, int64_t ts);
 
-/* sessions.c */
+/* sessions.c; cr_session_release hands over a held session whose last message closed */
+void cr_session_release(struct msl_correlator *c, struct msl_session *s);
 int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct cr_msg *m);
 void cr_session_close(struct msl_correlator *c, struct strmap *map, struct msl_session *s);
 

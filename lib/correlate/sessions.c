@@ -108,14 +108,34 @@ static int session_key(struct msl_correlator *c, const struct msl_event *e)
     return 0;
 }
 
+void cr_session_release(struct msl_correlator *c, struct msl_session *s)
+{
+    if (s->held_by_ > 0 && --s->held_by_ > 0)
+        return;
+    if (!c->sink.session || !c->sink.session(c->sink.ctx, s))
+        msl_session_free(s);
+}
+
 void cr_session_close(struct msl_correlator *c, struct strmap *map, struct msl_session *s)
 {
     rec_key(c, map, s);
     struct msl_session **v = strmap_find(map, c->kb.p, c->kb.n);
     if (v && *v == s)
         strmap_del(map, c->kb.p, c->kb.n);
-    if (!c->sink.session || !c->sink.session(c->sink.ctx, s))
-        msl_session_free(s);
+    if (c->opts.hold_sessions) {
+        /* wait for the messages it submitted that are still open */
+        for (size_t i = 0; i < s->nqids; i++) {
+            struct cr_msg *m = cr_msg_find(c, (struct msl_str){s->host, strlen(s->host)},
+                                           (struct msl_str){s->qids[i], strlen(s->qids[i])});
+            if (m && m->m.session_id == s->id && !m->held_sess) {
+                m->held_sess = s;
+                s->held_by_++;
+            }
+        }
+        if (s->held_by_ > 0)
+            return;
+    }
+    cr_session_release(c, s);
 }
 
 /* Finds or creates the record under the key in c->kb. */

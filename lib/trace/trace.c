@@ -12,9 +12,11 @@
 
 #include "mailsleuth/mailsleuth.h"
 #include "mailsleuth/trace.h"
+#include "trace/recent.h"
 #include "trace/trace_int.h"
 
 #define MAX_PASSES 4
+#define RECENT_BUDGET ((size_t)64 << 20) /* records waiting in pass 1 for a link */
 
 struct msl_trace *msl_trace_new(const struct msl_query *q, const char *query_text)
 {
@@ -59,9 +61,16 @@ void msl_trace_free(struct msl_trace *t)
     strmap_free(t->sess_ids);
     strmap_free(t->msgids);
     strmap_free(t->qids);
+    recent_free(t->recent);
+    free(t->pend);
     free(t->skews);
     free(t->query_text);
     free(t);
+}
+
+void msl_trace_set_window(struct msl_trace *t, size_t bytes)
+{
+    t->window = bytes;
 }
 
 size_t msl_trace_matches(const struct msl_trace *t)
@@ -116,7 +125,7 @@ static int wanted(struct msl_trace *t, const struct msl_message *m)
     id_key(k, sizeof k, (unsigned long long)m->id);
     if (has_key(t->msg_ids, k))
         return 1;
-    if (t->pass == 1)
+    if (t->pass == 1 && !t->recent)
         return 0;
     if (has_key(t->msgids, m->msgid) || has_key(t->qids, m->qid) ||
         has_key(t->qids, m->reinjected_as) || has_key(t->qids, m->bounce_of))
@@ -159,23 +168,97 @@ static int retain_sess(struct msl_trace *t, struct msl_session *s)
     return 1;
 }
 
+static int want_waiting(void *ctx, const struct msl_message *m, const struct msl_session *s)
+{
+    struct msl_trace *t = ctx;
+    if (m)
+        return wanted(t, m);
+    char k[32];
+    id_key(k, sizeof k, (unsigned long long)s->id);
+    return has_key(t->sess_ids, k);
+}
+
+static void got_waiting(void *ctx, struct msl_message *m, struct msl_session *s)
+{
+    struct msl_trace *t = ctx;
+    if (t->npend == t->cappend) {
+        size_t c = t->cappend ? t->cappend * 2 : 16;
+        struct pending *n = realloc(t->pend, c * sizeof *n);
+        if (!n) {
+            t->oom = 1;
+            msl_message_free(m);
+            msl_session_free(s);
+            return;
+        }
+        t->pend = n;
+        t->cappend = c;
+    }
+    t->pend[t->npend++] = (struct pending){m, s};
+}
+
+/* The waiting records the message's link keys name (pass 1). */
+static void claim_links(struct msl_trace *t, const struct msl_message *m)
+{
+    const char *q[4] = {m->qid, m->reinjected_as, m->reinjected_from, m->bounce_of};
+    for (int i = 0; i < 4; i++)
+        recent_claim(t->recent, 'q', q[i], want_waiting, got_waiting, t);
+    for (size_t i = 0; i < m->ndsn; i++)
+        recent_claim(t->recent, 'q', m->dsn_qids[i], want_waiting, got_waiting, t);
+    for (size_t i = 0; i < m->ndeliveries; i++)
+        recent_claim(t->recent, 'q', m->deliveries[i].new_qid, want_waiting, got_waiting, t);
+    recent_claim(t->recent, 'm', m->msgid, want_waiting, got_waiting, t);
+    if (m->session_id) {
+        char k[32];
+        id_key(k, sizeof k, (unsigned long long)m->session_id);
+        recent_claim(t->recent, 's', k, want_waiting, got_waiting, t);
+    }
+}
+
+/* Retains a message whose keys are in the sets; in pass 1 also everything waiting that it
+ * links to, and what those link to (a work list, not recursion). */
+static int retain_linked(struct msl_trace *t, struct msl_message *m)
+{
+    int ok = retain_msg(t, m);
+    if (!t->recent)
+        return ok;
+    if (ok)
+        claim_links(t, m);
+    while (t->npend) {
+        struct pending p = t->pend[--t->npend];
+        if (p.m) {
+            add_links(t, p.m);
+            if (retain_msg(t, p.m))
+                claim_links(t, p.m);
+            else
+                msl_message_free(p.m);
+        } else if (!retain_sess(t, p.s)) {
+            msl_session_free(p.s);
+        }
+    }
+    return ok;
+}
+
 static int on_message(void *ctx, struct msl_message *m)
 {
     struct msl_trace *t = ctx;
-    if (t->pass == 1) {
-        if (!msl_query_match_message(t->q, m))
-            return 0;
+    if (t->pass == 1 && msl_query_match_message(t->q, m)) {
         char k[32];
         id_key(k, sizeof k, (unsigned long long)m->id);
         add_key(t, t->msg_ids, k);
         add_links(t, m);
         t->matched++;
-        return t->single_pass ? retain_msg(t, m) : 0;
+        return t->single_pass || t->recent ? retain_linked(t, m) : 0;
     }
-    if (!wanted(t, m))
+    if (t->pass == 1 && !t->recent)
         return 0;
+    if (!wanted(t, m)) {
+        if (!t->recent)
+            return 0;
+        recent_add(t->recent, m, NULL); /* a record finishing later may link to it */
+        return 1;
+    }
     add_links(t, m);
-    return retain_msg(t, m);
+    return retain_linked(t, m);
 }
 
 static int on_session(void *ctx, struct msl_session *s)
@@ -183,14 +266,44 @@ static int on_session(void *ctx, struct msl_session *s)
     struct msl_trace *t = ctx;
     char k[32];
     id_key(k, sizeof k, (unsigned long long)s->id);
-    if (t->pass == 1) {
-        if (!msl_query_match_session(t->q, s))
-            return 0;
+    if (t->pass == 1 && msl_query_match_session(t->q, s)) {
         add_key(t, t->sess_ids, k);
         t->matched++;
-        return t->single_pass ? retain_sess(t, s) : 0;
+        return t->single_pass || t->recent ? retain_sess(t, s) : 0;
     }
-    return has_key(t->sess_ids, k) ? retain_sess(t, s) : 0;
+    if (has_key(t->sess_ids, k))
+        return retain_sess(t, s);
+    if (t->recent) {
+        recent_add(t->recent, NULL, s); /* a message retained later may name it */
+        return 1;
+    }
+    return 0;
+}
+
+/* After pass 1: could a record that left the window link to a retained one? */
+static int maybe_more(const struct msl_trace *t)
+{
+    const struct trace_recent *r = t->recent;
+    for (size_t i = 0; i < t->nmsgs; i++) {
+        const struct msl_message *m = t->msgs[i];
+        const char *q[4] = {m->qid, m->reinjected_as, m->reinjected_from, m->bounce_of};
+        for (int j = 0; j < 4; j++)
+            if (recent_maybe_dropped(r, 'q', q[j]))
+                return 1;
+        for (size_t j = 0; j < m->ndsn; j++)
+            if (recent_maybe_dropped(r, 'q', m->dsn_qids[j]))
+                return 1;
+        for (size_t j = 0; j < m->ndeliveries; j++)
+            if (recent_maybe_dropped(r, 'q', m->deliveries[j].new_qid))
+                return 1;
+        if (recent_maybe_dropped(r, 'm', m->msgid))
+            return 1;
+        char k[32];
+        id_key(k, sizeof k, (unsigned long long)m->session_id);
+        if (m->session_id && recent_maybe_dropped(r, 's', k))
+            return 1;
+    }
+    return 0;
 }
 
 struct pass_ctx {
@@ -228,7 +341,8 @@ static int one_pass(struct msl_trace *t, const char *const *paths, size_t npaths
                     const struct msl_run_opts *ro, const struct msl_sink *outer,
                     struct msl_run *run)
 {
-    struct msl_correlate_opts co = {.keep_lines = t->pass > 1 || t->single_pass};
+    /* sessions follow their messages, so a story's records finish together */
+    struct msl_correlate_opts co = {.keep_lines = 1, .hold_sessions = 1};
     struct msl_correlate_sink cs = {.ctx = t, .message = on_message, .session = on_session};
     struct pass_ctx pc = {.t = t, .outer = outer};
     pc.c = msl_correlator_new(&co, &cs);
@@ -245,32 +359,6 @@ static int one_pass(struct msl_trace *t, const char *const *paths, size_t npaths
     return rc;
 }
 
-/* A link key no retained record answers: a further pass may find it. */
-static int unresolved_links(struct msl_trace *t)
-{
-    struct strmap *have = strmap_new(1);
-    if (!have)
-        return 0;
-    for (size_t i = 0; i < t->nmsgs; i++)
-        if (t->msgs[i]->qid)
-            strmap_get(have, t->msgs[i]->qid, strlen(t->msgs[i]->qid), NULL);
-    int missing = 0;
-    for (size_t i = 0; i < t->nmsgs && !missing; i++) {
-        const struct msl_message *m = t->msgs[i];
-        const char *links[3] = {m->reinjected_as, m->reinjected_from, m->bounce_of};
-        for (int j = 0; j < 3; j++)
-            if (links[j] && *links[j] && !strmap_find(have, links[j], strlen(links[j])))
-                missing = 1;
-        for (size_t j = 0; j < m->ndeliveries; j++) {
-            const char *q = m->deliveries[j].new_qid;
-            if (q && *q && !strmap_find(have, q, strlen(q)))
-                missing = 1;
-        }
-    }
-    strmap_free(have);
-    return missing;
-}
-
 int msl_trace_run(struct msl_trace *t, const char *const *paths, size_t npaths,
                   const struct msl_run_opts *ro, const struct msl_sink *outer,
                   struct msl_run *run)
@@ -278,23 +366,25 @@ int msl_trace_run(struct msl_trace *t, const char *const *paths, size_t npaths,
     for (size_t i = 0; i < npaths; i++)
         if (strcmp(paths[i], "-") == 0)
             t->single_pass = 1;
-    t->pass = 1;
-    int rc = one_pass(t, paths, npaths, ro, outer, run);
-    if (t->single_pass || rc == MSL_ENOMEM || t->matched == 0)
-        goto link;
-    for (t->pass = 2; t->pass <= MAX_PASSES; t->pass++) {
-        drop_retained(t);
+    int rc = MSL_OK, more = 1;
+    /* Every pass keeps what the keys known so far want, plus what the window gives back.
+     * Another pass runs only when a record the window let go may belong to the story and
+     * the pass learnt new keys (with the same keys, a further pass would keep the same). */
+    for (t->pass = 1; t->pass <= MAX_PASSES && more; t->pass++) {
+        t->passes = t->pass;
+        if (t->pass > 1)
+            drop_retained(t);
         t->keys_added = 0;
+        if (!t->single_pass && !(t->recent = recent_new(t->window ? t->window : RECENT_BUDGET)))
+            return MSL_ENOMEM;
         rc = one_pass(t, paths, npaths, ro, outer, run);
+        more = !t->single_pass && rc != MSL_ENOMEM && t->matched && t->keys_added &&
+               maybe_more(t);
+        recent_free(t->recent);
+        t->recent = NULL;
         if (rc == MSL_ENOMEM)
             return rc;
-        /* records found this pass may name links to records that finished earlier */
-        if (t->keys_added == 0 || !unresolved_links(t))
-            break;
     }
-    if (t->pass > MAX_PASSES)
-        t->pass = MAX_PASSES;
-link:
     if (trace_link(t) != MSL_OK)
         return MSL_ENOMEM;
     return rc;

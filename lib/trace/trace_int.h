@@ -46,6 +46,16 @@ struct msl_trace {
     size_t nhops;
     struct skew *skews;
     size_t nskews;
+    struct trace_recent *recent; /* pass 1: records waiting to be linked (recent.h) */
+    struct pending *pend;        /* records claimed from it, to retain and follow */
+    size_t npend, cappend;
+    int passes;                  /* how many passes ran */
+    size_t window;               /* bytes for the window (0 = RECENT_BUDGET) */
+};
+
+struct pending {
+    struct msl_message *m;
+    struct msl_session *s;
 };
 
 /* hops.c: sorts retained records by time and links them.  MSL_OK or MSL_ENOMEM. */

@@ -584,8 +584,8 @@ int msl_trace_write_json(struct msl_trace *t, const struct msl_run *run, const s
     esc_json(&b, t->query_text, strlen(t->query_text));
     buf_adds(&b, "\",\"zone\":\"");
     esc_json(&b, msl_tz_name(tz), strlen(msl_tz_name(tz)));
-    buf_addf(&b, "\",\"matched\":%zu,\"links_followed\":%s,\"messages\":[", t->matched,
-             t->single_pass ? "false" : "true");
+    buf_addf(&b, "\",\"matched\":%zu,\"links_followed\":%s,\"passes\":%d,\"messages\":[",
+             t->matched, t->single_pass ? "false" : "true", t->passes ? t->passes : 1);
     int first = 1;
     for (size_t i = 0; i < t->nmsgs; i++) {
         if (!r.shown[i])
