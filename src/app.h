@@ -43,5 +43,6 @@ int cmd_search(struct app *a, const char *expr);
 int cmd_formats(struct app *a);
 int cmd_verify(struct app *a);
 int cmd_hunt(struct app *a);
+int cmd_headers(struct app *a, const char *file);
 
 #endif

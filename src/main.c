@@ -29,6 +29,7 @@ static const struct command commands[] = {
     {"hunt", NULL, run_hunt},
     {"verify", NULL, run_verify},
     {"formats", NULL, run_formats},
+    {"headers", "MESSAGE file", cmd_headers},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
