@@ -81,7 +81,7 @@ check test: $(BIN) mailsleuth $(UNIT_BINS) $(FUZZ_REPLAY) $(TOOL_BINS)
 
 # libFuzzer targets (clang); run one with: build-fuzz/fuzz_postfix -max_total_time=60 tests/fuzz/corpus/postfix
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Iinclude -Ilib \
-               $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
+               $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p build-fuzz

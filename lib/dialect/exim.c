@@ -52,16 +52,18 @@ static int b62(char c)
     return -1;
 }
 
+/* A base-62 run; 0 when it is not one or does not fit (an 11-digit 4.97+ pid field of
+ * "zzzzzzzzzzz" is 62^11 - 1, beyond int64_t: the fuzzer's UBSan finding). */
 static int b62_run(const char *p, size_t n, int64_t *v)
 {
-    int64_t x = 0;
+    uint64_t x = 0;
     for (size_t i = 0; i < n; i++) {
         int d = b62(p[i]);
-        if (d < 0)
+        if (d < 0 || x > ((uint64_t)INT64_MAX - (uint64_t)d) / 62)
             return 0;
-        x = x * 62 + d;
+        x = x * 62 + (uint64_t)d;
     }
-    *v = x;
+    *v = (int64_t)x;
     return 1;
 }
 
