@@ -99,7 +99,7 @@ measure_once() {
 table() {
     awk -F'\t' -v bytes="$1" -v lines="$2" '
     { label[NR] = $1; sec[NR] = $2; rss[NR] = $3; st[NR] = $4; note[NR] = $5
-      if ($1 ~ /^mailsleuth summary/ && $4 == "ok") ms = $2 }
+      if ($1 == "mailsleuth summary" && $4 == "ok") ms = $2 }
     END {
         printf "  %-34s %9s %9s %12s %9s %9s\n", "tool", "seconds", "MB/s", "lines/s", "RSS MB", "ratio"
         for (i = 1; i <= NR; i++) {
@@ -143,6 +143,8 @@ for size in $SIZES; do
     measure "grep -c status=sent" "grep -c status=sent '$f'"
     if ms_ok; then
         measure "mailsleuth summary" "'$MS' summary '$f'"
+        # the same on one core: parse and analysis on one thread (-j 2 is the default here)
+        measure "mailsleuth summary -j 1" "'$MS' summary -j 1 '$f'"
         # correlation: a search that keeps nothing, and a trace of one sender's mail
         measure "mailsleuth search status:bounced" "'$MS' search -q -f jsonl 'status:bounced' '$f'"
         addr=$(grep -m1 -o 'from=<[^>]*@[^>]*>' "$f" | sed 's/from=<\(.*\)>/\1/')
@@ -165,8 +167,9 @@ for size in $SIZES; do
     say ""
     say "== $f: $(awk -v b="$bytes" 'BEGIN{printf "%.1f MB", b/1048576}'), $lines lines"
     table "$bytes" "$lines"
-    ms_s=$(awk -F'\t' '$1 ~ /^mailsleuth summary/ && $4 == "ok" {print $2}' "$tmp/rows")
-    ms_rss=$(awk -F'\t' '$1 ~ /^mailsleuth summary/ && $4 == "ok" {print $3/1024}' "$tmp/rows")
+    ms_s=$(awk -F'\t' '$1 == "mailsleuth summary" && $4 == "ok" {print $2}' "$tmp/rows")
+    ms1_s=$(awk -F'\t' '$1 == "mailsleuth summary -j 1" && $4 == "ok" {print $2}' "$tmp/rows")
+    ms_rss=$(awk -F'\t' '$1 == "mailsleuth summary" && $4 == "ok" {print $3/1024}' "$tmp/rows")
     se_s=$(awk -F'\t' '$1 ~ /^mailsleuth search/ && $4 == "ok" {print $2}' "$tmp/rows")
     se_rss=$(awk -F'\t' '$1 ~ /^mailsleuth search/ && $4 == "ok" {print $3/1024}' "$tmp/rows")
     grep_s=$(awk -F'\t' '$1 ~ /^grep/ && $4 == "ok" {print $2}' "$tmp/rows")
@@ -181,6 +184,14 @@ for size in $SIZES; do
     hratio=""
     [ -n "$ms_s" ] && [ -n "$hu_s" ] && hratio=$(awk -v a="$hu_s" -v b="$ms_s" 'BEGIN{if (b < 0.01) b = 0.01; print a/b}')
     target "hunt time / summary time" "$hratio" 1.5 "x"
+    tr_s=$(awk -F'\t' '$1 ~ /^mailsleuth trace/ && $4 == "ok" {print $2}' "$tmp/rows")
+    tratio=""
+    [ -n "$ms_s" ] && [ -n "$tr_s" ] && tratio=$(awk -v a="$tr_s" -v b="$ms_s" 'BEGIN{if (b < 0.01) b = 0.01; print a/b}')
+    target "trace time / summary time" "$tratio" 1.5 "x"
+    # -j 2 against -j 1: the speed-up must be at least 1.7 (written as -j 2 time / -j 1 time)
+    jratio=""
+    [ -n "$ms_s" ] && [ -n "$ms1_s" ] && jratio=$(awk -v a="$ms_s" -v b="$ms1_s" 'BEGIN{if (b < 0.01) b = 0.01; print a/b}')
+    target "summary -j 2 time / -j 1 time" "$jratio" 0.59 "x"
     say "  search peak RSS on $size: ${se_rss:-?} MB (must not grow with size: compare sizes)"
 done
 
