@@ -65,4 +65,11 @@ check_rc "unbalanced parenthesis" $? 2
 check_rc "unknown field" $? 2
 check_grep "unknown field named" "form" "$TMPD/e2"
 check "caret under the bad field" "$(sed -n 3p "$TMPD/e2")" "  ^"
+# regression: a recipient whose address is a substring of another's was left out of the CSV
+# recipients cell (bob@ after xbob@); in2 (to alice and bob) with alice renamed xbob
+grep '0E805A721BE' "$CAP" | sed 's/alice@example.test/xbob@example.test/' >"$TMPD/sub.log"
+"$MS_" search -q -f csv --tz UTC 'qid:0E805A721BE' "$TMPD/sub.log" >"$TMPD/sub.csv"
+check "csv recipients cell keeps an address contained in another" \
+    "$(tail -1 "$TMPD/sub.csv" | grep -o 'xbob@example.test bob@example.test')" \
+    "xbob@example.test bob@example.test"
 finish "cli trace and search"
