@@ -35,6 +35,9 @@ static const char usage_text[] =
     "  headers MESSAGE  a suspect message's own headers against the logs: every Received\n"
     "               hop confirmed (cited), contradicted (with the reason) or without\n"
     "               evidence; MESSAGE is a .eml or an mbox, '-' for stdin (doc/HEADERS.md)\n"
+    "  report -o FILE.html  one self-contained HTML case report: overview with the inputs'\n"
+    "               SHA-256, charts, findings with their evidence lines, message paths,\n"
+    "               a sortable message table (doc/REPORT.md); -o - writes to stdout\n"
     "  formats      list the log formats and envelopes mailsleuth reads;\n"
     "               formats --detect FILE... explains which format each file is read as\n"
     "  help         this text\n"
@@ -51,6 +54,8 @@ static const char usage_text[] =
     "      --log-format NAME  read every input as this file format (default: detected per\n"
     "                     file from its first lines; mailsleuth formats lists them)\n"
     "      --dialect NAME syslog lines: parse with this dialect (default: by program tag)\n"
+    "  -o, --output FILE  report: write the HTML there (replaced only when complete;\n"
+    "                     '-' = stdout)\n"
     "      --against FILE verify: compare the inputs with an earlier manifest (JSON)\n"
     "      --detect       formats: detect and explain the format of each input\n"
     "      --expr         trace: QUERY is a search expression, not a single value\n"
@@ -103,7 +108,8 @@ static const char usage_text[] =
     "  mailsleuth trace alice@example.com /var/log/mail.log*\n"
     "  mailsleuth headers suspect.eml mx1/ mx2/\n"
     "  mailsleuth search 'ip:203.0.113.0/24 NOT status:sent' --format csv logs/\n"
-    "  mailsleuth timeline --since 2026-11-27T08:00 --format csv logs/ > timeline.csv\n";
+    "  mailsleuth timeline --since 2026-11-27T08:00 --format csv logs/ > timeline.csv\n"
+    "  mailsleuth report samples/ -o case.html\n";
 
 void cli_usage(FILE *out)
 {
@@ -169,6 +175,9 @@ int cli_parse(struct cli *c, int argc, char **argv)
                 return EXIT_USAGE;
         } else if (!strcmp(a, "--log-format")) {
             if (!(c->log_format = VALUE()))
+                return EXIT_USAGE;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!(c->output = VALUE()))
                 return EXIT_USAGE;
         } else if (!strcmp(a, "--against")) {
             if (!(c->against = VALUE()))

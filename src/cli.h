@@ -20,6 +20,7 @@ struct cli {
     const char *log_format; /* force a file format */
     int detect;             /* formats --detect */
     const char *against;    /* verify --against MANIFEST */
+    const char *output;     /* report -o FILE ("-" = stdout) */
     const char *since, *until;
     int year;
     int top;

@@ -20,6 +20,7 @@ static int run_timeline(struct app *a, const char *arg) { (void)arg; return cmd_
 static int run_formats(struct app *a, const char *arg) { (void)arg; return cmd_formats(a); }
 static int run_hunt(struct app *a, const char *arg) { (void)arg; return cmd_hunt(a); }
 static int run_verify(struct app *a, const char *arg) { (void)arg; return cmd_verify(a); }
+static int run_report(struct app *a, const char *arg) { (void)arg; return cmd_html_report(a); }
 
 static const struct command commands[] = {
     {"summary", NULL, run_summary},
@@ -28,6 +29,7 @@ static const struct command commands[] = {
     {"search", "search expression", cmd_search},
     {"hunt", NULL, run_hunt},
     {"verify", NULL, run_verify},
+    {"report", NULL, run_report},
     {"formats", NULL, run_formats},
     {"headers", "MESSAGE file", cmd_headers},
 };
