@@ -9,7 +9,7 @@
 
 #include "report/html.h"
 
-#define LABEL_MAX 34 /* bytes of a log-derived label shown in a chart */
+#define LABEL_MAX 30 /* bytes of a log-derived label shown in a chart */
 #define TIP_MAX 400  /* bytes of it in the tooltip */
 
 /* A round step so that about `want` steps cover max (1, 2, 5 x 10^k). */
