@@ -303,8 +303,10 @@ static const char style_text[] =
     "dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}\n"
     "table{border-collapse:collapse;width:100%;font-size:13.5px;margin:6px 0}\n"
     "th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);"
-    "vertical-align:top;unicode-bidi:isolate;overflow-wrap:anywhere}\n"
-    "th{background:var(--panel);font-weight:600;position:relative}\n"
+    "vertical-align:top;unicode-bidi:isolate}\n"
+    "td.w{overflow-wrap:anywhere;min-width:20ch}td.nw{white-space:nowrap}td.w.mono{font-size:12px}\n"
+    "th{background:var(--panel);font-weight:600;white-space:nowrap}\n"
+    ".tw{overflow-x:auto}\n"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\n"
     "tr:target,article:target{background:#fff6d6}\n"
     "button.sort{all:unset;cursor:pointer}button.sort:after{content:\" \\2195\";color:#aab}\n"
@@ -315,7 +317,7 @@ static const char style_text[] =
     ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:18px}\n"
     "figure.chart{margin:0;padding:12px 14px;border:1px solid var(--line);border-radius:8px;"
     "background:#fff;overflow-x:auto}\n"
-    "figure.chart.wide{grid-column:1/-1}\n"
+    "figure.chart.wide{grid-column:1/-1}figure.path{margin-bottom:14px}\n"
     "figcaption{font-weight:600;margin-bottom:6px}\n"
     "figure.chart svg.stacked{width:100%;height:auto;max-width:820px;display:block}"
     "figure.chart svg.bars{max-width:100%;height:auto}\n"
@@ -600,7 +602,7 @@ static void overview(struct buf *b, const struct html_report *r, const struct ms
                 "<th>last event</th><th>zone read in</th></tr></thead><tbody>");
     for (size_t i = 0; i < run->nsources; i++) {
         const struct msl_run_source *src = &run->sources[i];
-        buf_adds(b, "<tr><td class=\"mono\">");
+        buf_adds(b, "<tr><td class=\"mono w\">");
         html_escs(b, src->name, 400);
         buf_adds(b, "</td><td>");
         e(b, src->format);
@@ -623,7 +625,7 @@ static void overview(struct buf *b, const struct html_report *r, const struct ms
                     "<th>SHA-256</th></tr></thead><tbody>");
         for (size_t i = 0; i < run->nhashes; i++) {
             const struct msl_run_hash *h = &run->hashes[i];
-            buf_adds(b, "<tr><td class=\"mono\">");
+            buf_adds(b, "<tr><td class=\"mono w\">");
             html_escs(b, h->name, 400);
             buf_addf(b, "</td><td class=\"num\">%lld</td><td class=\"mono\">%s</td></tr>",
                      (long long)h->size, h->sha256);
@@ -636,7 +638,7 @@ static void overview(struct buf *b, const struct html_report *r, const struct ms
         buf_adds(b, "<h3>Lines not understood, by reason</h3><table><thead><tr>"
                     "<th class=\"num\">lines</th><th>reason</th></tr></thead><tbody>");
         for (size_t i = 0; i < run->nreasons && i < 10; i++) {
-            buf_addf(b, "<tr><td class=\"num\">%llu</td><td>",
+            buf_addf(b, "<tr><td class=\"num\">%llu</td><td class=\"w\">",
                      (unsigned long long)run->reasons[i].count);
             e(b, run->reasons[i].why);
             buf_adds(b, "</td></tr>");
@@ -983,13 +985,13 @@ static void recipients_table(struct buf *b, const struct html_report *r,
             e(b, m->host);
             buf_adds(b, " ");
             e(b, m->qid);
-            buf_adds(b, "</td><td class=\"mono\">");
+            buf_adds(b, "</td><td class=\"mono w\">");
             e(b, rc->addr);
             buf_addf(b, "</td><td class=\"o-%s\">%s</td><td class=\"mono\">", o, o);
             e(b, rc->relay_host);
             buf_adds(b, "</td><td>");
             local_time(b, r->o.tz, rc->last_ts);
-            buf_adds(b, "</td><td>");
+            buf_adds(b, "</td><td class=\"w\">");
             e(b, rc->reply);
             buf_adds(b, "</td></tr>");
         }
@@ -1008,13 +1010,13 @@ static void recipients_table(struct buf *b, const struct html_report *r,
         e(b, m->host);
         buf_adds(b, " ");
         e(b, m->qid);
-        buf_adds(b, "</td><td class=\"mono\">");
+        buf_adds(b, "</td><td class=\"mono w\">");
         e(b, d->to);
         buf_addf(b, "</td><td class=\"o-%s\">%s</td><td class=\"mono\">", o, o);
         e(b, d->relay_host);
         buf_adds(b, "</td><td>");
         local_time(b, r->o.tz, d->ts);
-        buf_adds(b, "</td><td>");
+        buf_adds(b, "</td><td class=\"w\">");
         e(b, d->text);
         buf_adds(b, "</td></tr>");
     }
@@ -1197,7 +1199,7 @@ static void message_table(struct buf *b, const struct html_report *r, const stru
     }
     buf_addf(b, "<section id=\"messages\"><h2>Messages (%lld)</h2>", r->messages);
     filter_box(b, "msgs", "messages");
-    buf_adds(b, "<table class=\"sortable\" id=\"msgs\"><thead><tr><th>received</th><th>host</th>"
+    buf_adds(b, "<div class=\"tw\"><table class=\"sortable\" id=\"msgs\"><thead><tr><th>received</th><th>host</th>"
                 "<th>queue id</th><th>sender</th><th>recipients</th><th>outcome</th>"
                 "<th class=\"num\">size</th><th>client</th><th>Message-ID</th></tr></thead><tbody>");
     for (size_t i = 0; i < t->nmsgs; i++) {
@@ -1205,34 +1207,34 @@ static void message_table(struct buf *b, const struct html_report *r, const stru
             continue;
         const struct msl_message *m = t->msgs[i];
         const char *o = outcome_word(m);
-        buf_addf(b, "<tr id=\"m%llu\"><td>", (unsigned long long)m->id);
+        buf_addf(b, "<tr id=\"m%llu\"><td class=\"nw\">", (unsigned long long)m->id);
         local_time(b, r->o.tz, m->received_ts ? m->received_ts : m->first_ts);
         buf_adds(b, "</td><td class=\"mono\">");
         e(b, m->host);
         buf_adds(b, "</td><td class=\"mono\">");
         e(b, m->qid);
-        buf_adds(b, "</td><td>");
+        buf_adds(b, "</td><td class=\"w\">");
         if (m->from && !*m->from)
             buf_adds(b, "&lt;&gt;");
         else
             e(b, m->from);
-        buf_adds(b, "</td><td>");
+        buf_adds(b, "</td><td class=\"w\">");
         recipients_cell(b, m);
         buf_addf(b, "</td><td class=\"o-%s\">%s</td><td class=\"num\">", o, o);
         if (m->size >= 0)
             buf_addf(b, "%lld", (long long)m->size);
-        buf_adds(b, "</td><td class=\"mono\">");
+        buf_adds(b, "</td><td class=\"mono w\">");
         e(b, m->client_ip ? m->client_ip : m->uid ? "local" : NULL);
         if (m->sasl_user) {
             buf_adds(b, " (AUTH ");
             e(b, m->sasl_user);
             buf_addc(b, ')');
         }
-        buf_adds(b, "</td><td class=\"mono\">");
+        buf_adds(b, "</td><td class=\"mono w\">");
         e(b, m->msgid);
         buf_adds(b, "</td></tr>\n");
     }
-    buf_adds(b, "</tbody></table>");
+    buf_adds(b, "</tbody></table></div>");
     if ((long long)shown < r->messages)
         buf_addf(b, "<p class=\"more\">%lld more messages not listed (messages named by findings "
                     "first, then in order; mailsleuth search lists any).</p>",
@@ -1255,7 +1257,7 @@ static void session_table(struct buf *b, const struct html_report *r, const stru
         buf_adds(b, "<p class=\"none\">none</p>");
     else {
         filter_box(b, "sess", "sessions");
-        buf_adds(b, "<table class=\"sortable\" id=\"sess\"><thead><tr><th>start</th><th>host</th>"
+        buf_adds(b, "<div class=\"tw\"><table class=\"sortable\" id=\"sess\"><thead><tr><th>start</th><th>host</th>"
                     "<th>service</th><th>client</th><th>HELO</th><th class=\"num\">AUTH "
                     "failed</th><th>users tried</th><th class=\"num\">rejects</th><th>first "
                     "reject</th></tr></thead><tbody>");
@@ -1265,7 +1267,7 @@ static void session_table(struct buf *b, const struct html_report *r, const stru
             continue;
         const struct msl_session *s = t->sess[i];
         size_t fails = 0, users = 0;
-        buf_addf(b, "<tr id=\"s%llu\"><td>", (unsigned long long)s->id);
+        buf_addf(b, "<tr id=\"s%llu\"><td class=\"nw\">", (unsigned long long)s->id);
         local_time(b, r->o.tz, s->start_ts);
         buf_adds(b, "</td><td class=\"mono\">");
         e(b, s->host);
@@ -1273,23 +1275,23 @@ static void session_table(struct buf *b, const struct html_report *r, const stru
         e(b, s->program);
         buf_addf(b, "[%lld]</td><td class=\"mono\">", (long long)s->pid);
         e(b, s->client_ip);
-        buf_adds(b, "</td><td>");
+        buf_adds(b, "</td><td class=\"w\">");
         e(b, s->helo);
         for (size_t k = 0; k < s->nauths; k++)
             fails += !s->auths[k].ok;
-        buf_addf(b, "</td><td class=\"num\">%zu</td><td>", fails);
+        buf_addf(b, "</td><td class=\"num\">%zu</td><td class=\"w\">", fails);
         for (size_t k = 0; k < s->nauths && users < 3; k++)
             if (!s->auths[k].ok && s->auths[k].user) {
                 buf_adds(b, users++ ? ", " : "");
                 e(b, s->auths[k].user);
             }
-        buf_addf(b, "</td><td class=\"num\">%zu</td><td>", s->nrejects);
+        buf_addf(b, "</td><td class=\"num\">%zu</td><td class=\"w\">", s->nrejects);
         if (s->nrejects)
             e(b, s->rejects[0].text);
         buf_adds(b, "</td></tr>\n");
     }
     if (t->nsess)
-        buf_adds(b, "</tbody></table>");
+        buf_adds(b, "</tbody></table></div>");
     long long total = (long long)t->nsess + r->sess_not_kept;
     if ((long long)shown < total)
         buf_addf(b, "<p class=\"more\">%lld more sessions not listed (mailsleuth search "

@@ -10,6 +10,7 @@
 #include "report/html.h"
 
 #define LABEL_MAX 30 /* bytes of a log-derived label shown in a chart */
+#define LONG_LABEL_MAX 84 /* the same, written above its bar */
 #define TIP_MAX 400  /* bytes of it in the tooltip */
 
 /* A round step so that about `want` steps cover max (1, 2, 5 x 10^k). */
@@ -44,7 +45,13 @@ void svg_bars(struct buf *b, const char *id, const char *title, const char *unit
         buf_adds(b, "<p class=\"none\">none in these logs</p></figure>\n");
         return;
     }
-    const int row_h = 22, label_w = 240, bar_w = 240, top = 4;
+    /* short labels sit left of their bar; long ones (reasons) above it, across the chart */
+    int long_labels = 0;
+    for (size_t i = 0; i < n; i++)
+        long_labels |= rows[i].label_len > LABEL_MAX;
+    const int row_h = long_labels ? 38 : 22, label_w = long_labels ? 0 : 240, top = 4;
+    const int bar_w = long_labels ? 440 : 240;
+    const size_t label_max = long_labels ? LONG_LABEL_MAX : LABEL_MAX;
     int width = label_w + bar_w + 70, height = top + (int)n * row_h + 22;
     long long max = 1;
     for (size_t i = 0; i < n; i++)
@@ -56,18 +63,21 @@ void svg_bars(struct buf *b, const char *id, const char *title, const char *unit
     html_escs(b, title, 0);
     buf_adds(b, "</title>");
     for (size_t i = 0; i < n; i++) {
-        int y = top + (int)i * row_h;
+        int y = top + (int)i * row_h, bar_y = long_labels ? y + 19 : y + 3;
         double w = (double)rows[i].value / (double)max * bar_w;
         if (w < 1 && rows[i].value > 0)
             w = 1;
-        buf_addf(b, "<text class=\"lbl\" x=\"%d\" y=\"%d\" text-anchor=\"end\"><title>",
-                 label_w - 8, y + 15);
+        if (long_labels)
+            buf_addf(b, "<text class=\"lbl\" x=\"0\" y=\"%d\"><title>", y + 13);
+        else
+            buf_addf(b, "<text class=\"lbl\" x=\"%d\" y=\"%d\" text-anchor=\"end\"><title>",
+                     label_w - 8, y + 15);
         html_esc(b, rows[i].label, rows[i].label_len, TIP_MAX);
         buf_adds(b, "</title>");
-        html_esc_label(b, rows[i].label, rows[i].label_len, LABEL_MAX);
+        html_esc_label(b, rows[i].label, rows[i].label_len, label_max);
         buf_addf(b, "</text><rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
                     "rx=\"2\"/><text class=\"val\" x=\"%.1f\" y=\"%d\">%lld</text>",
-                 label_w, y + 3, w, row_h - 6, label_w + w + 6, y + 15, rows[i].value);
+                 label_w, bar_y, w, 16, label_w + w + 6, bar_y + 12, rows[i].value);
     }
     int ay = top + (int)n * row_h + 16;
     buf_addf(b, "<text class=\"axis\" x=\"%d\" y=\"%d\">", label_w, ay);
