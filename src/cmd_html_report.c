@@ -19,6 +19,7 @@
 #include "mailsleuth/correlate.h"
 #include "mailsleuth/detect.h"
 #include "report/html_report.h"
+#include "util/geoip.h"
 
 struct report_run {
     struct msl_summary *sum;
@@ -132,6 +133,12 @@ int cmd_html_report(struct app *a)
         .max_evidence = c->max_evidence, .show_lines = 1, /* the report shows the lines */
         .local_domains = c->local_domains, .nlocal_domains = c->nlocal_domains,
         .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets};
+    /* the look-alike and policy rules read protected and local domains from here; the
+     * GeoIP databases of hunt are not opened by report */
+    struct geo_hunt_cfg geo = {.protected_domains = c->protected_domains,
+                               .nprotected = c->nprotected_domains,
+                               .local_domains = c->local_domains, .nlocal = c->nlocal_domains};
+    geo_hunt_configure(&geo);
     struct html_report_opts hro = {.tz = a->tz, .inv = &a->inv, .top = c->top};
     struct report_run s = {0};
     s.sum = msl_summary_new(&so);
@@ -168,5 +175,6 @@ int cmd_html_report(struct app *a)
     html_report_free(s.html);
     msl_hunt_free(s.hunt);
     msl_summary_free(s.sum);
+    geo_hunt_configure(NULL);
     return app_finish(a, run_rc, wrc);
 }

@@ -10,7 +10,7 @@
 #include "report/html.h"
 
 #define LABEL_MAX 30 /* bytes of a log-derived label shown in a chart */
-#define LONG_LABEL_MAX 84 /* the same, written above its bar */
+#define LONG_LABEL_MAX 66 /* the same, written above its bar */
 #define TIP_MAX 400  /* bytes of it in the tooltip */
 
 /* A round step so that about `want` steps cover max (1, 2, 5 x 10^k). */
