@@ -111,6 +111,22 @@ static int category(const struct msl_message *m)
 {
     if (m->end == MSL_END_REJECTED)
         return O_REJECTED;
+    if (m->nrcpts) {
+        /* the recipients' outcomes: a bounce or a rejection outweighs a pending one */
+        int seen[MSL_OUT__COUNT] = {0};
+        for (size_t i = 0; i < m->nrcpts; i++)
+            seen[m->rcpts[i].outcome < MSL_OUT__COUNT ? m->rcpts[i].outcome : MSL_OUT_NONE] = 1;
+        if (seen[MSL_OUT_BOUNCED] || seen[MSL_OUT_EXPIRED])
+            return O_BOUNCED;
+        if (seen[MSL_OUT_REJECTED])
+            return O_REJECTED;
+        if (seen[MSL_OUT_DEFERRED])
+            return O_DEFERRED;
+        if (seen[MSL_OUT_DELIVERED] || seen[MSL_OUT_RELAYED] || seen[MSL_OUT_FORWARDED])
+            return O_DELIVERED;
+        if (seen[MSL_OUT_DISCARDED] || seen[MSL_OUT_QUARANTINED])
+            return O_OTHER;
+    }
     switch (m->final) {
     case MSL_ST_SENT:
     case MSL_ST_FORWARDED:
