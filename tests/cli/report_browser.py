@@ -188,6 +188,17 @@ def main():
           inp.dispatchEvent(new Event('input'));
           var vis=Array.prototype.filter.call(document.querySelectorAll('#msgs tbody tr'),function(r){return !r.hidden;}).length;
           inp.value=''; inp.dispatchEvent(new Event('input')); return vis;})()""")
+        # sorting: the size column ascending, by its button
+        sort = cdp.js("""(function(){var t=document.getElementById('msgs'); if(!t) return 'none';
+          var th=Array.prototype.filter.call(t.tHead.rows[0].cells,function(c){return /size/.test(c.textContent);})[0];
+          var b=th.querySelector('button.sort'); if(!b) return 'no button'; b.click();
+          var v=Array.prototype.map.call(t.tBodies[0].rows,function(r){return parseFloat(r.cells[th.cellIndex].textContent)||0;});
+          for(var i=1;i<v.length;i++) if(v[i]<v[i-1]) return 'unsorted';
+          return th.getAttribute('aria-sort');})()""")
+        # printed: navigation and the filter box are not on paper
+        cdp.call("Emulation.setEmulatedMedia", media="print")
+        printed = cdp.js("getComputedStyle(document.querySelector('nav')).display")
+        cdp.call("Emulation.setEmulatedMedia", media="")
         # the full page, for people to look at
         height = min(int(cdp.js("document.documentElement.scrollHeight")), 16000)
         cdp.call("Emulation.setDeviceMetricsOverride", width=1280, height=height, deviceScaleFactor=1, mobile=False)
@@ -226,6 +237,8 @@ def main():
               str(counts["rows"]))
         check("page script ran (CSP hash right) and filters rows",
               filt == 0 or (expect["min_rows"] == 0 and filt == "none"), repr(filt))
+        check("sort by size puts the rows in order", sort == "ascending" or (expect["min_rows"] == 0 and sort == "none"), repr(sort))
+        check("print stylesheet hides the navigation", printed == "none", repr(printed))
         check("screenshot saved", os.path.getsize(shot) > 10000)
         try:
             cdp.call("Browser.close")
