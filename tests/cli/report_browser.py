@@ -3,10 +3,11 @@
 DevTools protocol (standard library only: a minimal WebSocket client to 127.0.0.1) and
 checks what a reader's browser would do with it.
 
-usage: report_browser.py CHROMIUM REPORT.html SCREENSHOT.png EXPECT.json
+usage: report_browser.py CHROMIUM NAME REPORT.html SCREENSHOT.png EXPECT.json [NAME ...]
 
 EXPECT.json: {"findings": N, "charts": [ids...], "title": "...", "min_rows": N}
-Prints one "ok"/"FAIL" line per check and exits 1 when any check failed, 2 when the
+Several reports are checked one after the other in the same browser (a fresh navigation
+each).  Prints one "ok"/"FAIL" line per check, named "NAME: check", and exits 1 when any check failed, 2 when the
 browser could not be driven at all.
 Checks: no console error or exception, no network request other than the report file
 itself, no element or attribute a log could have injected (script count, img/iframe/
@@ -27,10 +28,11 @@ import time
 import urllib.request
 
 FAILED = []
+PREFIX = ""
 
 
 def check(name, cond, detail=""):
-    print(("ok    " if cond else "FAIL  ") + name + ((": " + detail) if detail and not cond else ""))
+    print(("ok    " if cond else "FAIL  ") + PREFIX + name + ((": " + detail) if detail and not cond else ""))
     if not cond:
         FAILED.append(name)
 
@@ -134,11 +136,100 @@ class CDP:
         return r["result"].get("value")
 
 
+def check_page(cdp, name, report, shot, expect):
+    """Opens one report in the page and runs every check on it (names prefixed with name)."""
+    global PREFIX
+    PREFIX = name + ": "
+    url = "file://" + os.path.abspath(report)
+    cdp.call("Emulation.clearDeviceMetricsOverride")
+    cdp.call("Page.navigate", url="about:blank")
+    cdp.pump(0.3)
+    cdp.events = []
+    cdp.call("Page.navigate", url=url)
+    for _ in range(100):
+        cdp.pump(0.2)
+        if any(e["method"] == "Page.loadEventFired" for e in cdp.events):
+            break
+    cdp.pump(0.5)  # late requests (a refresh, a lazy image) would show up here
+    title = cdp.js("document.title")
+    counts = cdp.js("""(function(){var q=function(s){return document.querySelectorAll(s).length;};
+      var on=0, js=0; document.querySelectorAll('*').forEach(function(el){
+        for (var i=0;i<el.attributes.length;i++){var a=el.attributes[i];
+          if (/^on/i.test(a.name)) on++;
+          if (/^\\s*javascript:/i.test(a.value)) js++;}});
+      var hrefs=0; document.querySelectorAll('[href]').forEach(function(el){
+        var h=el.getAttribute('href'); if(!(h.charAt(0)=='#'||h=='data:,')) hrefs++;});
+      return {script:q('script'), img:q('img'), iframe:q('iframe,frame,object,embed'),
+        link:q('link:not([rel=icon])'), meta_refresh:q('meta[http-equiv=refresh i]'), base:q('base'),
+        style:q('style'), on:on, js:js, hrefs:hrefs,
+        findings:q('article.finding'), rows:q('#msgs tbody tr'),
+        body_visible: getComputedStyle(document.body).display!='none'};})()""")
+    charts = cdp.js("Array.prototype.map.call(document.querySelectorAll('figure.chart'),function(f){return f.id;})")
+    filt = cdp.js("""(function(){var f=document.getElementById('msgs-filter');
+      if(!f) return 'none'; if(f.hidden) return 'hidden';
+      var inp=f.querySelector('input'); inp.value='zz-no-such-row-zz';
+      inp.dispatchEvent(new Event('input'));
+      var vis=Array.prototype.filter.call(document.querySelectorAll('#msgs tbody tr'),function(r){return !r.hidden;}).length;
+      inp.value=''; inp.dispatchEvent(new Event('input')); return vis;})()""")
+    # sorting: the size column ascending, by its button
+    sort = cdp.js("""(function(){var t=document.getElementById('msgs'); if(!t) return 'none';
+      var th=Array.prototype.filter.call(t.tHead.rows[0].cells,function(c){return /size/.test(c.textContent);})[0];
+      var b=th.querySelector('button.sort'); if(!b) return 'no button'; b.click();
+      var v=Array.prototype.map.call(t.tBodies[0].rows,function(r){return parseFloat(r.cells[th.cellIndex].textContent)||0;});
+      for(var i=1;i<v.length;i++) if(v[i]<v[i-1]) return 'unsorted';
+      return th.getAttribute('aria-sort');})()""")
+    # printed: navigation and the filter box are not on paper
+    cdp.call("Emulation.setEmulatedMedia", media="print")
+    printed = cdp.js("getComputedStyle(document.querySelector('nav')).display")
+    cdp.call("Emulation.setEmulatedMedia", media="")
+    # the full page, for people to look at
+    height = min(int(cdp.js("document.documentElement.scrollHeight")), 8000)
+    cdp.call("Emulation.setDeviceMetricsOverride", width=1280, height=height, deviceScaleFactor=1, mobile=False)
+    png = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                   clip={"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1})["data"]
+    with open(shot, "wb") as f:
+        f.write(base64.b64decode(png))
+    cdp.pump(0.3)
+
+    requests = [e["params"]["request"]["url"] for e in cdp.events if e["method"] == "Network.requestWillBeSent"]
+    others = [u for u in requests if u != url]
+    errors = [e["params"]["entry"]["text"] for e in cdp.events
+              if e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error"]
+    errors += [json.dumps(e["params"]["args"])[:200] for e in cdp.events
+               if e["method"] == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "assert")]
+    errors += [e["params"]["exceptionDetails"].get("text", "exception") for e in cdp.events
+               if e["method"] == "Runtime.exceptionThrown"]
+    check("page loaded", bool(counts))
+    check("no console errors or exceptions", not errors, "; ".join(errors)[:600])
+    check("no network request besides the report itself", not others, " ".join(others)[:600])
+    check("title unchanged", title == expect["title"], repr(title))
+    check("exactly one script element (ours)", counts["script"] == 1, str(counts["script"]))
+    check("one style element (ours)", counts["style"] == 1, str(counts["style"]))
+    check("no injected img/iframe/object/embed/link/meta refresh/base",
+          counts["img"] + counts["iframe"] + counts["link"] + counts["meta_refresh"] + counts["base"] == 0,
+          json.dumps(counts))
+    check("no on* event-handler attributes", counts["on"] == 0, str(counts["on"]))
+    check("no javascript: URLs", counts["js"] == 0, str(counts["js"]))
+    check("every link is an in-page anchor", counts["hrefs"] == 0, str(counts["hrefs"]))
+    check("page body visible (no injected CSS)", counts["body_visible"])
+    check("every finding present (%d)" % expect["findings"], counts["findings"] == expect["findings"],
+          "found %d" % counts["findings"])
+    missing = [c for c in expect["charts"] if c not in charts]
+    check("every chart present", not missing, "missing " + " ".join(missing))
+    check("message rows present (>= %d)" % expect["min_rows"], counts["rows"] >= expect["min_rows"],
+          str(counts["rows"]))
+    check("page script ran (CSP hash right) and filters rows",
+          filt == 0 or (expect["min_rows"] == 0 and filt == "none"), repr(filt))
+    check("sort by size puts the rows in order", sort == "ascending" or (expect["min_rows"] == 0 and sort == "none"), repr(sort))
+    check("print stylesheet hides the navigation", printed == "none", repr(printed))
+    check("screenshot saved", os.path.getsize(shot) > 10000)
+
+
 def main():
-    chromium, report, shot, expect_path = sys.argv[1:5]
-    expect = json.load(open(expect_path))
-    report = os.path.abspath(report)
-    url = "file://" + report
+    chromium, args = sys.argv[1], sys.argv[2:]
+    if not args or len(args) % 4:
+        print("usage: report_browser.py CHROMIUM NAME REPORT.html SHOT.png EXPECT.json ...")
+        return 2
     prof = tempfile.mkdtemp(prefix="msl-chromium-")
     proc = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu",
                              "--disable-background-networking", "--disable-component-update",
@@ -162,84 +253,9 @@ def main():
         cdp = CDP(WS(page["webSocketDebuggerUrl"]))
         for dom in ("Network", "Runtime", "Log", "Page"):
             cdp.call(dom + ".enable")
-        cdp.call("Page.navigate", url=url)
-        for _ in range(100):
-            cdp.pump(0.2)
-            if any(e["method"] == "Page.loadEventFired" for e in cdp.events):
-                break
-        cdp.pump(1.0)  # late requests (a refresh, a lazy image) would show up here
-        title = cdp.js("document.title")
-        counts = cdp.js("""(function(){var q=function(s){return document.querySelectorAll(s).length;};
-          var on=0, js=0; document.querySelectorAll('*').forEach(function(el){
-            for (var i=0;i<el.attributes.length;i++){var a=el.attributes[i];
-              if (/^on/i.test(a.name)) on++;
-              if (/^\\s*javascript:/i.test(a.value)) js++;}});
-          var hrefs=0; document.querySelectorAll('[href]').forEach(function(el){
-            var h=el.getAttribute('href'); if(!(h.charAt(0)=='#'||h=='data:,')) hrefs++;});
-          return {script:q('script'), img:q('img'), iframe:q('iframe,frame,object,embed'),
-            link:q('link:not([rel=icon])'), meta_refresh:q('meta[http-equiv=refresh i]'), base:q('base'),
-            style:q('style'), on:on, js:js, hrefs:hrefs,
-            findings:q('article.finding'), rows:q('#msgs tbody tr'),
-            body_visible: getComputedStyle(document.body).display!='none'};})()""")
-        charts = cdp.js("Array.prototype.map.call(document.querySelectorAll('figure.chart'),function(f){return f.id;})")
-        filt = cdp.js("""(function(){var f=document.getElementById('msgs-filter');
-          if(!f) return 'none'; if(f.hidden) return 'hidden';
-          var inp=f.querySelector('input'); inp.value='zz-no-such-row-zz';
-          inp.dispatchEvent(new Event('input'));
-          var vis=Array.prototype.filter.call(document.querySelectorAll('#msgs tbody tr'),function(r){return !r.hidden;}).length;
-          inp.value=''; inp.dispatchEvent(new Event('input')); return vis;})()""")
-        # sorting: the size column ascending, by its button
-        sort = cdp.js("""(function(){var t=document.getElementById('msgs'); if(!t) return 'none';
-          var th=Array.prototype.filter.call(t.tHead.rows[0].cells,function(c){return /size/.test(c.textContent);})[0];
-          var b=th.querySelector('button.sort'); if(!b) return 'no button'; b.click();
-          var v=Array.prototype.map.call(t.tBodies[0].rows,function(r){return parseFloat(r.cells[th.cellIndex].textContent)||0;});
-          for(var i=1;i<v.length;i++) if(v[i]<v[i-1]) return 'unsorted';
-          return th.getAttribute('aria-sort');})()""")
-        # printed: navigation and the filter box are not on paper
-        cdp.call("Emulation.setEmulatedMedia", media="print")
-        printed = cdp.js("getComputedStyle(document.querySelector('nav')).display")
-        cdp.call("Emulation.setEmulatedMedia", media="")
-        # the full page, for people to look at
-        height = min(int(cdp.js("document.documentElement.scrollHeight")), 16000)
-        cdp.call("Emulation.setDeviceMetricsOverride", width=1280, height=height, deviceScaleFactor=1, mobile=False)
-        png = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                       clip={"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1})["data"]
-        with open(shot, "wb") as f:
-            f.write(base64.b64decode(png))
-        cdp.pump(0.3)
-
-        requests = [e["params"]["request"]["url"] for e in cdp.events if e["method"] == "Network.requestWillBeSent"]
-        others = [u for u in requests if u != url]
-        errors = [e["params"]["entry"]["text"] for e in cdp.events
-                  if e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error"]
-        errors += [json.dumps(e["params"]["args"])[:200] for e in cdp.events
-                   if e["method"] == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "assert")]
-        errors += [e["params"]["exceptionDetails"].get("text", "exception") for e in cdp.events
-                   if e["method"] == "Runtime.exceptionThrown"]
-        check("page loaded", bool(counts))
-        check("no console errors or exceptions", not errors, "; ".join(errors)[:600])
-        check("no network request besides the report itself", not others, " ".join(others)[:600])
-        check("title unchanged", title == expect["title"], repr(title))
-        check("exactly one script element (ours)", counts["script"] == 1, str(counts["script"]))
-        check("one style element (ours)", counts["style"] == 1, str(counts["style"]))
-        check("no injected img/iframe/object/embed/link/meta refresh/base",
-              counts["img"] + counts["iframe"] + counts["link"] + counts["meta_refresh"] + counts["base"] == 0,
-              json.dumps(counts))
-        check("no on* event-handler attributes", counts["on"] == 0, str(counts["on"]))
-        check("no javascript: URLs", counts["js"] == 0, str(counts["js"]))
-        check("every link is an in-page anchor", counts["hrefs"] == 0, str(counts["hrefs"]))
-        check("page body visible (no injected CSS)", counts["body_visible"])
-        check("every finding present (%d)" % expect["findings"], counts["findings"] == expect["findings"],
-              "found %d" % counts["findings"])
-        missing = [c for c in expect["charts"] if c not in charts]
-        check("every chart present", not missing, "missing " + " ".join(missing))
-        check("message rows present (>= %d)" % expect["min_rows"], counts["rows"] >= expect["min_rows"],
-              str(counts["rows"]))
-        check("page script ran (CSP hash right) and filters rows",
-              filt == 0 or (expect["min_rows"] == 0 and filt == "none"), repr(filt))
-        check("sort by size puts the rows in order", sort == "ascending" or (expect["min_rows"] == 0 and sort == "none"), repr(sort))
-        check("print stylesheet hides the navigation", printed == "none", repr(printed))
-        check("screenshot saved", os.path.getsize(shot) > 10000)
+        for i in range(0, len(args), 4):
+            name, report, shot, expect_path = args[i:i + 4]
+            check_page(cdp, name, report, shot, json.load(open(expect_path)))
         try:
             cdp.call("Browser.close")
         except IOError:

@@ -33,23 +33,20 @@ mkdir -p "$SHOTS"
 
 CHARTS='["chart-volume","chart-authfail","chart-authfail-ip","chart-authfail-user","chart-senders","chart-recipients","chart-relays","chart-rejects","chart-deferrals","chart-hosts"]'
 
-# render NAME HTML FINDINGS MIN_ROWS [WANT_RC]: runs the harness, counts its ok/FAIL lines
-render() {
+# page NAME HTML FINDINGS MIN_ROWS: queues one report for the browser run
+PAGES=""
+page() {
     printf '{"findings": %s, "charts": %s, "title": "mailsleuth case report", "min_rows": %s}\n' \
         "$3" "$CHARTS" "$4" >"$TMPD/$1.expect"
-    timeout 180 python3 "$HARNESS" "$CHROMIUM" "$2" "$SHOTS/$1.png" "$TMPD/$1.expect" \
-        >"$TMPD/$1.out" 2>&1
+    PAGES="$PAGES $1 $2 $SHOTS/$1.png $TMPD/$1.expect"
+}
+# browse OUT: checks every queued page in one headless Chromium (paths have no spaces here)
+browse() {
+    # shellcheck disable=SC2086
+    timeout 300 python3 "$HARNESS" "$CHROMIUM" $PAGES >"$1" 2>&1
     rc=$?
-    if [ "${5:-0}" = 0 ]; then
-        check_rc "$1: browser check" "$rc" 0
-        while IFS= read -r line; do
-            case "$line" in
-            "ok    "*) T_PASS=$((T_PASS + 1)) ;;
-            "FAIL  "*) T_FAIL=$((T_FAIL + 1)); echo "FAIL $1: ${line#FAIL  }" ;;
-            *) echo "$1: $line" ;;
-            esac
-        done <"$TMPD/$1.out"
-    fi
+    PAGES=""
+    return $rc
 }
 
 # expected findings: what hunt reports, as many as the page shows in full (150)
@@ -59,7 +56,7 @@ for input in samples postfix postfix-multihop chain sendmail-dovecot hunt; do
     case $input in samples) path=$ROOT/samples ;; *) path=$ROOT/tests/corpus/$input ;; esac
     "$MS" report -q --tz UTC "$path" -o "$TMPD/$input.html"
     check_rc "report $input" $? 0
-    render "$input" "$TMPD/$input.html" "$(nfind "$path")" 1
+    page "$input" "$TMPD/$input.html" "$(nfind "$path")" 1
 done
 
 mkdir "$TMPD/h"
@@ -76,7 +73,17 @@ with open(d + "/<script>document.title='pwned'<\u2215script>.log", "w") as f:
 PY
 "$MS" report -q --tz UTC "$TMPD/h" -o "$TMPD/hostile.html"
 check_rc "report hostile" $? 0
-render hostile "$TMPD/hostile.html" "$(nfind "$TMPD/h")" 1
+page hostile "$TMPD/hostile.html" "$(nfind "$TMPD/h")" 1
+browse "$TMPD/pages.out"
+check_rc "browser check of every page" $? 0
+while IFS= read -r line; do
+    case "$line" in
+    "ok    "*) T_PASS=$((T_PASS + 1)) ;;
+    "FAIL  "*) T_FAIL=$((T_FAIL + 1)); echo "FAIL ${line#FAIL  }" ;;
+    *) echo "$line" ;;
+    esac
+done <"$TMPD/pages.out"
+check "every page was checked" "$(grep -c ': screenshot saved$' "$TMPD/pages.out")" 7
 
 # control: the same page with its CSP removed and one payload unescaped must fail
 python3 - "$TMPD/hostile.html" "$TMPD/control.html" <<'PY'
@@ -86,10 +93,12 @@ doc = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", doc)
 doc = doc.replace("<main>", "<main><img src=\"http://127.0.0.1:9/x.png\" onerror=\"document.title='pwned'\">", 1)
 open(sys.argv[2], "w", encoding="utf-8").write(doc)
 PY
-render control "$TMPD/control.html" 0 0 1
+page control "$TMPD/control.html" 0 0
+browse "$TMPD/control.out"
+check_rc "control: the browser check fails" $? 1
 check "control: the network request is caught" \
-    "$(grep -c 'FAIL  no network request' "$TMPD/control.out")" 1
-check "control: the changed title is caught" "$(grep -c 'FAIL  title unchanged' "$TMPD/control.out")" 1
-check "control: the injected element is caught" "$(grep -c 'FAIL  no injected img' "$TMPD/control.out")" 1
+    "$(grep -c 'FAIL  control: no network request' "$TMPD/control.out")" 1
+check "control: the changed title is caught" "$(grep -c 'FAIL  control: title unchanged' "$TMPD/control.out")" 1
+check "control: the injected element is caught" "$(grep -c 'FAIL  control: no injected img' "$TMPD/control.out")" 1
 rm -f "$SHOTS/control.png"
 finish report_browser
