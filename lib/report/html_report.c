@@ -98,13 +98,23 @@ static struct hour *hour_of(struct html_report *r, long long us)
     return h;
 }
 
-static void drop_lines(struct msl_evline **lines, size_t *n)
+/* Kept records do not need their evidence lines (findings carry their own).  Ownership as
+ * lib/correlate/records.c has it: a message's line texts live in its string blocks (only
+ * the array is separate), a session's are separate allocations. */
+static void drop_message_lines(struct msl_message *m)
 {
-    for (size_t i = 0; i < *n; i++)
-        free((*lines)[i].text);
-    free(*lines);
-    *lines = NULL;
-    *n = 0;
+    free(m->lines);
+    m->lines = NULL;
+    m->nlines = 0;
+}
+
+static void drop_session_lines(struct msl_session *s)
+{
+    for (size_t i = 0; i < s->nlines; i++)
+        free(s->lines[i].text);
+    free(s->lines);
+    s->lines = NULL;
+    s->nlines = 0;
 }
 
 static int category(const struct msl_message *m)
@@ -173,7 +183,7 @@ int html_report_message(struct html_report *r, struct msl_message *m)
         t->msgs = nm;
         t->capmsgs = cap;
     }
-    drop_lines(&m->lines, &m->nlines);
+    drop_message_lines(m);
     t->msgs[t->nmsgs++] = m;
     return 1;
 }
@@ -215,7 +225,7 @@ int html_report_session(struct html_report *r, struct msl_session *s)
         t->sess = ns;
         t->capsess = cap;
     }
-    drop_lines(&s->lines, &s->nlines);
+    drop_session_lines(s);
     t->sess[t->nsess++] = s;
     return 1;
 }
