@@ -27,7 +27,17 @@ struct report_run {
     struct msl_correlator *corr;
     struct html_report *html;
     void (*app_unparsed)(void *ctx, const struct msl_line *ln, const char *why);
+    size_t findings_seen; /* findings already handed to html_report_named */
 };
+
+/* New findings name records the report may still hold in its window: keep those. */
+static void sync_named(struct report_run *s)
+{
+    size_t n;
+    const struct msl_finding *f = msl_hunt_findings(s->hunt, &n);
+    for (; s->findings_seen < n; s->findings_seen++)
+        html_report_named(s->html, &f[s->findings_seen]);
+}
 
 static int on_event(void *ctx, const struct msl_event *e)
 {
@@ -35,6 +45,7 @@ static int on_event(void *ctx, const struct msl_event *e)
     struct report_run *s = a->consumer;
     app_progress(a);
     msl_hunt_event(s->hunt, e);
+    sync_named(s);
     if (msl_summary_add(s->sum, e) != MSL_OK || msl_correlator_add(s->corr, e) != MSL_OK) {
         a->failed = 1;
         fprintf(stderr, "mailsleuth: out of memory\n");
@@ -56,14 +67,18 @@ static int on_message(void *ctx, struct msl_message *m)
 {
     struct report_run *s = ctx;
     msl_hunt_message(s->hunt, m);
-    return html_report_message(s->html, m);
+    int kept = html_report_message(s->html, m);
+    sync_named(s); /* after: a finding about m itself may name it */
+    return kept;
 }
 
 static int on_session(void *ctx, struct msl_session *ss)
 {
     struct report_run *s = ctx;
     msl_hunt_session(s->hunt, ss);
-    return html_report_session(s->html, ss);
+    int kept = html_report_session(s->html, ss);
+    sync_named(s);
+    return kept;
 }
 
 /* Writes the page to path through a temporary file in the same directory. */
@@ -158,6 +173,11 @@ int cmd_html_report(struct app *a)
         msl_correlator_finish(s.corr);
         msl_summary_finish(s.sum);
         msl_hunt_finish(s.hunt);
+        /* findings of the rules' finish (sorted in with the others): name what is left */
+        size_t nfin;
+        const struct msl_finding *fin = msl_hunt_findings(s.hunt, &nfin);
+        for (size_t i = 0; i < nfin; i++)
+            html_report_named(s.html, &fin[i]);
         if (msl_hunt_failed(s.hunt) || html_report_failed(s.html))
             a->failed = 1;
         if (!a->failed)

@@ -24,6 +24,8 @@
 
 #define KEEP_MSGS 4000   /* messages kept for the table and the path view */
 #define KEEP_SESS 2000   /* sessions with AUTH failures or rejects kept */
+#define KEEP_NAMED 2000  /* more of each kept because a finding named them */
+#define WANTED_MAX 20000 /* names of open records findings named, waited for */
 #define TABLE_ROWS 1000  /* rows of the message table */
 #define SESS_ROWS 300    /* rows of the session table */
 #define MAX_FINDINGS 150 /* findings shown in full */
@@ -46,8 +48,23 @@ struct hour {
     long long authfail;
 };
 
+#define RING 1024 /* records past the caps waiting to be named by a finding */
+
+struct ring {
+    void *rec[RING];
+    char *key[RING];
+    size_t head;
+    struct strmap *idx; /* key -> slot + 1 */
+    int is_session;
+};
+
+static void ring_clear(struct ring *g);
+
 struct html_report {
     struct html_report_opts o;
+    struct ring recent_msgs, recent_sess;
+    struct strmap *wanted; /* names of records a finding named before they finished */
+    long long named_msgs, named_sess; /* kept because a finding named them */
     struct msl_trace *t;  /* owns the kept messages and sessions */
     struct strmap *hours; /* UTC hour number (decimal) -> struct hour */
     struct strmap *relays; /* relay host -> struct agg (count) */
@@ -66,7 +83,12 @@ struct html_report *html_report_new(const struct html_report_opts *o)
     r->t = msl_trace_new(NULL, "report");
     r->hours = strmap_new(sizeof(struct hour));
     r->relays = strmap_new(sizeof(struct agg));
-    if (!r->t || !r->hours || !r->relays) {
+    r->recent_msgs.idx = strmap_new(sizeof(size_t));
+    r->recent_sess.idx = strmap_new(sizeof(size_t));
+    r->recent_sess.is_session = 1;
+    r->wanted = strmap_new(1);
+    if (!r->t || !r->hours || !r->relays || !r->recent_msgs.idx || !r->recent_sess.idx ||
+        !r->wanted) {
         html_report_free(r);
         return NULL;
     }
@@ -77,6 +99,9 @@ void html_report_free(struct html_report *r)
 {
     if (!r)
         return;
+    ring_clear(&r->recent_msgs);
+    ring_clear(&r->recent_sess);
+    strmap_free(r->wanted);
     msl_trace_free(r->t);
     strmap_free(r->hours);
     strmap_free(r->relays);
@@ -149,6 +174,113 @@ static int category(const struct msl_message *m)
     }
 }
 
+/* Appends a record to the kept set (the trace owns it from then on).  1 = kept. */
+static int keep_message(struct html_report *r, struct msl_message *m)
+{
+    struct msl_trace *t = r->t;
+    if (t->nmsgs == t->capmsgs) {
+        size_t cap = t->capmsgs ? t->capmsgs * 2 : 64;
+        struct msl_message **nm = realloc(t->msgs, cap * sizeof *nm);
+        if (!nm) {
+            r->oom = 1;
+            return 0;
+        }
+        t->msgs = nm;
+        t->capmsgs = cap;
+    }
+    drop_message_lines(m);
+    t->msgs[t->nmsgs++] = m;
+    return 1;
+}
+
+static int keep_session(struct html_report *r, struct msl_session *s)
+{
+    struct msl_trace *t = r->t;
+    if (t->nsess == t->capsess) {
+        size_t cap = t->capsess ? t->capsess * 2 : 64;
+        struct msl_session **ns = realloc(t->sess, cap * sizeof *ns);
+        if (!ns) {
+            r->oom = 1;
+            return 0;
+        }
+        t->sess = ns;
+        t->capsess = cap;
+    }
+    drop_session_lines(s);
+    t->sess[t->nsess++] = s;
+    return 1;
+}
+
+static void message_key(char *k, size_t n, const struct msl_message *m)
+{
+    snprintf(k, n, "%s:%s", m->host ? m->host : "?", m->qid ? m->qid : "?");
+}
+
+static void session_key(char *k, size_t n, const struct msl_session *s)
+{
+    snprintf(k, n, "%s %s[%lld] %s", s->host ? s->host : "", s->program ? s->program : "",
+             (long long)s->pid, s->client_ip ? s->client_ip : "");
+}
+
+/* A record that finished past the caps waits here for a while: a finding emitted soon
+ * after (detectors report when a window closes) may name it, and then it is kept. */
+static void ring_free_rec(struct ring *g, size_t i)
+{
+    if (!g->rec[i])
+        return;
+    const size_t *v = strmap_find(g->idx, g->key[i], strlen(g->key[i]));
+    if (v && *v == i + 1)
+        strmap_del(g->idx, g->key[i], strlen(g->key[i]));
+    if (g->is_session)
+        msl_session_free(g->rec[i]);
+    else
+        msl_message_free(g->rec[i]);
+    g->rec[i] = NULL;
+    free(g->key[i]);
+    g->key[i] = NULL;
+}
+
+static int ring_put(struct html_report *r, struct ring *g, const char *key, void *rec)
+{
+    size_t i = g->head;
+    g->head = (g->head + 1) % RING;
+    ring_free_rec(g, i);
+    g->key[i] = strdup(key);
+    size_t *v = g->key[i] ? strmap_get(g->idx, key, strlen(key), NULL) : NULL;
+    if (!v) {
+        free(g->key[i]);
+        g->key[i] = NULL;
+        r->oom = 1;
+        return 0; /* the correlator frees it */
+    }
+    *v = i + 1;
+    g->rec[i] = rec;
+    return 1;
+}
+
+/* The record named key, taken out of the ring (the caller owns it), or NULL. */
+static void *ring_take(struct ring *g, const char *key)
+{
+    const size_t *v = strmap_find(g->idx, key, strlen(key));
+    if (!v || !*v)
+        return NULL;
+    size_t i = *v - 1;
+    void *rec = g->rec[i];
+    strmap_del(g->idx, key, strlen(key));
+    g->rec[i] = NULL;
+    free(g->key[i]);
+    g->key[i] = NULL;
+    return rec;
+}
+
+static void ring_clear(struct ring *g)
+{
+    for (size_t i = 0; i < RING; i++)
+        ring_free_rec(g, i);
+    strmap_free(g->idx);
+    g->idx = NULL;
+}
+
 int html_report_message(struct html_report *r, struct msl_message *m)
 {
     r->messages++;
@@ -168,24 +300,16 @@ int html_report_message(struct html_report *r, struct msl_message *m)
         else
             r->oom = 1;
     }
-    struct msl_trace *t = r->t;
-    if (t->nmsgs >= KEEP_MSGS) {
-        r->msgs_not_kept++;
-        return 0;
+    if (r->t->nmsgs < KEEP_MSGS)
+        return keep_message(r, m);
+    char k[1024];
+    message_key(k, sizeof k, m);
+    if (r->named_msgs < KEEP_NAMED && strmap_del(r->wanted, k, strlen(k))) {
+        r->named_msgs++;
+        return keep_message(r, m);
     }
-    if (t->nmsgs == t->capmsgs) {
-        size_t cap = t->capmsgs ? t->capmsgs * 2 : 64;
-        struct msl_message **nm = realloc(t->msgs, cap * sizeof *nm);
-        if (!nm) {
-            r->oom = 1;
-            return 0;
-        }
-        t->msgs = nm;
-        t->capmsgs = cap;
-    }
-    drop_message_lines(m);
-    t->msgs[t->nmsgs++] = m;
-    return 1;
+    r->msgs_not_kept++;
+    return ring_put(r, &r->recent_msgs, k, m);
 }
 
 int html_report_session(struct html_report *r, struct msl_session *s)
@@ -208,26 +332,55 @@ int html_report_session(struct html_report *r, struct msl_session *s)
                 h->out[O_REJECTED]++;
         }
     }
-    if (!failed && s->nrejects == 0)
-        return 0;
-    struct msl_trace *t = r->t;
-    if (t->nsess >= KEEP_SESS) {
+    char k[1024];
+    if ((failed || s->nrejects) && r->t->nsess < KEEP_SESS)
+        return keep_session(r, s);
+    session_key(k, sizeof k, s);
+    if (r->named_sess < KEEP_NAMED && strmap_del(r->wanted, k, strlen(k))) {
+        r->named_sess++;
+        return keep_session(r, s);
+    }
+    if (failed || s->nrejects)
         r->sess_not_kept++;
-        return 0;
-    }
-    if (t->nsess == t->capsess) {
-        size_t cap = t->capsess ? t->capsess * 2 : 64;
-        struct msl_session **ns = realloc(t->sess, cap * sizeof *ns);
-        if (!ns) {
-            r->oom = 1;
-            return 0;
+    return ring_put(r, &r->recent_sess, k, s);
+}
+
+/* Remembers a name so the record is kept when it finishes (bounded: WANTED_MAX names). */
+static void want(struct html_report *r, const char *name)
+{
+    if (strmap_len(r->wanted) < WANTED_MAX && !strmap_get(r->wanted, name, strlen(name), NULL))
+        r->oom = 1;
+}
+
+void html_report_named(struct html_report *r, const struct msl_finding *f)
+{
+    for (size_t i = 0; i < f->nmessages; i++) {
+        struct msl_message *m = r->named_msgs < KEEP_NAMED ? ring_take(&r->recent_msgs,
+                                                                       f->messages[i]) : NULL;
+        if (m && keep_message(r, m)) {
+            r->named_msgs++;
+            r->msgs_not_kept--;
+        } else if (m) {
+            msl_message_free(m);
+        } else {
+            want(r, f->messages[i]); /* still open, or already let go */
         }
-        t->sess = ns;
-        t->capsess = cap;
     }
-    drop_session_lines(s);
-    t->sess[t->nsess++] = s;
-    return 1;
+    for (size_t i = 0; i < f->nsessions; i++) {
+        struct msl_session *s = r->named_sess < KEEP_NAMED ? ring_take(&r->recent_sess,
+                                                                       f->sessions[i]) : NULL;
+        if (s && keep_session(r, s)) {
+            r->named_sess++;
+            int counted = s->nrejects > 0;
+            for (size_t k = 0; k < s->nauths && !counted; k++)
+                counted = !s->auths[k].ok;
+            r->sess_not_kept -= counted;
+        } else if (s) {
+            msl_session_free(s);
+        } else {
+            want(r, f->sessions[i]);
+        }
+    }
 }
 
 /* --- small writers ---------------------------------------------------------------------- */
@@ -432,8 +585,10 @@ static void csp_hash(struct buf *b, const char *text)
 struct index {
     struct strmap *msgs; /* "host:qid" -> size_t index + 1 */
     struct strmap *sess; /* "host program[pid] client" -> size_t index + 1 */
-    char *msg_named;     /* per kept message: named by a finding */
+    char *msg_named;     /* per kept record: 2 named by a finding shown in full, 1 by another */
     char *sess_named;
+    char *msg_show, *sess_show; /* per kept record: has a row in its table (link target) */
+    size_t msg_shown, sess_shown;
 };
 
 static void index_put(struct strmap *m, const char *k, size_t i)
@@ -449,10 +604,20 @@ static size_t index_get(const struct strmap *m, const char *k)
     return v ? *v : 0;
 }
 
-static void session_key(char *k, size_t n, const struct msl_session *s)
+/* Rows shown in a capped table: records named by the findings shown, then by the others,
+ * then the rest in order. */
+static char *choose_rows(const char *named, size_t n, size_t cap, size_t *shown)
 {
-    snprintf(k, n, "%s %s[%lld] %s", s->host ? s->host : "", s->program ? s->program : "",
-             (long long)s->pid, s->client_ip ? s->client_ip : "");
+    char *show = calloc(n + 1, 1);
+    if (!show)
+        return NULL;
+    size_t k = 0;
+    for (int level = 2; level >= 0; level--)
+        for (size_t i = 0; i < n && k < cap; i++)
+            if (!show[i] && named[i] >= level)
+                show[i] = 1, k++;
+    *shown = k;
+    return show;
 }
 
 static int index_build(struct index *x, const struct msl_trace *t, const struct msl_finding *f,
@@ -466,8 +631,7 @@ static int index_build(struct index *x, const struct msl_trace *t, const struct 
         return MSL_ENOMEM;
     char k[1024];
     for (size_t i = 0; i < t->nmsgs; i++) {
-        snprintf(k, sizeof k, "%s:%s", t->msgs[i]->host ? t->msgs[i]->host : "?",
-                 t->msgs[i]->qid ? t->msgs[i]->qid : "?");
+        message_key(k, sizeof k, t->msgs[i]);
         index_put(x->msgs, k, i);
     }
     for (size_t i = 0; i < t->nsess; i++) {
@@ -477,16 +641,20 @@ static int index_build(struct index *x, const struct msl_trace *t, const struct 
     for (size_t i = 0; i < nf; i++) {
         for (size_t j = 0; j < f[i].nmessages; j++) {
             size_t v = index_get(x->msgs, f[i].messages[j]);
-            if (v)
-                x->msg_named[v - 1] = 1;
+            char level = i < MAX_FINDINGS ? 2 : 1;
+            if (v && x->msg_named[v - 1] < level)
+                x->msg_named[v - 1] = level;
         }
         for (size_t j = 0; j < f[i].nsessions; j++) {
             size_t v = index_get(x->sess, f[i].sessions[j]);
-            if (v)
-                x->sess_named[v - 1] = 1;
+            char level = i < MAX_FINDINGS ? 2 : 1;
+            if (v && x->sess_named[v - 1] < level)
+                x->sess_named[v - 1] = level;
         }
     }
-    return MSL_OK;
+    x->msg_show = choose_rows(x->msg_named, t->nmsgs, TABLE_ROWS, &x->msg_shown);
+    x->sess_show = choose_rows(x->sess_named, t->nsess, SESS_ROWS, &x->sess_shown);
+    return x->msg_show && x->sess_show ? MSL_OK : MSL_ENOMEM;
 }
 
 static void index_free(struct index *x)
@@ -495,23 +663,8 @@ static void index_free(struct index *x)
     strmap_free(x->sess);
     free(x->msg_named);
     free(x->sess_named);
-}
-
-/* Rows shown in a capped table: every named record, then the others in order. */
-static char *choose_rows(const char *named, size_t n, size_t cap, size_t *shown)
-{
-    char *show = calloc(n + 1, 1);
-    if (!show)
-        return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < n && k < cap; i++)
-        if (named[i])
-            show[i] = 1, k++;
-    for (size_t i = 0; i < n && k < cap; i++)
-        if (!show[i])
-            show[i] = 1, k++;
-    *shown = k;
-    return show;
+    free(x->msg_show);
+    free(x->sess_show);
 }
 
 /* --- sections ------------------------------------------------------------------------ */
@@ -861,6 +1014,8 @@ static void msg_link(struct buf *b, const struct index *x, const struct msl_trac
                      const char *name)
 {
     size_t v = index_get(x->msgs, name);
+    if (v && !x->msg_show[v - 1])
+        v = 0; /* kept but not in the table: no link target */
     if (v)
         buf_addf(b, "<a class=\"mono\" href=\"#m%llu\">", (unsigned long long)t->msgs[v - 1]->id);
     else
@@ -939,6 +1094,8 @@ static void findings(struct buf *b, const struct html_report *r, const struct ms
             buf_adds(b, "<dt>Sessions</dt><dd>");
             for (size_t k = 0; k < g->nsessions; k++) {
                 size_t v = index_get(x->sess, g->sessions[k]);
+                if (v && !x->sess_show[v - 1])
+                    v = 0;
                 buf_adds(b, k ? ", " : "");
                 if (v)
                     buf_addf(b, "<a class=\"mono\" href=\"#s%llu\">",
@@ -1049,7 +1206,8 @@ static void recipients_table(struct buf *b, const struct html_report *r,
 }
 
 /* Hops as a diagram: one column per depth, boxes for messages, arrows for hops. */
-static void path_one(struct buf *b, const struct html_report *r, size_t root, size_t pathno)
+static void path_one(struct buf *b, const struct html_report *r, const struct index *ix,
+                     size_t root, size_t pathno)
 {
     const struct msl_trace *t = r->t;
     size_t nodes[PATH_NODES], depth[PATH_NODES], n = 0;
@@ -1121,15 +1279,19 @@ static void path_one(struct buf *b, const struct html_report *r, size_t root, si
                          (px + x) / 2, (py + cy) / 2 + 24, hp->skew_s);
             buf_free(&lb);
         }
-        buf_addf(b, "<a href=\"#m%llu\"><rect class=\"node\" x=\"%d\" y=\"%d\" width=\"%d\" "
+        if (ix->msg_show[nodes[k]]) /* a link only where the table has its row */
+            buf_addf(b, "<a href=\"#m%llu\">", (unsigned long long)m->id);
+        else
+            buf_adds(b, "<g>");
+        buf_addf(b, "<rect class=\"node\" x=\"%d\" y=\"%d\" width=\"%d\" "
                     "height=\"%d\" rx=\"6\"/><text class=\"host\" x=\"%d\" y=\"%d\">",
-                 (unsigned long long)m->id, x, y, bw, bh, x + 10, y + 18);
+                 x, y, bw, bh, x + 10, y + 18);
         html_escs(b, m->host, 26);
         buf_addf(b, "</text><text class=\"mono\" x=\"%d\" y=\"%d\">", x + 10, y + 35);
         html_escs(b, m->qid, 26);
         buf_addf(b, "</text><text class=\"tick\" x=\"%d\" y=\"%d\">", x + 10, y + 52);
         local_time(b, r->o.tz, m->received_ts ? m->received_ts : m->first_ts);
-        buf_addf(b, " \xc2\xb7 %s</text></a>", outcome_word(m));
+        buf_addf(b, " \xc2\xb7 %s</text>%s", outcome_word(m), ix->msg_show[nodes[k]] ? "</a>" : "</g>");
     }
     buf_adds(b, "</svg><table><thead><tr><th>message</th><th>recipient</th><th>outcome</th>"
                 "<th>relay</th><th>time</th><th>reply</th></tr></thead><tbody>");
@@ -1138,7 +1300,7 @@ static void path_one(struct buf *b, const struct html_report *r, size_t root, si
     buf_adds(b, "</tbody></table></figure>\n");
 }
 
-static void paths(struct buf *b, const struct html_report *r)
+static void paths(struct buf *b, const struct html_report *r, const struct index *x)
 {
     const struct msl_trace *t = r->t;
     buf_adds(b, "<section id=\"paths\"><h2>Message paths</h2>");
@@ -1153,7 +1315,7 @@ static void paths(struct buf *b, const struct html_report *r)
             continue;
         roots++;
         if (drawn < MAX_PATHS)
-            path_one(b, r, i, ++drawn);
+            path_one(b, r, x, i, ++drawn);
     }
     if (!roots)
         buf_adds(b, "<p class=\"none\">No message in these logs was followed from one server "
@@ -1217,12 +1379,8 @@ static void recipients_cell(struct buf *b, const struct msl_message *m)
 static void message_table(struct buf *b, const struct html_report *r, const struct index *x)
 {
     const struct msl_trace *t = r->t;
-    size_t shown;
-    char *show = choose_rows(x->msg_named, t->nmsgs, TABLE_ROWS, &shown);
-    if (!show) {
-        b->err = MSL_ENOMEM;
-        return;
-    }
+    size_t shown = x->msg_shown;
+    const char *show = x->msg_show;
     buf_addf(b, "<section id=\"messages\"><h2>Messages (%lld)</h2>", r->messages);
     filter_box(b, "msgs", "messages");
     buf_adds(b, "<div class=\"tw\"><table class=\"sortable\" id=\"msgs\"><thead><tr><th>received</th><th>host</th>"
@@ -1266,18 +1424,13 @@ static void message_table(struct buf *b, const struct html_report *r, const stru
                     "first, then in order; mailsleuth search lists any).</p>",
                  r->messages - (long long)shown);
     buf_adds(b, "</section>\n");
-    free(show);
 }
 
 static void session_table(struct buf *b, const struct html_report *r, const struct index *x)
 {
     const struct msl_trace *t = r->t;
-    size_t shown;
-    char *show = choose_rows(x->sess_named, t->nsess, SESS_ROWS, &shown);
-    if (!show) {
-        b->err = MSL_ENOMEM;
-        return;
-    }
+    size_t shown = x->sess_shown;
+    const char *show = x->sess_show;
     buf_adds(b, "<section id=\"sessions\"><h2>Sessions with AUTH failures or rejects</h2>");
     if (!t->nsess)
         buf_adds(b, "<p class=\"none\">none</p>");
@@ -1324,7 +1477,6 @@ static void session_table(struct buf *b, const struct html_report *r, const stru
                     "--sessions lists any).</p>",
                  total - (long long)shown);
     buf_adds(b, "</section>\n");
-    free(show);
 }
 
 int html_report_write(struct html_report *r, const struct msl_summary *s,
@@ -1372,7 +1524,7 @@ int html_report_write(struct html_report *r, const struct msl_summary *s,
     overview(&b, r, s, run, nf);
     charts(&b, r, s);
     findings(&b, r, h, &x, run);
-    paths(&b, r);
+    paths(&b, r, &x);
     message_table(&b, r, &x);
     session_table(&b, r, &x);
     buf_adds(&b, "<footer>Written by mailsleuth " MSL_VERSION ". Every value taken from a log is "

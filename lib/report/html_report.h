@@ -3,7 +3,8 @@
  * pass that feeds the summary, the correlator and the detectors.  This consumer keeps
  * what the sections need and nothing else: per-hour counts from every finished message and
  * session, and a bounded set of records (messages for the table and the path view,
- * sessions with AUTH failures or rejects).  The summary's tables and the hunt's findings
+ * sessions with AUTH failures or rejects; past those caps, records a finding names soon
+ * after they finish).  The summary's tables and the hunt's findings
  * are read from those consumers when writing.
  *
  * Output: inline CSS and one inline script, both pinned by SHA-256 in a
@@ -33,6 +34,9 @@ void html_report_free(struct html_report *r);
  * record (it then owns it), 0 when the caller may free it. */
 int html_report_message(struct html_report *r, struct msl_message *m);
 int html_report_session(struct html_report *r, struct msl_session *s);
+/* A finding was emitted: the records it names that finished past the caps and are still
+ * waiting in the report's window of recent records are kept after all. */
+void html_report_named(struct html_report *r, const struct msl_finding *f);
 int html_report_failed(const struct html_report *r); /* an allocation failed */
 /* Writes the page.  s and h must be finished.  MSL_OK, MSL_ENOMEM or MSL_EIO. */
 int html_report_write(struct html_report *r, const struct msl_summary *s,

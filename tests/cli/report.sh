@@ -44,6 +44,11 @@ print("dangling_links", sum(1 for x in p.hrefs if x.startswith("#") and x[1:] no
 print("external_links", sum(1 for x in p.hrefs if not x.startswith("#") and x != "data:,"))
 print("paths", len([i for i in p.ids if i.startswith("path")]))
 print("charts", len([i for i in p.ids if i.startswith("chart-")]))
+f = doc[doc.index('id="findings"'):doc.index('id="paths"')]
+names = re.findall(r"<dt>(?:Messages|Sessions)</dt><dd>(.*?)</dd>", f)
+print("unlinked_names", sum(x.count('<span class="mono">') for x in names))
+ids = [int(x) for n in names for x in re.findall(r'href="#m(\d+)"', n)]
+print("max_linked_msg", max(ids) if ids else 0)
 print("bytes", len(doc.encode()))
 PY
 }
@@ -68,6 +73,8 @@ for input in samples postfix postfix-multihop chain sendmail-dovecot hunt; do
     check "$input: every in-page link has its target" "$(fact "$TMPD/$input.facts" dangling_links)" 0
     check "$input: no link leaves the page" "$(fact "$TMPD/$input.facts" external_links)" 0
     check "$input: ten charts" "$(fact "$TMPD/$input.facts" charts)" 10
+    check "$input: every message and session a finding names links to its row" \
+        "$(fact "$TMPD/$input.facts" unlinked_names)" 0
     "$MS" hunt -q -f json --tz UTC --show-lines "$path" >"$TMPD/$input.json"
     n=$(jq '.findings | length' "$TMPD/$input.json")
     check "$input: every hunt finding is in the report ($n)" "$(fact "$TMPD/$input.facts" findings)" "$n"
@@ -148,6 +155,12 @@ if [ -x "$BUILD/bench/gen_postfix" ]; then
         "$(fact "$TMPD/big.facts" bytes | awk '{print ($1 < 2000000)}')" 1
     check_grep "40 MB log: message table capped with a count" "more messages not listed" "$TMPD/big.html"
     check "40 MB log: links still resolve" "$(fact "$TMPD/big.facts" dangling_links)" 0
+    # findings name records long past the first 4000 (auth-success-after-failures names a
+    # message before it finishes): those are kept too
+    check "40 MB log: every record the shown findings name links to its row" \
+        "$(fact "$TMPD/big.facts" unlinked_names)" 0
+    check "40 MB log: named messages past the first 4000 kept" \
+        "$(fact "$TMPD/big.facts" max_linked_msg | awk '{print ($1 > 4000)}')" 1
     rm -f "$TMPD/big.log"
 else
     skip "40 MB log: $BUILD/bench/gen_postfix not built"
