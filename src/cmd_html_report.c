@@ -66,6 +66,7 @@ static void on_unparsed(void *ctx, const struct msl_line *ln, const char *why)
 static int on_message(void *ctx, struct msl_message *m)
 {
     struct report_run *s = ctx;
+    msl_summary_message(s->sum, m);
     msl_hunt_message(s->hunt, m);
     int kept = html_report_message(s->html, m);
     sync_named(s); /* after: a finding about m itself may name it */
@@ -143,7 +144,9 @@ int cmd_html_report(struct app *a)
         return rc;
     }
     a->ro.hash = 1; /* the overview lists every input's SHA-256 */
-    struct msl_summary_opts so = {.tz = a->tz, .top = c->top, .inv = &a->inv};
+    /* one correlator: the summary books the messages this run's correlator closes */
+    struct msl_summary_opts so = {.tz = a->tz, .top = c->top, .inv = &a->inv,
+                                  .external_messages = 1};
     struct msl_hunt_opts ho = {
         .max_evidence = c->max_evidence, .show_lines = 1, /* the report shows the lines */
         .local_domains = c->local_domains, .nlocal_domains = c->nlocal_domains,

@@ -31,14 +31,19 @@ struct msl_summary_opts {
     const struct msl_tz *tz; /* zone for per-day / per-hour buckets and printed times */
     int top;                 /* rows in top-N tables; 0 = all */
     const struct msl_invocation *inv; /* for JSON provenance; may be NULL */
+    int external_messages; /* messages come from the caller's correlator through
+                              msl_summary_message (one correlator for several consumers) */
 };
 
 struct msl_summary;
+struct msl_message;
 
 struct msl_summary *msl_summary_new(const struct msl_summary_opts *opts);
 void msl_summary_free(struct msl_summary *s);
 /* Folds one event in.  Returns MSL_OK or MSL_ENOMEM. */
 int msl_summary_add(struct msl_summary *s, const struct msl_event *e);
+/* Books one message the caller's correlator closed (opts.external_messages). */
+void msl_summary_message(struct msl_summary *s, const struct msl_message *m);
 /* Closes every message still open (log ended mid-lifecycle). Call once before writing. */
 void msl_summary_finish(struct msl_summary *s);
 int msl_summary_write_text(struct msl_summary *s, const struct msl_run *run, FILE *out);

@@ -154,6 +154,7 @@ static void traffic_add(struct msl_summary *s, long long ts_us, enum tcol col, l
 /* --- lifecycle ------------------------------------------------------------------------ */
 
 static int on_closed(void *ctx, struct msl_message *m);
+static void book_message(struct msl_summary *s, const struct msl_message *m);
 
 struct msl_summary *msl_summary_new(const struct msl_summary_opts *opts)
 {
@@ -182,8 +183,7 @@ struct msl_summary *msl_summary_new(const struct msl_summary_opts *opts)
      * it needs neither their evidence lines nor the SMTP sessions */
     struct msl_correlate_opts co = {.no_lines = 1, .no_sessions = 1};
     struct msl_correlate_sink cs = {.ctx = s, .message = on_closed};
-    s->c = msl_correlator_new(&co, &cs);
-    if (!s->c)
+    if (!opts->external_messages && !(s->c = msl_correlator_new(&co, &cs)))
         s->oom = 1;
     if (s->oom) {
         msl_summary_free(s);
@@ -210,7 +210,13 @@ void msl_summary_free(struct msl_summary *s)
 
 void msl_summary_finish(struct msl_summary *s)
 {
-    msl_correlator_finish(s->c);
+    if (s->c)
+        msl_correlator_finish(s->c);
+}
+
+void msl_summary_message(struct msl_summary *s, const struct msl_message *m)
+{
+    book_message(s, m); /* it stays the caller's */
 }
 
 /* --- folding events --------------------------------------------------------------------- */
@@ -400,10 +406,9 @@ static void book_receipt(struct msl_summary *s, const struct msl_message *m,
     buf_free(&d);
 }
 
-/* The correlator's sink: every message is booked once, when it closes. */
-static int on_closed(void *ctx, struct msl_message *m)
+/* Every message is booked once, when its correlator closes it. */
+static void book_message(struct msl_summary *s, const struct msl_message *m)
 {
-    struct msl_summary *s = ctx;
     struct counters *hc = host_counters(s, str0(m->host));
     struct buf kb;
     buf_init(&kb, 4096);
@@ -435,6 +440,12 @@ static int on_closed(void *ctx, struct msl_message *m)
             hc->outcomes[o]++;
     }
     buf_free(&kb);
+}
+
+/* The summary's own correlator's sink. */
+static int on_closed(void *ctx, struct msl_message *m)
+{
+    book_message(ctx, m);
     return 0;
 }
 
@@ -582,7 +593,7 @@ int msl_summary_add(struct msl_summary *s, const struct msl_event *e)
         break;
     }
     buf_free(&kb);
-    if (msl_correlator_add(s->c, e) != MSL_OK)
+    if (s->c && msl_correlator_add(s->c, e) != MSL_OK)
         s->oom = 1;
     return s->oom ? MSL_ENOMEM : MSL_OK;
 }
