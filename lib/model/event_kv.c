@@ -46,7 +46,7 @@ static size_t safe_seq(const unsigned char *p, size_t n)
     if (p[0] < 0x80)
         return 1;
     size_t len = utf8_seq_len(p, n);
-    if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+    if ((len == 2 && p[0] == 0xc2 && p[1] < 0xa0) || (len && utf8_hidden_cp(p, len)))
         return 0;
     return len;
 }
@@ -97,10 +97,19 @@ static void value(struct out *o, const char *p, size_t n)
             break;
         default:
             if (c >= 0x80) {
-                size_t k = safe_seq((const unsigned char *)p + i, n - i);
+                const unsigned char *u = (const unsigned char *)p + i;
+                size_t k = safe_seq(u, n - i), len = utf8_seq_len(u, n - i);
                 if (k) {
                     put(o, p + i, k);
                     i += k - 1;
+                    break;
+                }
+                unsigned cp = len ? utf8_hidden_cp(u, len) : 0;
+                if (cp) { /* shown, not obeyed, as everywhere else */
+                    char ue[16];
+                    int w = snprintf(ue, sizeof ue, "\\u%04x", cp & 0xffffu);
+                    put(o, ue, w > 0 ? (size_t)w : 0);
+                    i += len - 1;
                     break;
                 }
             }

@@ -53,6 +53,39 @@ static int is_c1(const unsigned char *p, size_t len)
     return len == 2 && p[0] == 0xc2 && p[1] < 0xa0;
 }
 
+/* The code point of a valid sequence of len bytes. */
+static unsigned cp_of(const unsigned char *p, size_t len)
+{
+    unsigned cp = len == 1 ? p[0] : p[0] & (0x7fu >> len);
+    for (size_t i = 1; i < len; i++)
+        cp = (cp << 6) | (p[i] & 0x3f);
+    return cp;
+}
+
+/* Characters that reorder or hide text ("Trojan Source"): bidi embeddings, overrides and
+ * isolates, the Arabic letter mark, zero-width characters, line/paragraph separators and
+ * the byte-order mark.  A sender can render as another address with them. */
+static int is_invisible(unsigned cp)
+{
+    return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+unsigned utf8_hidden_cp(const unsigned char *p, size_t len)
+{
+    if (len < 2)
+        return 0;
+    unsigned cp = cp_of(p, len);
+    return is_invisible(cp) ? cp : 0;
+}
+
+static void add_u(struct buf *b, const char *prefix, unsigned cp)
+{
+    buf_adds(b, prefix);
+    for (int sh = 12; sh >= 0; sh -= 4)
+        buf_addc(b, hexd[(cp >> sh) & 15]);
+}
+
 int esc_text(struct buf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
@@ -75,6 +108,9 @@ int esc_text(struct buf *b, const char *s, size_t n)
                 for (size_t i = 0; i < k; i++)
                     add_hex(b, "\\x", p[i]);
                 p += k;
+            } else if (is_invisible(cp_of(p, len))) {
+                add_u(b, "\\u", cp_of(p, len)); /* shown, not obeyed: \u202e */
+                p += len;
             } else {
                 buf_add(b, p, len);
                 p += len;
@@ -112,6 +148,10 @@ int esc_json(struct buf *b, const char *s, size_t n)
             if (len == 0) {
                 add_hex(b, "\\\\x", c);
                 p++;
+            } else if (is_c1(p, len) || is_invisible(cp_of(p, len))) {
+                /* the value is kept, but as an escape a viewer shows rather than obeys */
+                add_u(b, "\\u", cp_of(p, len));
+                p += len;
             } else {
                 buf_add(b, p, len);
                 p += len;
