@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -118,12 +119,17 @@ struct msl_sink app_sink(struct app *a, int (*event)(void *ctx, const struct msl
 
 int app_finish(struct app *a, int run_rc, int wrc)
 {
+    int write_errno = errno; /* a writer that failed returned right after the failed write */
     app_progress_done(a);
     if (a->failed || run_rc == MSL_ENOMEM)
         return EXIT_INTERNAL;
-    if (fflush(stdout) != 0 || wrc != MSL_OK) {
-        fprintf(stderr, "mailsleuth: writing output failed: %s\n",
-                msl_strerror(wrc ? wrc : MSL_EIO));
+    errno = 0;
+    int flushed = fflush(stdout) == 0 && !ferror(stdout);
+    /* what the system said: ENOSPC on a full disk, EPIPE on a closed pipe */
+    int err = errno ? errno : write_errno;
+    if (!flushed || wrc != MSL_OK) {
+        fprintf(stderr, "mailsleuth: writing the output failed: %s\n",
+                err ? strerror(err) : "write error");
         return EXIT_INTERNAL;
     }
     if (run_rc == MSL_EINPUT || a->run.totals.errors) {

@@ -15,7 +15,7 @@ enum msl_error {
     MSL_EINPUT = -2,   /* some input could not be read (see the problems reported) */
     MSL_EPARSE = -3,   /* text did not match the expected syntax */
     MSL_ESTOPPED = -4, /* a callback asked to stop */
-    MSL_EIO = -5,      /* read error */
+    MSL_EIO = -5,      /* read or write error (errno says which) */
     MSL_ECORRUPT = -6, /* corrupt or truncated compressed/archive data */
     MSL_EUSAGE = -7    /* invalid argument */
 };

@@ -9,7 +9,7 @@ const char *msl_strerror(int err)
     case MSL_EINPUT: return "some input could not be read";
     case MSL_EPARSE: return "syntax not recognised";
     case MSL_ESTOPPED: return "stopped";
-    case MSL_EIO: return "read error";
+    case MSL_EIO: return "input/output error";
     case MSL_ECORRUPT: return "corrupt or truncated data";
     case MSL_EUSAGE: return "invalid argument";
     default: return "unknown error";
