@@ -98,8 +98,8 @@ const char *msl_compression_name(enum msl_compression c)
     }
 }
 
-/* Fingerprints a whole file with a second sequential read (the parse may have stopped
- * early on corrupt data, and a zip is read out of order). */
+/* Fingerprints a whole file with a second sequential read: only for a zip, which
+ * libarchive reads out of order (files read in order are hashed as they are parsed). */
 static void hash_file(struct src_run *r, int fd, const char *path)
 {
     struct sha256 *h = sha256_new();
@@ -169,9 +169,51 @@ static void read_file(struct src_run *r, const char *path)
     o.mtime = (int64_t)st.st_mtime;
     o.size = S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
     o.container = NULL;
-    src_read_stream(r, &s, &o, 0);
     if (r->hash && S_ISREG(st.st_mode))
+        s.file_hash = sha256_new();
+    src_read_stream(r, &s, &o, 0);
+    /* the parse may have stopped early (corrupt data): the rest is read once, for the hash */
+    if (s.file_hash && !s.file_seeked) {
+        char rest[65536];
+        ssize_t got;
+        while ((got = src_fd_read(&s, rest, sizeof rest)) > 0)
+            ;
+    }
+    /* did the file change while it was read?  copytruncate, a rotation by rename, a writer */
+    struct stat after, named;
+    int changed = 0;
+    char what[160] = "";
+    if (S_ISREG(st.st_mode) && fstat(fd, &after) == 0) {
+        if (after.st_size != st.st_size || after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+            after.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
+            changed = 1;
+            snprintf(what, sizeof what, "its size went from %lld to %lld bytes",
+                     (long long)st.st_size, (long long)after.st_size);
+        } else if (s.file_hash && !s.file_seeked && s.file_read != (uint64_t)st.st_size) {
+            changed = 1;
+            snprintf(what, sizeof what, "%llu of its %lld bytes could be read",
+                     (unsigned long long)s.file_read, (long long)st.st_size);
+        } else if (stat(path, &named) == 0 &&
+                   (named.st_ino != st.st_ino || named.st_dev != st.st_dev)) {
+            changed = 1;
+            snprintf(what, sizeof what, "another file now has its name");
+        }
+    }
+    if (changed) {
+        /* the results describe the bytes read; no fingerprint that would describe no file */
+        src_problem(r, MSL_PROB_ERROR, path,
+                    "changed while being read (%s): the results cover what was read, "
+                    "no fingerprint recorded", what);
+    } else if (s.file_hash && !s.file_seeked) {
+        char hex[65];
+        sha256_final_hex(s.file_hash, hex); /* frees it */
+        s.file_hash = NULL;
+        if (r->cb->hashed)
+            r->cb->hashed(r->cb->ctx, path, 0, (int64_t)s.file_read, hex);
+    } else if (r->hash && S_ISREG(st.st_mode)) {
         hash_file(r, fd, path);
+    }
+    sha256_free(s.file_hash);
     close(fd);
 }
 

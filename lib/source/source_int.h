@@ -96,6 +96,9 @@ struct src_stream {
     int failed;                 /* sticky: once a read failed, every read fails */
     struct sha256 *hash;        /* archive members: SHA-256 of the member bytes read */
     uint64_t hashed;            /* bytes hashed so far */
+    struct sha256 *file_hash;   /* files on disk: SHA-256 of the bytes read from fd, as read */
+    uint64_t file_read;         /* bytes read from fd */
+    int file_seeked;            /* a zip seeked: the bytes were not read in order */
     char err[256];
 };
 

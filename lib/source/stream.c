@@ -60,6 +60,12 @@ ssize_t src_fd_read(struct src_stream *s, void *buf, size_t n)
 {
     for (;;) {
         ssize_t got = read(s->fd, buf, n);
+        if (got > 0) {
+            /* the fingerprint is of the bytes parsed, taken as they are read (one read) */
+            if (s->file_hash)
+                sha256_update(s->file_hash, buf, (size_t)got);
+            s->file_read += (uint64_t)got;
+        }
         if (got >= 0)
             return got;
         if (errno == EINTR)
@@ -277,6 +283,7 @@ static la_int64_t ar_seek_cb(struct archive *a, void *data, la_int64_t off, int 
 {
     struct ar_client *c = data;
     off_t got = lseek(c->s->fd, (off_t)off, whence);
+    c->s->file_seeked = 1;
     (void)a;
     return got < 0 ? ARCHIVE_FATAL : (la_int64_t)got;
 }
