@@ -99,8 +99,18 @@ struct src_stream {
     struct sha256 *file_hash;   /* files on disk: SHA-256 of the bytes read from fd, as read */
     uint64_t file_read;         /* bytes read from fd */
     int file_seeked;            /* a zip seeked: the bytes were not read in order */
+    struct src_dec *dec;        /* gzip/xz decoded directly (decomp.c), else NULL */
     char err[256];
 };
+
+/* decomp.c: gzip and xz files decoded with zlib and liblzma, so that every byte decoded
+ * before damage reaches the parser (libarchive drops its last block on an error). */
+struct src_dec;
+struct src_dec *src_dec_new(enum msl_compression comp, struct src_stream *in);
+void src_dec_free(struct src_dec *d);
+ssize_t src_dec_read(struct src_stream *s, void *buf, size_t n); /* s->dec set */
+/* stream.c: the stream's bytes, after any sniffed prefix; errors are sticky */
+ssize_t src_stream_read(struct src_stream *s, void *buf, size_t n);
 
 /* Where a stream comes from: display name, file on disk, metadata for msl_source_info. */
 struct src_origin {

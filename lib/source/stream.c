@@ -132,7 +132,7 @@ static void member_hash_done(struct src_run *r, struct src_stream *ms, const cha
 }
 
 /* Reads from the prefix first, then from the stream; errors are sticky. */
-static ssize_t stream_read(struct src_stream *s, void *buf, size_t n)
+ssize_t src_stream_read(struct src_stream *s, void *buf, size_t n)
 {
     if (s->pre_pos < s->pre_len) {
         size_t k = s->pre_len - s->pre_pos;
@@ -167,7 +167,7 @@ static size_t sniff_fill(struct src_stream *s, unsigned char *h)
         return n;
     }
     while (n < SRC_SNIFF) {
-        ssize_t got = stream_read(s, h + n, SRC_SNIFF - n);
+        ssize_t got = src_stream_read(s, h + n, SRC_SNIFF - n);
         if (got <= 0)
             break;
         n += (size_t)got;
@@ -225,7 +225,7 @@ static void pump(struct src_run *r, struct src_stream *s, const struct src_origi
     for (;;) {
         size_t avail;
         char *p = split_space(&sp, &avail);
-        ssize_t got = stream_read(s, p, avail);
+        ssize_t got = src_stream_read(s, p, avail);
         if (got == 0)
             break;
         if (got < 0) {
@@ -236,9 +236,10 @@ static void pump(struct src_run *r, struct src_stream *s, const struct src_origi
                                 (unsigned long long)sp.st.bytes, err_stream(s));
                 else
                     src_problem(r, MSL_PROB_ERROR, o->name,
-                                "truncated or corrupt %s data after %llu bytes: %s",
+                                "truncated or corrupt %s data after %llu bytes (%llu lines, "
+                                "all read): %s",
                                 data_label(o, comp), (unsigned long long)sp.st.bytes,
-                                err_stream(s));
+                                (unsigned long long)sp.st.lines, err_stream(s));
             }
             sp.st.error = (comp == MSL_COMP_NONE && o->container == NULL) ? MSL_EIO
                                                                            : MSL_ECORRUPT;
@@ -271,7 +272,7 @@ static la_ssize_t ar_read_cb(struct archive *a, void *data, const void **buf)
         return (la_ssize_t)k;
     }
     *buf = c->io;
-    ssize_t got = stream_read(s, c->io, SRC_ARCHIVE_IO);
+    ssize_t got = src_stream_read(s, c->io, SRC_ARCHIVE_IO);
     if (got < 0) {
         archive_set_error(a, EIO, "%s", s->err[0] ? s->err : "read error");
         return -1;
@@ -463,6 +464,45 @@ out:
     free(client.io);
 }
 
+/*
+ * A gzip or xz file on disk, decoded directly (decomp.c) so nothing decoded before damage
+ * is lost.  A compressed tar is left to libarchive (returns 0 after rewinding the file).
+ */
+static int read_decoded(struct src_run *r, struct src_stream *s, const struct src_origin *o,
+                        enum msl_compression comp)
+{
+    struct src_stream ds;
+    memset(&ds, 0, sizeof ds);
+    ds.fd = -1;
+    ds.read = src_dec_read;
+    if (!(ds.dec = src_dec_new(comp, s)))
+        return 0;
+    unsigned char inner[512];
+    size_t ni = 0;
+    while (ni < sizeof inner) {
+        ssize_t got = src_stream_read(&ds, inner + ni, sizeof inner - ni);
+        if (got <= 0)
+            break;
+        ni += (size_t)got;
+    }
+    if (ni >= 262 && memcmp(inner + 257, "ustar", 5) == 0) {
+        src_dec_free(ds.dec); /* a bundle: its members are libarchive's to read */
+        s->failed = 0;
+        s->file_seeked = 1; /* read twice now: the fingerprint takes its own read */
+        if (lseek(s->fd, 0, SEEK_SET) == 0)
+            return 0;
+        source_failed(r, o, comp, "cannot rewind to read the bundle");
+        return 1;
+    }
+    ds.pre = inner; /* the bytes decoded for the look come first */
+    ds.pre_len = ni;
+    struct msl_source_info si;
+    if (src_begin(r, &si, o, comp) == 0)
+        pump(r, &ds, o, comp, &si);
+    src_dec_free(ds.dec);
+    return 1;
+}
+
 void src_read_stream(struct src_run *r, struct src_stream *s, const struct src_origin *o,
                      int depth)
 {
@@ -477,5 +517,8 @@ void src_read_stream(struct src_run *r, struct src_stream *s, const struct src_o
             pump(r, s, o, MSL_COMP_NONE, &si);
         return;
     }
+    if (kind == SNIFF_COMPRESSED && s->seekable &&
+        (comp == MSL_COMP_GZIP || comp == MSL_COMP_XZ) && read_decoded(r, s, o, comp))
+        return;
     read_archive(r, s, o, kind, comp, depth);
 }
