@@ -36,7 +36,7 @@ static const struct msl_detector *const registry[] = {
     &msl_det_account_burst,   &msl_det_recipient_harvest, &msl_det_relay_attempt,
     &msl_det_open_relay,      &msl_det_plaintext_auth, &msl_det_log_integrity,
     &msl_det_lookalike_domain, &msl_det_unusual_origin,
-    &msl_det_spoofed_local_sender, &msl_det_sender_auth_mismatch,
+    &msl_det_spoofed_local_sender, &msl_det_sender_login_mismatch,
     &msl_det_policy_fail_protected, &msl_det_bulk_campaign, &msl_det_tls_downgrade,
     &msl_det_unauthorized_relay_path,
 };
@@ -115,6 +115,8 @@ void msl_rules_free(struct msl_rules *r)
 
 static int det_index(const char *id)
 {
+    if (!strcmp(id, "sender-auth-mismatch")) /* the rule's former name */
+        id = "sender-login-mismatch";
     for (size_t i = 0; i < NDET; i++)
         if (!strcmp(registry[i]->id, id))
             return (int)i;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# hunt: spoofed-local-sender, sender-auth-mismatch, policy-fail-protected, bulk-campaign,
+# hunt: spoofed-local-sender, sender-login-mismatch, policy-fail-protected, bulk-campaign,
 # tls-downgrade and unauthorized-relay-path on real lines (doc/DETECTIONS.md).
 #  - The captures (tests/corpus/postfix, postfix-multihop; scenario tables in their
 #    README.md) are benign: none of these rules may fire on them with the defaults.
@@ -11,7 +11,7 @@
 CORP=$(cd "$(dirname "$0")/../corpus" && pwd)
 CAP=$CORP/postfix/maillog
 MH=$CORP/postfix-multihop
-MINE='^(spoofed-local-sender|sender-auth-mismatch|policy-fail-protected|bulk-campaign|tls-downgrade|unauthorized-relay-path)$'
+MINE='^(spoofed-local-sender|sender-login-mismatch|policy-fail-protected|bulk-campaign|tls-downgrade|unauthorized-relay-path)$'
 # mine FILE.json: "rule entity" of this suite's rules, sorted, ';'-joined
 mine() { jq -r --arg re "$MINE" '[.findings[] | select(.rule | test($re)) | "\(.rule) \(.entity.value)"] | sort | join(";")' "$1"; }
 # refs FILE.json RULE: line numbers of the cited evidence
@@ -31,7 +31,7 @@ check "postfix: tls-downgrade says the host logs no TLS" \
 check "postfix: unauthorized-relay-path says the internal next hops were not judged" \
     "$(jq '[.notes[] | select(test("^unauthorized-relay-path: 9 deliveries to trusted or internal next hops"))] | length' "$TMPD/p.json")" 1
 
-# ---- sender-auth-mismatch ----------------------------------------------------------------
+# ---- sender-login-mismatch ----------------------------------------------------------------
 # sub1: alice authenticated and sent as alice@example.test: no finding (above).  Positive:
 # a copy whose sub1 client= line (a real line, edited) says sasl_username=bob@example.test.
 QSUB=$(grep 'sasl_username=alice@example.test$' "$CAP" | grep client= | sed 's/.*: \([0-9A-F]*\): client=.*/\1/')
@@ -39,14 +39,14 @@ sed "/$QSUB: client=/s/sasl_username=alice@example.test/sasl_username=bob@exampl
 check "bob copy differs from the capture in exactly one line" \
     "$(diff "$CAP" "$TMPD/bob.log" | grep -c '^>')" 1
 "$MS" hunt -q -f json --tz UTC "$TMPD/bob.log" >"$TMPD/bob.json"
-check "sender-auth-mismatch: bob sent as alice" \
-    "$(jq -r '.findings[] | select(.rule == "sender-auth-mismatch") | "\(.severity) \(.entity.value) \(.counts.messages) \(.messages | join(","))"' "$TMPD/bob.json")" \
+check "sender-login-mismatch: bob sent as alice" \
+    "$(jq -r '.findings[] | select(.rule == "sender-login-mismatch") | "\(.severity) \(.entity.value) \(.counts.messages) \(.messages | join(","))"' "$TMPD/bob.json")" \
     "medium bob@example.test 1 mx1:$QSUB"
-check "sender-auth-mismatch: evidence is the client= and the from= line" \
-    "$(refs "$TMPD/bob.json" sender-auth-mismatch)" \
+check "sender-login-mismatch: evidence is the client= and the from= line" \
+    "$(refs "$TMPD/bob.json" sender-login-mismatch)" \
     "$(grep -n "$QSUB: \(client=\|from=\)" "$TMPD/bob.log" | cut -d: -f1 | paste -sd, -)"
-check "sender-auth-mismatch: only that rule of these fires on the copy" \
-    "$(mine "$TMPD/bob.json")" "sender-auth-mismatch bob@example.test"
+check "sender-login-mismatch: only that rule of these fires on the copy" \
+    "$(mine "$TMPD/bob.json")" "sender-login-mismatch bob@example.test"
 
 # ---- spoofed-local-sender ----------------------------------------------------------------
 # The internet client 127.0.0.1 (refused relaying: not mynetworks) never sends as

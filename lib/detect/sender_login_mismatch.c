@@ -1,7 +1,16 @@
 /*
- * sender_auth_mismatch.c - rule sender-auth-mismatch: a SASL-authenticated user who sends
- * with an envelope sender that is not their own address.  A stolen password is used to send
- * as someone else (the boss, accounting), or a shared account hides who sent what.
+ * sender_login_mismatch.c - rule sender-login-mismatch (formerly sender-auth-mismatch; the
+ * old name is still accepted in rules files): mail whose envelope sender is not owned by
+ * the authenticated user.  A stolen password is used to send as someone else (the boss,
+ * accounting), or a shared account hides who sent what.  Two kinds of evidence:
+ *  - rejected: the MTA itself refused the sender for the login.  Postfix
+ *    reject_sender_login_mismatch / reject_authenticated_sender_login_mismatch
+ *    ("Sender address rejected: not owned by user U", or "... not logged in" for a
+ *    sender in smtpd_sender_login_maps used without AUTH); OpenSMTPD `listen ... auth
+ *    senders <table>` ("530 Sender rejected", smtp_session.c, LKA_PERMFAIL).  Exim and
+ *    Sendmail have no built-in check: an ACL or milter logs its own wording, which the
+ *    rule cannot know.
+ *  - accepted: a message whose sender differs from its SASL login (below).
  *
  * A message matches its login when the sender equals the SASL user (ASCII case-insensitive),
  * or, for a login without '@', when the sender's local part equals it; a "+tag" address
@@ -27,6 +36,7 @@ static const struct msl_param params[] = {
 
 struct acct {
     char *host, *user;
+    int rejected; /* the MTA refused these senders for the login */
     uint64_t msgs, rcpts;
     char *senders[SENDERS];
     size_t nsenders;
@@ -74,6 +84,64 @@ static void add_sender(struct acct *a, const char *from)
     char *d = det_strdup(from);
     if (d)
         a->senders[a->nsenders++] = d;
+}
+
+/* The login a rejected sender belongs to: Postfix "not owned by user U" names it; the
+ * other refusals key by client address. */
+static void on_event(void *p, const struct msl_event *e)
+{
+    struct st *s = p;
+    if (e->kind != MSL_EV_REJECT || !e->text.n)
+        return;
+    static const char owned[] = "Sender address rejected: not owned by user ";
+    int pf_owned = det_contains(e->text, owned);
+    int pf_nolog = !pf_owned && det_contains(e->text, "Sender address rejected: not logged in");
+    int osmtpd = !pf_owned && !pf_nolog && e->code.n == 3 && !memcmp(e->code.p, "530", 3) &&
+                 det_contains(e->text, "Sender rejected");
+    if (!pf_owned && !pf_nolog && !osmtpd)
+        return;
+    char user[300] = "";
+    if (pf_owned) {
+        const char *t = e->text.p, *end = e->text.p + e->text.n;
+        for (; t + sizeof owned - 1 <= end; t++)
+            if (!strncasecmp(t, owned, sizeof owned - 1))
+                break;
+        t += sizeof owned - 1;
+        size_t n = 0;
+        while (t + n < end && t[n] != ';' && t[n] != ' ' && n < sizeof user - 1)
+            n++;
+        memcpy(user, t, n);
+        user[n] = '\0';
+    } else if (e->sasl_user.n) {
+        snprintf(user, sizeof user, "%.*s", (int)e->sasl_user.n, e->sasl_user.p);
+    } else {
+        snprintf(user, sizeof user, "(no login) %.*s", (int)e->client_ip.n, e->client_ip.p);
+    }
+    char key[1024];
+    int n = snprintf(key, sizeof key, "R\n%.*s\n%s", (int)e->host.n, e->host.p, user);
+    if (n <= 0 || (size_t)n >= sizeof key)
+        return;
+    struct acct *a = strmap_find(s->accts, key, (size_t)n);
+    if (!a && strmap_len(s->accts) < s->env->max_keys) {
+        a = strmap_get(s->accts, key, (size_t)n, NULL);
+        if (a) {
+            a->host = det_strndup(e->host.p, e->host.n);
+            a->user = det_strdup(user);
+            a->rejected = 1;
+        }
+    }
+    if (!a) {
+        s->dropped++;
+        return;
+    }
+    a->msgs++;
+    if (e->from.n) {
+        char from[300];
+        snprintf(from, sizeof from, "%.*s", (int)e->from.n, e->from.p);
+        add_sender(a, from);
+    }
+    det_cite(s->env, &a->f, e->ts, &e->ev, e->raw);
+    det_related_session(s->env, &a->f, e);
 }
 
 static void on_message(void *p, const struct msl_message *m)
@@ -125,7 +193,32 @@ static void judge(void *ctx, const struct strmap_entry *ent)
     }
     int marked = msl_hunt_user_marked(s->env->hunt, a->user);
     struct msl_finding *f = &a->f;
-    f->rule = "sender-auth-mismatch";
+    f->rule = "sender-login-mismatch";
+    if (a->rejected) {
+        f->severity = marked && s->env->severity < MSL_FSEV_HIGH ? MSL_FSEV_HIGH
+                                                                 : s->env->severity;
+        f->entity_type = "user";
+        f->entity = det_strdup(a->user);
+        f->host = det_strdup(a->host);
+        det_set_count(f, "rejected", (int64_t)a->msgs);
+        det_set_count(f, "senders", (int64_t)(a->nsenders + a->senders_more));
+        det_title(f, "sender/login mismatch refused: %s tried %llu times to send as %s%s",
+                  a->user, (unsigned long long)a->msgs, a->nsenders ? a->senders[0] : "?",
+                  a->nsenders + a->senders_more > 1 ? " and others" : "");
+        det_explain(f, "The server %s refused %llu attempt%s of %s to use the envelope sender "
+                       "%s%s, which the login does not own (the MTA's own sender/login check: "
+                       "Postfix reject_sender_login_mismatch, OpenSMTPD auth senders).  The "
+                       "check held; the attempt itself shows an account trying to send as "
+                       "someone else (a stolen password probing which addresses it may use, "
+                       "or a misconfigured client).%s",
+                    a->host ? a->host : "?", (unsigned long long)a->msgs,
+                    a->msgs == 1 ? "" : "s", a->user, list, a->senders_more ? ", ..." : "",
+                    marked ? "  auth-success-after-failures reported this login as likely "
+                             "compromised (severity raised to high)."
+                           : "");
+        msl_hunt_emit(s->env->hunt, f);
+        return;
+    }
     f->severity = marked && s->env->severity < MSL_FSEV_HIGH ? MSL_FSEV_HIGH : s->env->severity;
     f->entity_type = "user";
     f->entity = det_strdup(a->user);
@@ -166,7 +259,7 @@ static void finish(void *p)
     struct st *s = p;
     strmap_each(s->accts, judge, s);
     if (s->dropped)
-        msl_hunt_note(s->env->hunt, "sender-auth-mismatch: more than %zu users; %llu messages "
+        msl_hunt_note(s->env->hunt, "sender-login-mismatch: more than %zu users; %llu messages "
                       "not judged", s->env->max_keys, (unsigned long long)s->dropped);
 }
 
@@ -192,13 +285,15 @@ static void free_st(void *p)
     free(s);
 }
 
-const struct msl_detector msl_det_sender_auth_mismatch = {
-    .id = "sender-auth-mismatch",
+const struct msl_detector msl_det_sender_login_mismatch = {
+    .id = "sender-login-mismatch",
     .severity = MSL_FSEV_MEDIUM,
-    .description = "authenticated user sending with an envelope sender that is not their own",
+    .description = "envelope sender not owned by the authenticated user: refused by the MTA "
+                   "(reject_sender_login_mismatch) or accepted with a foreign sender",
     .params = params,
     .nparams = sizeof params / sizeof params[0],
     .new = new_st,
+    .on_event = on_event,
     .on_message = on_message,
     .finish = finish,
     .free = free_st,
