@@ -68,6 +68,31 @@ check "multihop mx1 edited: the delivery around the transport map is reported" \
 check "multihop mx1 edited, without config: too few deliveries to infer, not judged" \
     "$(jq '[.findings[] | select(.rule == "unauthorized-relay-path")] | length' "$TMPD/m3.json")" 0
 
+# (2) tls-downgrade per service: the capture's alice (submission, 127.0.0.12) and partner
+# (port 25, 127.0.0.13) made one outside client (198.51.100.12; loopback is never judged),
+# with a TLS line (Postfix's own wording, tests/dialect/postfix/0003) after the first three
+# submission connects; the fourth submission session stays plain (a downgrade on the same
+# service), the later port-25 session is plain too (another service: no downgrade).
+TLS='Anonymous TLS connection established from unknown[198.51.100.12]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)'
+sed -e 's/127\.0\.0\.1[23]\]/198.51.100.12]/g' "$HUNT" | awk -v tls="$TLS" '
+    { print }
+    (NR == 15 || NR == 659 || NR == 674) { line = $0; sub(/connect from .*/, tls, line); print line }' >"$TMPD/tls.log"
+check "tls copy: three TLS lines added" "$(grep -c 'TLS connection established' "$TMPD/tls.log")" 3
+for cfg in "" "--site-config $S/postfix-hunt"; do
+    # shellcheck disable=SC2086
+    "$MS" hunt -q -f json --tz UTC $cfg "$TMPD/tls.log" >"$TMPD/tls.json"
+    check "tls-downgrade ${cfg:-without config}: only the plain submission session counts" \
+        "$(jq -r '[.findings[] | select(.rule == "tls-downgrade") | "\(.entity.value) \(.counts.tls_before) \(.counts.plain_sessions) \(.counts.messages)"] | join(",")' "$TMPD/tls.json")" \
+        "198.51.100.12 3 1 1"
+done
+check "tls-downgrade with config: the service and its master.cf port are named" \
+    "$(jq '[.findings[] | select(.rule == "tls-downgrade") | select(.explanation | test("the service postfix/submission \\(port 2535\\)"))] | length' "$TMPD/tls.json")" 1
+"$MS" hunt -q -f json --tz UTC --trusted-net 198.51.100.0/24 "$TMPD/tls.log" >"$TMPD/tls2.json"
+check "tls-downgrade: a trusted client is not judged" \
+    "$(jq '[.findings[] | select(.rule == "tls-downgrade")] | length' "$TMPD/tls2.json")" 0
+check "tls-downgrade: the skipped sessions are stated" \
+    "$(jq '[.notes[] | select(test("^tls-downgrade: [0-9]+ sessions of trusted or internal clients"))] | length' "$TMPD/tls2.json")" 1
+
 # sender-login-mismatch: a real NOQUEUE reject line of the capture (relay probe, line 628)
 # rewritten as Postfix logs reject_sender_login_mismatch for bob sending as ceo@
 sed '628s/unknown\[127\.0\.0\.9\]: 554 5\.7\.1 <victim@elsewhere\.test>: Relay access denied; from=<x@elsewhere\.test>/unknown[127.0.0.7]: 553 5.7.1 <ceo@example.test>: Sender address rejected: not owned by user bob@example.test; from=<ceo@example.test>/' \
