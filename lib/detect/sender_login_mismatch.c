@@ -32,11 +32,14 @@
 static const struct msl_param params[] = {
     {"min_messages", MSL_P_INT, 1, 1, 1000000,
      "messages of one user with a foreign sender that make a finding"},
+    {"same_domain", MSL_P_INT, 0, 0, 1,
+     "1: an accepted sender in the login's own domain is not a mismatch (shared mailboxes)"},
 };
 
 struct acct {
     char *host, *user;
     int rejected; /* the MTA refused these senders for the login */
+    int by_ip;    /* refused without a login (Postfix "not logged in"): user is the client */
     uint64_t msgs, rcpts;
     char *senders[SENDERS];
     size_t nsenders;
@@ -72,6 +75,13 @@ static int same_address(const char *user, const char *from)
     return fa && !strcasecmp(ua, fa);
 }
 
+/* The login's domain (after '@') equals the sender's. */
+static int same_domain(const char *user, const char *from)
+{
+    const char *ua = strrchr(user, '@'), *fa = strrchr(from, '@');
+    return ua && fa && !strcasecmp(ua, fa);
+}
+
 static void add_sender(struct acct *a, const char *from)
 {
     for (size_t i = 0; i < a->nsenders; i++)
@@ -101,6 +111,7 @@ static void on_event(void *p, const struct msl_event *e)
     if (!pf_owned && !pf_nolog && !osmtpd)
         return;
     char user[300] = "";
+    int by_ip = 0; /* no login named: the client is the entity */
     if (pf_owned) {
         const char *t = e->text.p, *end = e->text.p + e->text.n;
         for (; t + sizeof owned - 1 <= end; t++)
@@ -115,10 +126,12 @@ static void on_event(void *p, const struct msl_event *e)
     } else if (e->sasl_user.n) {
         snprintf(user, sizeof user, "%.*s", (int)e->sasl_user.n, e->sasl_user.p);
     } else {
-        snprintf(user, sizeof user, "(no login) %.*s", (int)e->client_ip.n, e->client_ip.p);
+        snprintf(user, sizeof user, "%.*s", (int)e->client_ip.n, e->client_ip.p);
+        by_ip = 1;
     }
     char key[1024];
-    int n = snprintf(key, sizeof key, "R\n%.*s\n%s", (int)e->host.n, e->host.p, user);
+    int n = snprintf(key, sizeof key, "%s\n%.*s\n%s", by_ip ? "I" : "R", (int)e->host.n,
+                     e->host.p, user);
     if (n <= 0 || (size_t)n >= sizeof key)
         return;
     struct acct *a = strmap_find(s->accts, key, (size_t)n);
@@ -128,6 +141,7 @@ static void on_event(void *p, const struct msl_event *e)
             a->host = det_strndup(e->host.p, e->host.n);
             a->user = det_strdup(user);
             a->rejected = 1;
+            a->by_ip = by_ip;
         }
     }
     if (!a) {
@@ -148,7 +162,8 @@ static void on_message(void *p, const struct msl_message *m)
 {
     struct st *s = p;
     if (!m->sasl_user || !*m->sasl_user || !m->from || !*m->from || m->reinjected_from ||
-        m->bounce_of || same_address(m->sasl_user, m->from))
+        m->bounce_of || same_address(m->sasl_user, m->from) ||
+        (s->env->params[1] && same_domain(m->sasl_user, m->from)))
         return;
     char key[1024];
     int n = snprintf(key, sizeof key, "%s\n%s", m->host ? m->host : "", m->sasl_user);
@@ -192,27 +207,36 @@ static void judge(void *ctx, const struct strmap_entry *ent)
         used += w > 0 ? (size_t)w : 0;
     }
     int marked = msl_hunt_user_marked(s->env->hunt, a->user);
+    /* with smtpd_sender_login_maps in the configuration the MTA vetted every accepted
+     * sender against the login's configured addresses (aliases): stated, at info */
+    const struct msl_site_entry *maps = NULL;
+    size_t ne;
+    const struct msl_site_entry *e = msl_site_entries(s->env->site, &ne);
+    for (size_t i = 0; i < ne && !maps; i++)
+        if (e[i].kind == MSL_SITE_LOGIN_MAPS)
+            maps = &e[i];
     struct msl_finding *f = &a->f;
     f->rule = "sender-login-mismatch";
     if (a->rejected) {
         f->severity = marked && s->env->severity < MSL_FSEV_HIGH ? MSL_FSEV_HIGH
                                                                  : s->env->severity;
-        f->entity_type = "user";
+        f->entity_type = a->by_ip ? "ip" : "user";
         f->entity = det_strdup(a->user);
         f->host = det_strdup(a->host);
         det_set_count(f, "rejected", (int64_t)a->msgs);
         det_set_count(f, "senders", (int64_t)(a->nsenders + a->senders_more));
-        det_title(f, "sender/login mismatch refused: %s tried %llu times to send as %s%s",
-                  a->user, (unsigned long long)a->msgs, a->nsenders ? a->senders[0] : "?",
+        det_title(f, "sender/login mismatch refused: %s%s tried %llu times to send as %s%s",
+                  a->by_ip ? "unauthenticated client " : "", a->user, (unsigned long long)a->msgs, a->nsenders ? a->senders[0] : "?",
                   a->nsenders + a->senders_more > 1 ? " and others" : "");
-        det_explain(f, "The server %s refused %llu attempt%s of %s to use the envelope sender "
+        det_explain(f, "The server %s refused %llu attempt%s of %s%s to use the envelope sender "
                        "%s%s, which the login does not own (the MTA's own sender/login check: "
                        "Postfix reject_sender_login_mismatch, OpenSMTPD auth senders).  The "
                        "check held; the attempt itself shows an account trying to send as "
                        "someone else (a stolen password probing which addresses it may use, "
                        "or a misconfigured client).%s",
                     a->host ? a->host : "?", (unsigned long long)a->msgs,
-                    a->msgs == 1 ? "" : "s", a->user, list, a->senders_more ? ", ..." : "",
+                    a->msgs == 1 ? "" : "s", a->by_ip ? "the unauthenticated client " : "",
+                    a->user, list, a->senders_more ? ", ..." : "",
                     marked ? "  auth-success-after-failures reported this login as likely "
                              "compromised (severity raised to high)."
                            : "");
@@ -220,6 +244,8 @@ static void judge(void *ctx, const struct strmap_entry *ent)
         return;
     }
     f->severity = marked && s->env->severity < MSL_FSEV_HIGH ? MSL_FSEV_HIGH : s->env->severity;
+    if (maps && !marked)
+        f->severity = MSL_FSEV_INFO;
     f->entity_type = "user";
     f->entity = det_strdup(a->user);
     f->host = det_strdup(a->host);
@@ -234,12 +260,17 @@ static void judge(void *ctx, const struct strmap_entry *ent)
                    "is often used to send as a more trusted person (CEO fraud) or to hide the "
                    "sender; legitimate cases are shared mailboxes and aliases.  Enforce "
                    "smtpd_sender_login_maps with reject_sender_login_mismatch, or list the "
-                   "addresses this login may use.",
+                   "addresses this login may use.%s%s%s",
                 a->user, a->host ? a->host : "?", (unsigned long long)a->msgs,
                 a->msgs == 1 ? "" : "s", list, a->senders_more ? ", ..." : "",
                 marked ? "  auth-success-after-failures reported this login as likely "
                          "compromised (severity raised to high)."
-                       : "");
+                       : "",
+                maps ? "  The configuration enforces " : "", maps ? maps->value : "",
+                maps ? " (smtpd_sender_login_maps): the MTA accepted these senders as the "
+                       "login's configured addresses (aliases), so this is reported at info "
+                       "unless the login was reported compromised."
+                     : "");
     msl_hunt_emit(s->env->hunt, f);
 }
 

@@ -105,6 +105,39 @@ check "sender-login-mismatch: the refusal for bob (high: bob was taken over)" \
 "$MS" hunt -q -f json --tz UTC "$HUNT" >"$TMPD/orig.json"
 check "sender-login-mismatch: nothing on the unedited capture" \
     "$(jq '[.findings[] | select(.rule == "sender-login-mismatch")] | length' "$TMPD/orig.json")" 0
+# sender-login-mismatch on a real Postfix with smtpd_sender_login_maps and
+# reject_sender_login_mismatch (tests/data/site/login-mismatch/capture.sh; expected.txt is
+# its plan): every refusal per login, the "not logged in" client, the configured alias
+LM=$S/login-mismatch
+"$MS" hunt -q -f json --tz UTC "$LM/maillog" >"$TMPD/lm.json"
+check_rc "hunt login-mismatch capture" $? 0
+lmf() { jq -r --arg v "$1" '[.findings[] | select(.rule == "sender-login-mismatch" and .entity.value == $v) | '"$2"'] | join(",")' "$3"; }
+while read -r what ent rest; do
+    case "$what" in
+    refused)
+        want=$(echo "$rest" | wc -w | tr -d ' ')
+        check "login capture: $ent refused $want times" "$(lmf "$ent" '"\(.entity.type) \(.counts.rejected) \(.counts.senders)"' "$TMPD/lm.json")" "user $want $want"
+        for snd in $rest; do
+            check "login capture: the refusal of $ent as $snd is cited" \
+                "$(jq -r --arg v "$ent" '.findings[] | select(.rule == "sender-login-mismatch" and .entity.value == $v) | .evidence[].ref' "$TMPD/lm.json" |
+                   while read -r ref; do sed -n "${ref##*:}p" "$LM/maillog"; done | grep -c "<$snd>: Sender address rejected: not owned by user $ent")" 1
+        done ;;
+    refused-nologin)
+        check "login capture: unauthenticated $ent refused as $rest" \
+            "$(lmf "$ent" '"\(.entity.type) \(.counts.rejected) \(.title | test("'"$rest"'"))"' "$TMPD/lm.json")" "ip 1 true" ;;
+    alias)
+        snd=$rest
+        check "login capture: $ent as its alias $snd, no config: a mismatch at the rule's severity" \
+            "$(lmf "$ent" '"\(.severity) \(.counts.messages)"' "$TMPD/lm.json")" "medium 1"
+        "$MS" hunt -q -f json --tz UTC --site-config "$LM/etc" "$LM/maillog" >"$TMPD/lm2.json"
+        check "login capture: with its main.cf (smtpd_sender_login_maps) the alias is info" \
+            "$(lmf "$ent" '"\(.severity) \(.explanation | test("smtpd_sender_login_maps"))"' "$TMPD/lm2.json")" "info true"
+        check "login capture: with its main.cf the refusals keep their severity" \
+            "$(jq '[.findings[] | select(.rule == "sender-login-mismatch" and .severity == "medium")] | length' "$TMPD/lm2.json")" 2 ;;
+    esac
+done <"$LM/expected.txt"
+check "login capture: the log holds the refusals" "$(grep -c 'Sender address rejected' "$LM/maillog")" 3
+check "login capture: every line parses" "$("$MS" summary -f json --tz UTC "$LM/maillog" | jq .inputs.unparsed)" 0
 printf 'sender-auth-mismatch.min_messages = 2\n' >"$TMPD/old.rules"
 "$MS" hunt -q --rules "$TMPD/old.rules" "$HUNT" >/dev/null
 check_rc "the rule's former name is accepted in rules files" $? 0
