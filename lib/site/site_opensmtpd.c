@@ -6,7 +6,8 @@
  * D|<table>` matched to a local action are local domains, to a relay action relay
  * domains; `from src A|<table>` of a relaying rule is a trusted network ("from local" is
  * the server itself); `relay host smtp://h:p` is an allowed relay; `listen on ... port N`
- * a service.  Tables are expanded when inline; file tables are not opened.
+ * a service.  Tables are expanded when inline; `file:` tables are read from the
+ * directory of smtpd.conf (by their file name) when they are there.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -25,7 +26,8 @@ struct os_action {
 
 struct os_table {
     char name[64];
-    char items[512];    /* inline items, ',' separated */
+    char items[512]; /* inline items, ',' separated */
+    char file[256];  /* file:/path table: the file's name, read beside smtpd.conf */
 };
 
 struct os {
@@ -58,11 +60,46 @@ static const struct os_table *table_of(const struct os *os, const char *w, size_
     return NULL;
 }
 
-/* Adds a value or the items of an inline table. */
+/* A file table (one key a line, '#' comments; "key value" lines give the key), read from
+ * the directory of smtpd.conf like the Postfix maps beside main.cf. */
+static void add_file_table(struct site_ctx *c, const struct os_table *t, enum msl_site_kind k,
+                           const char *why)
+{
+    const char *slash = c->name ? strrchr(c->name, '/') : NULL;
+    if (!slash)
+        return;
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->name), c->name, t->file);
+    size_t len;
+    char *text = site_read_file(path, &len, err, sizeof err);
+    if (!text)
+        return;
+    struct site_ctx sub = *c;
+    sub.name = path;
+    unsigned long ln = 0;
+    for (char *l = text, *next; l && *l; l = next) {
+        next = strchr(l, '\n');
+        if (next)
+            *next++ = '\0';
+        ln++;
+        const char *q = l, *key;
+        size_t kn = site_token(&q, "", &key);
+        if (kn && *key != '#' && (k != MSL_SITE_TRUSTED_NET || site_is_cidr(key, kn)))
+            site_add(&sub, k, key, kn, -1, why, ln);
+    }
+    c->added = sub.added;
+    free(text);
+}
+
+/* Adds a value or the items of an inline or file table. */
 static void add_values(struct site_ctx *c, const struct os *os, const char *w, size_t n,
                        enum msl_site_kind k, const char *why, unsigned long line)
 {
     const struct os_table *t = table_of(os, w, n);
+    if (t && t->file[0]) {
+        add_file_table(c, t, k, why);
+        return;
+    }
     if (!t) {
         if (w[0] != '<' && (k != MSL_SITE_TRUSTED_NET || site_is_cidr(w, n)))
             site_add(c, k, w, n, -1, why, line);
@@ -109,7 +146,16 @@ int site_opensmtpd(struct site_ctx *c, char *text)
                 snprintf(t->name, sizeof t->name, "%.*s", (int)(nn < 63 ? nn : 63), name);
                 while (*p == ' ' || *p == '\t')
                     p++;
-                if (*p == '{') {
+                if (!strncmp(p, "file:", 5)) {
+                    const char *fp = p + 5, *fn;
+                    size_t fl = site_token(&fp, "", &fn);
+                    const char *base = fn;
+                    for (size_t i = 0; i < fl; i++)
+                        if (fn[i] == '/')
+                            base = fn + i + 1;
+                    size_t bl = fl - (size_t)(base - fn);
+                    snprintf(t->file, sizeof t->file, "%.*s", (int)(bl < 255 ? bl : 255), base);
+                } else if (*p == '{') {
                     const char *end = strchr(p, '}');
                     size_t in = end ? (size_t)(end - p - 1) : strlen(p + 1);
                     snprintf(t->items, sizeof t->items, "%.*s",

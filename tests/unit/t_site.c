@@ -155,6 +155,17 @@ static void t_opensmtpd(void)
     const struct msl_site_entry *e = msl_site_service(s, "smtpd");
     CHECK(e && e->port == 25);
     msl_site_free(s);
+    /* Debian's smtpd.conf with the scenario's edits: a file table beside it, an inline
+     * table of networks, a smarthost, a submission listener */
+    s = load(DATA "opensmtpd-site/smtpd.conf");
+    if (!s)
+        return;
+    e = msl_site_local(s, "shop.example");
+    CHECK(e && e->line == 3 && e->src && strstr(e->src, "opensmtpd-site/domains"));
+    CHECK(msl_site_trusted(s, "198.51.100.7", 1) != NULL);
+    CHECK(msl_site_trusted(s, "198.51.100.8", 1) == NULL);
+    CHECK(msl_site_relay_allowed(s, "smarthost.example.net", NULL, 2525) != NULL);
+    msl_site_free(s);
     s = text("opensmtpd", "table doms { corp.example, corp2.example }\n"
                           "table nets { 10.0.0.0/8 }\n"
                           "listen on lo port 587 tls-require auth\n"
