@@ -85,6 +85,8 @@ int msl_site_parse_text(struct msl_site *s, const char *kind, const char *text, 
                         const char *name, char *err, size_t errsz);
 
 const struct msl_site_entry *msl_site_entries(const struct msl_site *s, size_t *n);
+/* Entries not kept because the table was full (stated by hunt). */
+size_t msl_site_dropped(const struct msl_site *s);
 /* Count of entries of a kind from origins other than the defaults. */
 size_t msl_site_count(const struct msl_site *s, enum msl_site_kind k);
 /* The trusted-net entry containing ip (NULL when none); with no_defaults, entries from

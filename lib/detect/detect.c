@@ -413,6 +413,9 @@ static int site_setup(struct msl_hunt *h, const struct msl_hunt_opts *o)
     }
     if (n > 64)
         msl_hunt_note(h, "site: ... and %zu more entries", n - 64);
+    if (msl_site_dropped(o->site))
+        msl_hunt_note(h, "site: %zu configuration entries beyond %u not kept",
+                      msl_site_dropped(o->site), MSL_SITE_MAX_ENTRIES);
     return h->failed ? -1 : 0;
 }
 

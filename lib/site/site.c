@@ -15,12 +15,20 @@
 
 #include "query/query_int.h"
 #include "site/site_int.h"
+#include "util/strmap.h"
 
 struct msl_site {
     struct msl_site_entry *e;
     struct q_cidr *cidr; /* parallel to e (valid for MSL_SITE_TRUSTED_NET) */
     size_t n, cap;
+    struct strmap *seen; /* "kind port value" (lower case) of every entry: duplicates */
+    size_t dropped;      /* entries past MSL_SITE_MAX_ENTRIES */
 };
+
+size_t msl_site_dropped(const struct msl_site *s)
+{
+    return s ? s->dropped : 0;
+}
 
 static const char *const kind_names[MSL_SITE__KINDS] = {
     "trusted", "local", "protected", "relay domain", "allowed relay", "MX gateway",
@@ -47,6 +55,7 @@ void msl_site_free(struct msl_site *s)
     }
     free(s->e);
     free(s->cidr);
+    strmap_free(s->seen);
     free(s);
 }
 
@@ -81,10 +90,16 @@ int msl_site_add(struct msl_site *s, enum msl_site_kind k, enum msl_site_origin 
     int lower = k == MSL_SITE_LOCAL_DOMAIN || k == MSL_SITE_PROTECTED_DOMAIN ||
                 k == MSL_SITE_RELAY_DOMAIN || k == MSL_SITE_ALLOWED_RELAY ||
                 k == MSL_SITE_MX_GATEWAY || k == MSL_SITE_INTERNAL_SERVICE;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->e[i].kind == k && !strcasecmp(s->e[i].value, value) && s->e[i].port == port)
-            return 0;
+    char key[300];
+    int kl = snprintf(key, sizeof key, "%d %d %s", (int)k, (int)port, value);
+    for (int i = 0; i < kl; i++)
+        key[i] = (char)tolower((unsigned char)key[i]);
+    if (!s->seen && !(s->seen = strmap_new(1)))
+        goto oom;
+    if (strmap_find(s->seen, key, (size_t)kl))
+        return 0;
     if (s->n >= MSL_SITE_MAX_ENTRIES) {
+        s->dropped++;
         snprintf(err, errsz, "more than %u site entries", MSL_SITE_MAX_ENTRIES);
         return -1;
     }
@@ -113,6 +128,12 @@ int msl_site_add(struct msl_site *s, enum msl_site_kind k, enum msl_site_origin 
     if (lower)
         for (char *p = e->value; *p; p++)
             *p = (char)tolower((unsigned char)*p);
+    if (!strmap_get(s->seen, key, (size_t)kl, NULL)) {
+        free(e->value);
+        free(e->why);
+        free(e->src);
+        goto oom;
+    }
     s->cidr[s->n] = c;
     s->n++;
     return 0;
