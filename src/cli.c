@@ -75,6 +75,12 @@ static const char usage_text[] =
     "                     default: inferred from local/virtual/lmtp deliveries)\n"
     "      --trusted-net CIDR  hunt: a network allowed to relay without AUTH (repeatable;\n"
     "                     default: inferred from the logs)\n"
+    "      --site-config PATH  hunt: read the MTA's own configuration, read-only: a file or a\n"
+    "                     directory (/etc/postfix, /etc/exim4, /etc/mail, smtpd.conf) for\n"
+    "                     trusted networks, local domains, relays, services (repeatable;\n"
+    "                     doc/SITE.md)\n"
+    "      --site FILE    hunt: a site file: trusted-net, local-domain, protected-domain,\n"
+    "                     allowed-relay, mx-gateway, internal-service lines (repeatable)\n"
     "      --protected-domain DOMAIN  hunt: a partner or brand domain whose look-alikes are\n"
     "                     reported (repeatable; local and frequent domains are compared anyway)\n"
     "      --geoip FILE   hunt: MaxMind-format country/city database (.mmdb) for logins from\n"
@@ -248,6 +254,17 @@ int cli_parse(struct cli *c, int argc, char **argv)
                 return EXIT_USAGE;
             }
             (dom ? c->local_domains : c->trusted_nets)[(*n)++] = v;
+        } else if (!strcmp(a, "--site-config") || !strcmp(a, "--site")) {
+            int conf = !strcmp(a, "--site-config");
+            size_t *n = conf ? &c->nsite_configs : &c->nsite_files;
+            const char *v = VALUE();
+            if (!v)
+                return EXIT_USAGE;
+            if (*n == CLI_MAX_LIST) {
+                fprintf(stderr, "mailsleuth: at most %d %s options\n", CLI_MAX_LIST, a);
+                return EXIT_USAGE;
+            }
+            (conf ? c->site_configs : c->site_files)[(*n)++] = v;
         } else if (!strcmp(a, "--geoip") || !strcmp(a, "--asn")) {
             const char *v = VALUE();
             if (!v)

@@ -50,6 +50,10 @@ struct cli {
     size_t nip_lists;
     const char *protected_domains[CLI_MAX_LIST]; /* hunt --protected-domain (repeatable) */
     size_t nprotected_domains;
+    const char *site_configs[CLI_MAX_LIST]; /* hunt --site-config PATH (repeatable) */
+    size_t nsite_configs;
+    const char *site_files[CLI_MAX_LIST];   /* hunt --site FILE (repeatable) */
+    size_t nsite_files;
     const char **paths;
     size_t npaths;
 };

@@ -15,6 +15,7 @@
 #include "app.h"
 #include "mailsleuth/correlate.h"
 #include "mailsleuth/detect.h"
+#include "mailsleuth/site.h"
 #include "util/geoip.h"
 
 struct hunt {
@@ -75,7 +76,9 @@ static int parse_format(const char *f, enum msl_hunt_format *o)
 
 /* --geoip, --asn, --ip-list, --protected-domain: opened here so a bad file is a usage
  * error, handed to the rules through geo_hunt_configure (util/geoip.h). */
+#define ORIGIN_MAX 1024
 struct origin {
+    const char *prot[ORIGIN_MAX], *local[ORIGIN_MAX]; /* borrowed from cli and site */
     struct geo_db *country, *asn;
     struct geo_iplist *lists[CLI_MAX_LIST];
     size_t nlists;
@@ -91,7 +94,7 @@ static void origin_free(struct origin *o)
     memset(o, 0, sizeof *o);
 }
 
-static int origin_load(const struct cli *c, struct origin *o)
+static int origin_load(const struct cli *c, const struct msl_site *site, struct origin *o)
 {
     char err[1024];
     if (c->geoip && !(o->country = geo_open(c->geoip, err, sizeof err)))
@@ -109,14 +112,48 @@ static int origin_load(const struct cli *c, struct origin *o)
     struct geo_hunt_cfg cfg = {
         .country = o->country, .asn = o->asn,
         .lists = (const struct geo_iplist *const *)o->lists, .nlists = o->nlists,
-        .protected_domains = c->protected_domains, .nprotected = c->nprotected_domains,
-        .local_domains = c->local_domains, .nlocal = c->nlocal_domains};
+        .protected_domains = o->prot, .nprotected = 0,
+        .local_domains = o->local, .nlocal = 0};
+    /* --local-domain and the site context's domains (--protected-domain is in the site) */
+    for (size_t i = 0; i < c->nlocal_domains && cfg.nlocal < ORIGIN_MAX; i++)
+        o->local[cfg.nlocal++] = c->local_domains[i];
+    size_t ne;
+    const struct msl_site_entry *e = msl_site_entries(site, &ne);
+    for (size_t i = 0; i < ne; i++) {
+        if (e[i].kind == MSL_SITE_PROTECTED_DOMAIN && cfg.nprotected < ORIGIN_MAX)
+            o->prot[cfg.nprotected++] = e[i].value;
+        else if (e[i].kind == MSL_SITE_LOCAL_DOMAIN && cfg.nlocal < ORIGIN_MAX)
+            o->local[cfg.nlocal++] = e[i].value;
+    }
     geo_hunt_configure(&cfg);
     return 0;
 fail:
     fprintf(stderr, "mailsleuth: %s\n", err);
     origin_free(o);
     return -1;
+}
+
+/* --site-config and --site: a file that cannot be read or understood is a usage error. */
+static struct msl_site *site_load(const struct cli *c)
+{
+    struct msl_site *site = msl_site_new();
+    char err[1200];
+    for (size_t i = 0; site && i < c->nsite_configs; i++)
+        if (msl_site_load_config(site, c->site_configs[i], err, sizeof err) != MSL_OK) {
+            fprintf(stderr, "mailsleuth: --site-config: %s\n", err);
+            msl_site_free(site);
+            return NULL;
+        }
+    for (size_t i = 0; site && i < c->nsite_files; i++)
+        if (msl_site_load_file(site, c->site_files[i], err, sizeof err) != MSL_OK) {
+            fprintf(stderr, "mailsleuth: --site: %s\n", err);
+            msl_site_free(site);
+            return NULL;
+        }
+    for (size_t i = 0; site && i < c->nprotected_domains; i++)
+        msl_site_add(site, MSL_SITE_PROTECTED_DOMAIN, MSL_SITE_FROM_CLI, c->protected_domains[i],
+                     -1, "--protected-domain", NULL, 0, err, sizeof err);
+    return site;
 }
 
 int cmd_hunt(struct app *a)
@@ -162,9 +199,15 @@ int cmd_hunt(struct app *a)
             return EXIT_USAGE;
         }
     }
-    struct origin origin = {0};
-    if (origin_load(c, &origin) != 0) {
+    struct msl_site *site = site_load(c);
+    if (!site) {
         msl_rules_free(rules);
+        return EXIT_USAGE;
+    }
+    struct origin origin = {0};
+    if (origin_load(c, site, &origin) != 0) {
+        msl_rules_free(rules);
+        msl_site_free(site);
         return EXIT_USAGE;
     }
     int rc = app_setup(a);
@@ -172,12 +215,13 @@ int cmd_hunt(struct app *a)
     if (rc) {
         msl_rules_free(rules);
         origin_free(&origin);
+        msl_site_free(site);
         return rc;
     }
     struct msl_hunt_opts ho = {
         .max_evidence = c->max_evidence, .show_lines = c->show_lines,
         .local_domains = c->local_domains, .nlocal_domains = c->nlocal_domains,
-        .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets};
+        .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets, .site = site};
     struct hunt s = {.a = a};
     s.h = msl_hunt_new(&ho, rules);
     msl_rules_free(rules);
@@ -188,6 +232,7 @@ int cmd_hunt(struct app *a)
         msl_hunt_free(s.h);
         msl_correlator_free(s.c);
         origin_free(&origin);
+        msl_site_free(site);
         return EXIT_INTERNAL;
     }
     a->consumer = &s;
@@ -213,6 +258,7 @@ int cmd_hunt(struct app *a)
     msl_correlator_free(s.c);
     msl_hunt_free(s.h);
     origin_free(&origin);
+    msl_site_free(site);
     rc = app_finish(a, run_rc, wrc);
     if (rc == EXIT_OK && hit)
         rc = EXIT_FINDINGS;

@@ -26,6 +26,7 @@
 #include "envelope.h"
 #include "event.h"
 #include "pipeline.h"
+#include "site.h"
 #include "source.h"
 
 #ifdef __cplusplus
@@ -103,6 +104,7 @@ struct msl_detect_env {
     size_t max_evidence;
     int show_lines;
     size_t max_keys; /* cap on tracked keys per table */
+    const struct msl_site *site; /* site context (never NULL; include/mailsleuth/site.h) */
 };
 
 struct msl_detector {
@@ -147,6 +149,10 @@ struct msl_hunt_opts {
     size_t nlocal_domains;
     const char *const *trusted_nets;  /* --trusted-net CIDRs (overrides the inference) */
     size_t ntrusted_nets;
+    /* Site context (--site-config, --site; may be NULL).  Borrowed: must outlive the hunt.
+     * local_domains and trusted_nets above are added to a copy of it as CLI entries; the
+     * loopback defaults are always added.  Every entry is stated as a note. */
+    const struct msl_site *site;
 };
 
 struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_rules *r);
@@ -173,10 +179,15 @@ void msl_hunt_note(struct msl_hunt *h, const char *fmt, ...)
  * account-burst raises its bounce finding to critical for them. */
 void msl_hunt_mark_user(struct msl_hunt *h, const char *user, int64_t ts);
 int msl_hunt_user_marked(const struct msl_hunt *h, const char *user);
-/* Local domains and trusted networks given on the command line. */
+/* Local domains and trusted networks of the site context (configuration, site file,
+ * command line).  have_trusted: networks were given (the loopback defaults do not count);
+ * is_trusted: ip is inside a given network (not the defaults); is_own: ip is one of the
+ * server's own loopback addresses (the defaults). */
 int msl_hunt_is_local_domain(const struct msl_hunt *h, const char *domain);
 int msl_hunt_have_trusted(const struct msl_hunt *h);
 int msl_hunt_is_trusted(const struct msl_hunt *h, const char *ip);
+int msl_hunt_is_own(const struct msl_hunt *h, const char *ip);
+const struct msl_site *msl_hunt_site(const struct msl_hunt *h);
 
 /* --- rendering ------------------------------------------------------------------------ */
 

@@ -518,12 +518,15 @@ void det_infer_note(const struct det_infer *in, const char *rule, int trusted)
         strmap_each(in->relayed, each_trusted, &t);
     char tr[800] = "";
     if (trusted)
-        snprintf(tr, sizeof tr, "; trusted clients %s%s%s", given ? "as given with --trusted-net"
+        snprintf(tr, sizeof tr, "; trusted clients %s%s%s",
+                 given ? "as given (site context: --site-config, --site, --trusted-net; "
+                         "see the site: notes)"
                  : t.n ? "(inferred: relayed to external domains without AUTH, never refused "
                          "relaying) "
                        : "(inferred): none",
                  given ? "" : t.buf, t.n > 12 ? ", ..." : "");
-    msl_hunt_note(in->env->hunt, "%s: local domains %s%s%s (and any --local-domain)%s", rule,
+    msl_hunt_note(in->env->hunt, "%s: local domains %s%s%s (and the site context's local "
+                  "domains)%s", rule,
                   l.n ? "(inferred from local/virtual/lmtp deliveries) " : "(inferred): none",
                   l.buf, l.n > 12 ? ", ..." : "", tr);
 }

@@ -36,7 +36,7 @@ static const struct msl_detector *const registry[] = {
     &msl_det_account_burst,   &msl_det_recipient_harvest, &msl_det_relay_attempt,
     &msl_det_open_relay,      &msl_det_plaintext_auth, &msl_det_log_integrity,
     &msl_det_lookalike_domain, &msl_det_unusual_origin,
-    &msl_det_spoofed_local_sender, &msl_det_sender_auth_mismatch,
+    &msl_det_spoofed_local_sender, &msl_det_sender_login_mismatch,
     &msl_det_policy_fail_protected, &msl_det_bulk_campaign, &msl_det_tls_downgrade,
     &msl_det_unauthorized_relay_path,
 };
@@ -115,6 +115,8 @@ void msl_rules_free(struct msl_rules *r)
 
 static int det_index(const char *id)
 {
+    if (!strcmp(id, "sender-auth-mismatch")) /* the rule's former name */
+        id = "sender-login-mismatch";
     for (size_t i = 0; i < NDET; i++)
         if (!strcmp(registry[i]->id, id))
             return (int)i;
@@ -381,11 +383,41 @@ struct msl_hunt {
     char **notes;
     size_t nnotes;
     struct strmap *marked; /* user -> int64_t ts */
-    struct strmap *local;  /* --local-domain, lower case */
-    struct q_cidr *nets;
-    size_t nnets;
+    struct msl_site *site; /* the run's site context: given entries, CLI, defaults */
     int failed;
 };
+
+/* The run's site context: the given one's entries, then --local-domain / --trusted-net,
+ * then the loopback defaults; each entry is stated as a note ("site: ..."). */
+static int site_setup(struct msl_hunt *h, const struct msl_hunt_opts *o)
+{
+    char err[400];
+    size_t n = 0;
+    const struct msl_site_entry *e = msl_site_entries(o->site, &n);
+    for (size_t i = 0; i < n; i++)
+        if (msl_site_add(h->site, e[i].kind, e[i].origin, e[i].value, e[i].port, e[i].why,
+                         e[i].src, e[i].line, err, sizeof err) != 0)
+            return -1;
+    for (size_t i = 0; i < o->nlocal_domains; i++)
+        msl_site_add(h->site, MSL_SITE_LOCAL_DOMAIN, MSL_SITE_FROM_CLI, o->local_domains[i], -1,
+                     "--local-domain", NULL, 0, err, sizeof err);
+    for (size_t i = 0; i < o->ntrusted_nets; i++)
+        msl_site_add(h->site, MSL_SITE_TRUSTED_NET, MSL_SITE_FROM_CLI, o->trusted_nets[i], -1,
+                     "--trusted-net", NULL, 0, err, sizeof err);
+    msl_site_add_defaults(h->site);
+    e = msl_site_entries(h->site, &n);
+    for (size_t i = 0; i < n && i < 64; i++) {
+        char d[900];
+        msl_site_describe(&e[i], d, sizeof d);
+        msl_hunt_note(h, "site: %s", d);
+    }
+    if (n > 64)
+        msl_hunt_note(h, "site: ... and %zu more entries", n - 64);
+    if (msl_site_dropped(o->site))
+        msl_hunt_note(h, "site: %zu configuration entries beyond %u not kept",
+                      msl_site_dropped(o->site), MSL_SITE_MAX_ENTRIES);
+    return h->failed ? -1 : 0;
+}
 
 struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_rules *r)
 {
@@ -393,29 +425,14 @@ struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_ru
     if (!h)
         return NULL;
     h->marked = strmap_new(sizeof(int64_t));
-    h->local = strmap_new(1);
-    h->nets = calloc(o->ntrusted_nets + 1, sizeof *h->nets);
-    if (!h->marked || !h->local || !h->nets) {
+    h->site = msl_site_new();
+    if (!h->marked || !h->site) {
         msl_hunt_free(h);
         return NULL;
     }
-    for (size_t i = 0; i < o->nlocal_domains; i++) {
-        char *d = det_strdup(o->local_domains[i]);
-        if (d)
-            for (char *p = d; *p; p++)
-                *p = (char)tolower((unsigned char)*p);
-        if (!d || !strmap_get(h->local, d, strlen(d), NULL)) {
-            free(d);
-            msl_hunt_free(h);
-            return NULL;
-        }
-        free(d);
-    }
-    for (size_t i = 0; i < o->ntrusted_nets; i++) {
-        const char *why = NULL;
-        if (q_cidr_parse(&h->nets[h->nnets], o->trusted_nets[i], strlen(o->trusted_nets[i]),
-                         &why) == 0)
-            h->nnets++;
+    if (site_setup(h, o) != 0) {
+        msl_hunt_free(h);
+        return NULL;
     }
     for (size_t i = 0; i < NDET; i++) {
         const struct msl_detector *d = registry[i];
@@ -432,7 +449,8 @@ struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_ru
         a->env = (struct msl_detect_env){
             .hunt = h, .params = a->params, .severity = r->r[i].severity,
             .max_evidence = o->max_evidence ? o->max_evidence : 10,
-            .show_lines = o->show_lines, .max_keys = o->max_keys ? o->max_keys : 100000};
+            .show_lines = o->show_lines, .max_keys = o->max_keys ? o->max_keys : 100000,
+            .site = h->site};
         a->st = d->new(&a->env);
         if (!a->st) {
             free(a->params);
@@ -459,8 +477,7 @@ void msl_hunt_free(struct msl_hunt *h)
         free(h->notes[i]);
     free(h->notes);
     strmap_free(h->marked);
-    strmap_free(h->local);
-    free(h->nets);
+    msl_site_free(h->site);
     free(h);
 }
 
@@ -589,18 +606,26 @@ int msl_hunt_user_marked(const struct msl_hunt *h, const char *user)
 
 int msl_hunt_is_local_domain(const struct msl_hunt *h, const char *domain)
 {
-    return domain && strmap_find(h->local, domain, strlen(domain)) != NULL;
+    return msl_site_local(h->site, domain) != NULL;
 }
 
 int msl_hunt_have_trusted(const struct msl_hunt *h)
 {
-    return h->nnets > 0;
+    return msl_site_count(h->site, MSL_SITE_TRUSTED_NET) > 0;
 }
 
 int msl_hunt_is_trusted(const struct msl_hunt *h, const char *ip)
 {
-    for (size_t i = 0; ip && i < h->nnets; i++)
-        if (q_cidr_match(&h->nets[i], ip, strlen(ip)))
-            return 1;
-    return 0;
+    return msl_site_trusted(h->site, ip, 1) != NULL;
+}
+
+int msl_hunt_is_own(const struct msl_hunt *h, const char *ip)
+{
+    const struct msl_site_entry *e = msl_site_trusted(h->site, ip, 0);
+    return e && e->origin == MSL_SITE_FROM_DEFAULT;
+}
+
+const struct msl_site *msl_hunt_site(const struct msl_hunt *h)
+{
+    return h->site;
 }

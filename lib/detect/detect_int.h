@@ -152,7 +152,7 @@ void det_infer_free(struct det_infer *in);
 
 /* Policy, spoofing, relay-path and TLS rules (one file each). */
 extern const struct msl_detector msl_det_spoofed_local_sender;
-extern const struct msl_detector msl_det_sender_auth_mismatch;
+extern const struct msl_detector msl_det_sender_login_mismatch;
 extern const struct msl_detector msl_det_policy_fail_protected;
 extern const struct msl_detector msl_det_bulk_campaign;
 extern const struct msl_detector msl_det_tls_downgrade;

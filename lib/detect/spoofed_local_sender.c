@@ -10,6 +10,9 @@
  * client is trusted when it relayed to external domains without AUTH and was never refused
  * relaying (mynetworks), or, with --trusted-net, when it is inside those networks.
  *
+ * The server's own loopback addresses (127.0.0.0/8, ::1: the site context's defaults)
+ * are local programs: a finding about one is info, whatever the configured severity.
+ *
  * Streams finished messages.  A message is a candidate when it was received from a client
  * IP without AUTH (no SASL user, no ESMTPA-style protocol), is not a content-filter
  * re-injection, a bounce or a rejected transaction, has a non-null sender, and the sender's
@@ -125,9 +128,12 @@ static void judge(void *ctx, const struct strmap_entry *ent)
         used += w > 0 ? (size_t)w : 0;
     }
     int have = msl_hunt_have_trusted(s->env->hunt);
+    /* the server's own loopback clients (cron jobs, web apps, a local scanner) send as
+     * local users without AUTH all the time: stated, never above info */
+    int own = msl_hunt_is_own(s->env->hunt, c->ip);
     struct msl_finding *f = &c->f;
     f->rule = "spoofed-local-sender";
-    f->severity = s->env->severity;
+    f->severity = own ? MSL_FSEV_INFO : s->env->severity;
     f->entity_type = "ip";
     f->entity = det_strdup(c->ip);
     f->host = det_strdup(c->host);
@@ -142,12 +148,16 @@ static void judge(void *ctx, const struct strmap_entry *ent)
                    "internal networks; this is forged mail aimed at local users (phishing, "
                    "payment fraud) unless %s is an unlisted internal system.  Reject local "
                    "senders from unauthenticated outside clients (e.g. "
-                   "reject_sender_login_mismatch, an SPF -all record checked on inbound mail).",
+                   "reject_sender_login_mismatch, an SPF -all record checked on inbound mail).%s",
                 c->host ? c->host : "?", (unsigned long long)c->msgs, c->msgs == 1 ? "" : "s",
                 c->ip, c->dom, list, c->senders_more ? ", ..." : "",
                 have ? "outside the networks given with --trusted-net"
                      : "not among the clients the logs show relaying for the site (mynetworks)",
-                c->ip);
+                c->ip,
+                own ? "  The client is a loopback address, i.e. a program on the server itself "
+                      "(or a test bed): reported at info only; name it in mynetworks or with "
+                      "--trusted-net if it is expected."
+                    : "");
     msl_hunt_emit(s->env->hunt, f);
 }
 

@@ -4,6 +4,11 @@
  * (the client then falls back to plain text), a broken TLS set-up on the peer, or a
  * different machine using that address; in each case the mail travelled in clear.
  *
+ * A client is compared with itself on the same service (the syslog name: Postfix
+ * master.cf services log as postfix/submission, postfix-in, ...; the port when the site
+ * configuration names it), and trusted or internal clients (site context, including the
+ * server's own loopback addresses) are not judged.
+ *
  * Inbound sessions only (the correlator's sessions: TLS handshake, messages submitted).  A
  * session is judged when its "connect from" line is in the logs (in an excerpt the TLS line
  * may be missing) and the host logs TLS at all (smtpd_tls_loglevel >= 1; a host that never
@@ -35,6 +40,7 @@ struct peer {
     int64_t last_tls, last_seen;
     struct msl_fevidence tls_line; /* the last TLS handshake line (text only with show_lines) */
     char *tls_proto;
+    char *service; /* "postfix/submission (port 587)" */
     struct msl_finding f; /* downgrades (open while plain > 0) */
 };
 
@@ -43,9 +49,23 @@ struct st {
     struct strmap *peers;  /* "host\nip" -> struct peer */
     struct strmap *tlshost; /* hosts that log TLS */
     struct strmap *hosts;   /* hosts with judged sessions */
-    uint64_t seen, dropped;
+    uint64_t seen, dropped, skipped_trusted;
     int64_t now;
 };
+
+/* The service a session used: the syslog name without the daemon ("postfix/submission"
+ * of "postfix/submission/smtpd"), with its port when the site configuration names it. */
+static void service_of(const struct st *s, const struct msl_session *ss, char *out, size_t n)
+{
+    const char *prog = ss->program ? ss->program : "?";
+    const char *slash = strrchr(prog, '/');
+    int len = slash ? (int)(slash - prog) : (int)strlen(prog);
+    const struct msl_site_entry *e = msl_site_service(s->env->site, prog);
+    if (e && e->port >= 0)
+        snprintf(out, n, "%.*s (port %d)", len, prog, (int)e->port);
+    else
+        snprintf(out, n, "%.*s", len, prog);
+}
 
 static void emit_peer(struct st *s, struct peer *pe)
 {
@@ -63,15 +83,17 @@ static void emit_peer(struct st *s, struct peer *pe)
     det_set_count(f, "messages", (int64_t)pe->msgs);
     det_title(f, "TLS downgrade: %s sent %llu messages without TLS after %llu TLS sessions",
               pe->ip, (unsigned long long)pe->msgs, (unsigned long long)pe->tls_before);
-    det_explain(f, "The client %s used TLS (%s) with %s in %llu session%s, then submitted "
-                   "%llu message%s in %llu session%s without TLS (%llu TLS sessions in all).  "
+    det_explain(f, "The client %s used TLS (%s) with %s on the service %s in %llu session%s, "
+                   "then submitted "
+                   "%llu message%s in %llu session%s without TLS on the same service (%llu TLS "
+                   "sessions in all).  "
                    "The messages "
                    "travelled in clear text: STARTTLS may have been stripped by a machine in "
                    "the middle (the client falls back to plain text), the peer's TLS broke, or "
                    "another machine uses the address.  Compare the sessions; require TLS for "
                    "this peer (smtpd_tls_security_level or a TLS policy) if it always can.",
                 pe->ip, pe->tls_proto ? pe->tls_proto : "?", pe->host ? pe->host : "?",
-                (unsigned long long)pe->tls_before, pe->tls_before == 1 ? "" : "s",
+                pe->service ? pe->service : "?", (unsigned long long)pe->tls_before, pe->tls_before == 1 ? "" : "s",
                 (unsigned long long)pe->msgs, pe->msgs == 1 ? "" : "s",
                 (unsigned long long)pe->plain, pe->plain == 1 ? "" : "s",
                 (unsigned long long)pe->tls);
@@ -83,6 +105,7 @@ static void free_peer(struct peer *pe)
     free(pe->host);
     free(pe->ip);
     free(pe->tls_proto);
+    free(pe->service);
     free(pe->tls_line.text);
     det_finding_clear(&pe->f);
 }
@@ -140,13 +163,23 @@ static void on_session(void *p, const struct msl_session *ss)
         strmap_get(s->tlshost, host, strlen(host), NULL);
     if (strmap_len(s->hosts) < s->env->max_keys)
         strmap_get(s->hosts, host, strlen(host), NULL);
+    /* trusted or internal hops (mynetworks, --trusted-net, the server's own loopback
+     * clients such as a content filter re-injecting) are not judged */
+    if (msl_site_trusted(s->env->site, ss->client_ip, 0)) {
+        s->skipped_trusted++;
+        return;
+    }
     int64_t ts = ss->start_ts;
     if (ts > s->now)
         s->now = ts;
     if ((++s->seen & 4095) == 0 || strmap_len(s->peers) >= s->env->max_keys)
         det_sweep(s->peers, stale_peer, drop_peer, s);
+    /* a client is compared with itself on the same service: STARTTLS on submission and
+     * plain SMTP on port 25 are two services, not a downgrade */
+    char svc[300];
+    service_of(s, ss, svc, sizeof svc);
     char key[1024];
-    int n = snprintf(key, sizeof key, "%s\n%s", host, ss->client_ip);
+    int n = snprintf(key, sizeof key, "%s\n%s\n%s", host, ss->client_ip, svc);
     if (n <= 0 || (size_t)n >= sizeof key)
         return;
     struct peer *pe = strmap_find(s->peers, key, (size_t)n);
@@ -156,6 +189,7 @@ static void on_session(void *p, const struct msl_session *ss)
             if (pe) {
                 pe->host = det_strdup(host);
                 pe->ip = det_strdup(ss->client_ip);
+                pe->service = det_strdup(svc);
             }
         }
         if (!pe) {
@@ -225,6 +259,10 @@ static void finish(void *p)
         msl_hunt_note(s->env->hunt, "tls-downgrade: %s%s log%s no inbound TLS handshake "
                       "(smtpd_tls_loglevel 0?): sessions there not judged", h.buf,
                       h.n > 8 ? ", ..." : "", h.n == 1 ? "s" : "");
+    if (s->skipped_trusted)
+        msl_hunt_note(s->env->hunt, "tls-downgrade: %llu sessions of trusted or internal "
+                      "clients (site context: mynetworks, --trusted-net, loopback) not judged",
+                      (unsigned long long)s->skipped_trusted);
     if (s->dropped)
         msl_hunt_note(s->env->hunt, "tls-downgrade: more than %zu peers; %llu TLS sessions not "
                       "tracked", s->env->max_keys, (unsigned long long)s->dropped);

@@ -18,6 +18,10 @@
  * configured gateways) or authenticated are not inbound traffic; local domains come from
  * det_infer too.  Bounces are skipped; of a content-filter pair the first copy counts
  * inbound (it has the real client) and the re-injected copy outbound (its real delivery).
+ * Site context: trusted and internal hops (loopback, mynetworks, --trusted-net) are never
+ * judged, inbound or as next hops; when the configuration names the allowed relays
+ * (relayhost, transport_maps, Exim smarthost route_list, OpenSMTPD relay host, site file
+ * allowed-relay) or MX gateways (mx-gateway), those lists replace the inference.
  * State: per host + client and host + relay one record (count, cited lines, related
  * messages at most max_evidence), capped at max_keys; judged at the end.
  */
@@ -42,6 +46,8 @@ static const struct msl_param params[] = {
 
 struct path {
     char *host, *peer;
+    char *rhost, *rip; /* outbound: the relay's name and address */
+    int32_t rport;
     uint64_t n;
     struct msl_finding f;
 };
@@ -55,6 +61,7 @@ struct st {
     const struct msl_detect_env *env;
     struct det_infer in;
     struct tab inb, outb;
+    uint64_t internal; /* deliveries to trusted/internal next hops, not judged */
 };
 
 static struct path *path_get(struct st *s, struct tab *t, const char *host, const char *peer)
@@ -109,7 +116,7 @@ static void on_message(void *p, const struct msl_message *m)
         free(dom);
     }
     if (inbound && m->client_ip && *m->client_ip && !det_msg_authenticated(m) &&
-        !m->reinjected_from) {
+        !m->reinjected_from && !msl_site_trusted(s->env->site, m->client_ip, 0)) {
         struct path *pa = path_get(s, &s->inb, m->host, m->client_ip);
         if (pa) {
             pa->n++;
@@ -130,6 +137,12 @@ static void on_message(void *p, const struct msl_message *m)
         free(dom);
         if (local)
             continue;
+        /* a next hop inside the site (loopback: a content filter, another local instance;
+         * mynetworks) is an internal hop, not a relay path */
+        if (d->relay_ip && msl_site_trusted(s->env->site, d->relay_ip, 0)) {
+            s->internal++;
+            continue;
+        }
         char peer[600];
         if (d->relay_port > 0)
             snprintf(peer, sizeof peer, "%s[%s]:%d", d->relay_host ? d->relay_host : "?",
@@ -138,6 +151,11 @@ static void on_message(void *p, const struct msl_message *m)
             snprintf(peer, sizeof peer, "%s[%s]", d->relay_host ? d->relay_host : "?",
                      d->relay_ip ? d->relay_ip : "?");
         struct path *pa = path_get(s, &s->outb, m->host, peer);
+        if (pa && !pa->rhost && !pa->rip) {
+            pa->rhost = det_strdup(d->relay_host);
+            pa->rip = det_strdup(d->relay_ip);
+            pa->rport = d->relay_port;
+        }
         if (pa) {
             pa->n++;
             det_related_message(s->env, &pa->f, m->host, m->qid);
@@ -174,8 +192,8 @@ static void emit(struct st *s, struct path *pa, int out, const char *allowed, ui
         det_title(f, "unexpected outbound relay: %s carried %llu deliveries", pa->peer,
                   (unsigned long long)pa->n);
         det_explain(f, "The server %s delivered %llu recipient%s in external domains through "
-                       "%s, which is not one of its usual relays (%s carry most of its %llu "
-                       "external deliveries; inferred allowed relays).  A changed relayhost or "
+                       "%s, which is not one of its allowed relays (%s; %llu external "
+                       "deliveries in all).  A changed relayhost or "
                        "transport map, or a transport added by an intruder, sends mail around "
                        "the smarthost and its filtering and logging.  Check main.cf relayhost, "
                        "transport_maps and sender_dependent_relayhost_maps.",
@@ -185,8 +203,8 @@ static void emit(struct st *s, struct path *pa, int out, const char *allowed, ui
         det_title(f, "mail for local domains bypassed the gateways: %llu messages from %s",
                   (unsigned long long)pa->n, pa->peer);
         det_explain(f, "The server %s accepted %llu message%s for its local domains directly "
-                       "from %s, which is not one of its inbound gateways (%s carry most of its "
-                       "%llu inbound messages; inferred gateways).  Mail that skips the MX "
+                       "from %s, which is not one of its inbound gateways (%s; %llu inbound "
+                       "messages in all).  Mail that skips the MX "
                        "gateway also skips its spam and virus filtering.  Accept port 25 only "
                        "from the gateways, or name internal senders with --trusted-net.",
                     pa->host, (unsigned long long)pa->n, pa->n == 1 ? "" : "s", pa->peer,
@@ -195,9 +213,47 @@ static void emit(struct st *s, struct path *pa, int out, const char *allowed, ui
     msl_hunt_emit(s->env->hunt, f);
 }
 
+/* The site configuration names the allowed relays (relayhost, transport_maps, smarthost
+ * routers, allowed-relay) or the MX gateways (mx-gateway): judge against that list. */
+static int judge_configured(struct st *s, const struct strmap_entry **arr, size_t n, int out)
+{
+    const struct msl_site *site = s->env->site;
+    if (!msl_site_count(site, out ? MSL_SITE_ALLOWED_RELAY : MSL_SITE_MX_GATEWAY))
+        return 0;
+    char allowed[400] = "";
+    size_t used = 0, ne;
+    const struct msl_site_entry *e = msl_site_entries(site, &ne);
+    for (size_t i = 0; i < ne && used < sizeof allowed - 1; i++) {
+        if (e[i].kind != (out ? MSL_SITE_ALLOWED_RELAY : MSL_SITE_MX_GATEWAY))
+            continue;
+        int w = snprintf(allowed + used, sizeof allowed - used, "%s%s (%s)", used ? ", " : "",
+                         e[i].value, e[i].why);
+        used += w > 0 ? (size_t)w : 0;
+        if (used >= sizeof allowed)
+            used = sizeof allowed - 1;
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += ((struct path *)arr[i]->val)->n;
+    const char *host = n ? ((struct path *)arr[0]->val)->host : "?";
+    msl_hunt_note(s->env->hunt, "unauthorized-relay-path: %s: %s from the site configuration: "
+                  "%s", host, out ? "allowed relays" : "MX gateways", allowed);
+    for (size_t i = 0; i < n; i++) {
+        struct path *pa = arr[i]->val;
+        int ok = out ? msl_site_relay_allowed(site, pa->rhost, pa->rip, pa->rport) != NULL
+                     : msl_site_gateway(site, NULL, pa->peer) != NULL ||
+                           det_infer_is_trusted(&s->in, pa->host, pa->peer);
+        if (!ok)
+            emit(s, pa, out, allowed, total);
+    }
+    return 1;
+}
+
 /* Judges one host's paths arr[0..n) (sorted by count). */
 static void judge_host(struct st *s, const struct strmap_entry **arr, size_t n, int out)
 {
+    if (judge_configured(s, arr, n, out))
+        return;
     const int64_t *pr = s->env->params;
     int64_t pct = out ? pr[3] : pr[0], maxk = out ? pr[4] : pr[1], min = out ? pr[5] : pr[2];
     const char *what = out ? "external deliveries" : "inbound local-domain messages";
@@ -287,6 +343,10 @@ static void finish(void *p)
     det_infer_note(&s->in, "unauthorized-relay-path", 1);
     judge_tab(s, &s->inb, 0);
     judge_tab(s, &s->outb, 1);
+    if (s->internal)
+        msl_hunt_note(s->env->hunt, "unauthorized-relay-path: %llu deliveries to trusted or "
+                      "internal next hops (loopback, mynetworks) not judged",
+                      (unsigned long long)s->internal);
 }
 
 static void free_path(void *ctx, const struct strmap_entry *ent)
@@ -295,6 +355,8 @@ static void free_path(void *ctx, const struct strmap_entry *ent)
     struct path *pa = ent->val;
     free(pa->host);
     free(pa->peer);
+    free(pa->rhost);
+    free(pa->rip);
     det_finding_clear(&pa->f);
 }
 
