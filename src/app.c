@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "mailsleuth/site.h"
 #include "util/esc.h"
 
 int app_setup(struct app *a)
@@ -147,4 +148,27 @@ void app_free(struct app *a)
     msl_run_free(&a->run);
     msl_tz_free(a->tz);
     free(a->cli.paths);
+}
+
+/* --site-config and --site: a file that cannot be read or understood is a usage error. */
+struct msl_site *app_site_load(const struct cli *c)
+{
+    struct msl_site *site = msl_site_new();
+    char err[1200];
+    for (size_t i = 0; site && i < c->nsite_configs; i++)
+        if (msl_site_load_config(site, c->site_configs[i], err, sizeof err) != MSL_OK) {
+            fprintf(stderr, "mailsleuth: --site-config: %s\n", err);
+            msl_site_free(site);
+            return NULL;
+        }
+    for (size_t i = 0; site && i < c->nsite_files; i++)
+        if (msl_site_load_file(site, c->site_files[i], err, sizeof err) != MSL_OK) {
+            fprintf(stderr, "mailsleuth: --site: %s\n", err);
+            msl_site_free(site);
+            return NULL;
+        }
+    for (size_t i = 0; site && i < c->nprotected_domains; i++)
+        msl_site_add(site, MSL_SITE_PROTECTED_DOMAIN, MSL_SITE_FROM_CLI, c->protected_domains[i],
+                     -1, "--protected-domain", NULL, 0, err, sizeof err);
+    return site;
 }

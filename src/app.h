@@ -36,6 +36,11 @@ void app_progress_done(struct app *a);
 int app_finish(struct app *a, int run_rc, int wrc);
 void app_free(struct app *a);
 
+struct msl_site;
+/* The site context of --site-config, --site and --protected-domain (hunt, report); NULL
+ * after printing why a file could not be read or understood (a usage error). */
+struct msl_site *app_site_load(const struct cli *c);
+
 int cmd_summary(struct app *a);
 int cmd_timeline(struct app *a);
 int cmd_trace(struct app *a, const char *query);

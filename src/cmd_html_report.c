@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "mailsleuth/site.h"
 #include "mailsleuth/correlate.h"
 #include "mailsleuth/detect.h"
 #include "report/html_report.h"
@@ -147,10 +148,15 @@ int cmd_html_report(struct app *a)
     /* one correlator: the summary books the messages this run's correlator closes */
     struct msl_summary_opts so = {.tz = a->tz, .top = c->top, .inv = &a->inv,
                                   .external_messages = 1};
+    struct msl_site *site = app_site_load(c); /* the same site context as hunt's */
+    if (!site) {
+        msl_rules_free(rules);
+        return EXIT_USAGE;
+    }
     struct msl_hunt_opts ho = {
         .max_evidence = c->max_evidence, .show_lines = 1, /* the report shows the lines */
         .local_domains = c->local_domains, .nlocal_domains = c->nlocal_domains,
-        .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets};
+        .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets, .site = site};
     /* the look-alike and policy rules read protected and local domains from here; the
      * GeoIP databases of hunt are not opened by report */
     struct geo_hunt_cfg geo = {.protected_domains = c->protected_domains,
@@ -197,6 +203,7 @@ int cmd_html_report(struct app *a)
     msl_correlator_free(s.corr);
     html_report_free(s.html);
     msl_hunt_free(s.hunt);
+    msl_site_free(site); /* after the hunt, which borrowed it */
     msl_summary_free(s.sum);
     geo_hunt_configure(NULL);
     return app_finish(a, run_rc, wrc);

@@ -165,4 +165,12 @@ if [ -x "$BUILD/bench/gen_postfix" ]; then
 else
     skip "40 MB log: $BUILD/bench/gen_postfix not built"
 fi
+# the report reads the same site context as hunt: its notes cite the configuration
+"$MS" report -q --tz UTC --site-config tests/data/site/postfix-multihop-mx1 -o "$TMPD/site.html" \
+    tests/corpus/postfix-multihop
+check_rc "report --site-config" $? 0
+check_grep "report: a site entry cites its configuration line" \
+    "local: Postfix mydestination (tests/data/site/postfix-multihop-mx1/main.cf:" "$TMPD/site.html"
+"$MS" report -q --tz UTC --site-config "$TMPD/nowhere" -o "$TMPD/x.html" tests/corpus/postfix >/dev/null 2>&1
+check_rc "report: an unreadable --site-config is a usage error" $? 2
 finish report
