@@ -40,6 +40,7 @@ extern const struct msl_dialect msl_dialect_exim;
 extern const struct msl_dialect msl_dialect_opensmtpd;
 extern const struct msl_dialect msl_dialect_qmail;
 extern const struct msl_dialect msl_dialect_dovecot;
+extern const struct msl_dialect msl_dialect_courier;
 extern const struct msl_dialect msl_dialect_opendkim;
 extern const struct msl_dialect msl_dialect_opendmarc;
 extern const struct msl_dialect msl_dialect_policyd_spf;

@@ -185,7 +185,7 @@ const char *msl_severity_name(enum msl_severity s);
  * discarded, forwarded). */
 int msl_status_is_final(enum msl_status s);
 /* 1 for MTAs that log no end-of-message line (Sendmail at its default LogLevel, OpenSMTPD,
- * Exchange and Microsoft 365): their messages complete when every recipient is final. */
+ * Exchange, Microsoft 365 and Courier): their messages complete when every recipient is final. */
 int msl_mta_logs_no_end(struct msl_str mta);
 /* Recipients named in one delivery's to= (Sendmail lists several: "<a>,<b>"); 0 for none. */
 size_t msl_rcpt_count(struct msl_str to);

@@ -13,6 +13,7 @@ static const struct msl_dialect *const dialects[] = {
     &msl_dialect_opensmtpd,
     &msl_dialect_qmail,
     &msl_dialect_dovecot,
+    &msl_dialect_courier, /* after dovecot: bare imap/pop3 tags with dovecot args stay its */
     &msl_dialect_opendkim,
     &msl_dialect_opendmarc,
     &msl_dialect_policyd_spf,

@@ -133,7 +133,8 @@ static int str_is(struct msl_str v, const char *lit)
 
 int msl_mta_logs_no_end(struct msl_str mta)
 {
-    return str_is(mta, "sendmail") || str_is(mta, "opensmtpd") || str_is(mta, "exchange");
+    return str_is(mta, "sendmail") || str_is(mta, "opensmtpd") || str_is(mta, "exchange") ||
+           str_is(mta, "courier"); /* courierd's "completed" ends a delivery pass, not the message */
 }
 
 size_t msl_rcpt_count(struct msl_str to)
