@@ -40,6 +40,7 @@
  *   LOGIN, user=U, ip=[IP], ...                                  -> AUTH_OK
  *   Connection, ip=[IP]                                          -> CONNECT
  *   LOGOUT|DISCONNECTED|TIMEOUT, [user=U, ]ip=[IP], ...           -> DISCONNECT (detail = word)
+ *   authentication error: TEXT (authdaemond unreachable)         -> ERROR
  *
  * Queue ids ("0038C081.4D026173.000051A4": inode, time, pid in hex) are the qid as logged.
  * IPv4-mapped addresses lose their "::ffff:" prefix.  Views point into the message or into
@@ -50,7 +51,7 @@
 #define WHY_ESMTPD "courieresmtpd: unrecognised message"
 #define WHY_COURIERD "courierd: unrecognised message"
 #define WHY_MODULE "courier delivery: unrecognised message"
-#define WHY_LOGIN "courier-imap: unrecognised message"
+#define WHY_LOGIN "courier-imap: not a Courier login line"
 
 enum cr_family { C_NONE, C_ESMTPD, C_COURIERD, C_MODULE, C_LOGIN };
 
@@ -485,6 +486,12 @@ static int module(const char *p, const char *end, struct msl_event *e, struct ms
 
 static int login(const char *p, const char *end, struct msl_event *e)
 {
+    if (PF_STARTS(p, end, "authentication error: ")) { /* authdaemond unreachable */
+        e->kind = MSL_EV_ERROR;
+        e->severity = MSL_SEV_ERROR;
+        e->text = pf_sv(p, end);
+        return 1;
+    }
     const char *c = PF_FIND(p, end, ", ");
     struct msl_str what = pf_sv(p, c ? c : end);
     if (eq(what, "LOGIN FAILED"))

@@ -57,12 +57,11 @@ syslog-wrappers/samples.log:16|no timestamp|'host exim[pid]: STAMP ...': fail2ba
 syslog-wrappers/samples.log:19|no timestamp|Exim spec 53.4 quotes syslog's '[n/m]' pieces without the syslog header; with a header they are reassembled (re-check 'exim-split')
 syslog-wrappers/samples.log:2[0-3]|no timestamp|Exim spec '[n/m]' piece without syslog header (see :19)
 syslog-wrappers/samples.log:3[01]|bad month|journalctl -o short-full ('Fri 2024-04-05 08:10:47 CEST host ...'): weekday + date + zone abbreviation is not an envelope mailsleuth reads (short, short-iso, short-iso-precise and json are)
-*/0055-courier.ini:*|no dialect for program *|courier (pop3d, imaplogin, courierpop3login): $NOTMTA (Courier-MTA's courieresmtpd lines do not occur)
-decoders/0080-courier_decoders.xml:*|no dialect for program *|courier example: $NOTMTA
-*/0040-imapd.ini:*|no dialect for program \"imapd\"|UW imapd: an IMAP server, $NOTMTA
-log-entries/imapd:*|no dialect for program \"imapd\"|UW imapd sample log: $NOTMTA
-decoders/0130-imapd_decoders.xml:*|no dialect for program \"imapd\"|UW imapd example: $NOTMTA
-*/0035-spamd.ini:*|no dialect for program \"imapd\"|the rule test tags spamd text with program imapd[27113]: tag is not spamd, so no filter dialect applies (real spamd lines: log-entries/spamd)
+*/0055-courier.ini:*|courier-imap: not a Courier login line|the rule test's grouping line 'pop3d: .' has no Courier content (the other courier lines parse)
+*/0040-imapd.ini:*|courier-imap: not a Courier login line|UW imapd (tag imapd, which Courier's imapd shares): an IMAP server, $NOTMTA
+log-entries/imapd:*|courier-imap: not a Courier login line|UW imapd sample log (tag shared with Courier's imapd): $NOTMTA
+decoders/0130-imapd_decoders.xml:*|courier-imap: not a Courier login line|UW imapd example (tag shared with Courier's imapd): $NOTMTA
+*/0035-spamd.ini:*|courier-imap: not a Courier login line|the rule test tags spamd text with program imapd[27113]: tag is not spamd, so no filter dialect applies (real spamd lines: log-entries/spamd)
 log-entries/spamd:*|no dialect for program \"qmail-scanner\"|qmail-scanner (a qmail content-scanner wrapper): no dialect, it is not qmail itself
 log-entries/spamd:*|spamd: unrecognised message|2006 spamd lines without the inner 'spamd: ' prefix that later SpamAssassin versions write ('spamd[pid]: spamd: connection from ...') and the spamd dialect expects (gap for old SpamAssassin)
 */0045-mailscanner.ini:*|no dialect for program *|MailScanner: a content filter, $NOTMTA (not among the registered filters)
@@ -79,8 +78,7 @@ decoders/0275-sendmail_decoders.xml:*|no dialect for program \"smf-sav\"|smf-sav
 decoders/0085-dovecot_decoders.xml:*|no timestamp|Dovecot 1.x own log file layout 'dovecot: STAMP Level: ...' (log_path), not syslog: no reader for it; message re-checked with a syslog header
 *dovecot.ini:*|dovecot: unrecognised message|Dovecot 1.x master 'Fatal: ...' startup errors: the dovecot dialect maps logins, auth and deliveries, not master errors (gap)
 decoders/0085-dovecot_decoders.xml:*|dovecot: unrecognised message|Dovecot 1.x master 'Fatal: ...' (see dovecot.ini)
-decoders/0275-sendmail_decoders.xml:1[49]|sendmail: unrecognised message|example wrapped over several comment lines in the decoder file: the first physical line is cut mid-message
-log-entries/mail-errors:*|no dialect for program \"pop3d\"|pop3d (courier/qpopper) in an OSSEC alert: $NOTMTA"
+decoders/0275-sendmail_decoders.xml:1[49]|sendmail: unrecognised message|example wrapped over several comment lines in the decoder file: the first physical line is cut mid-message"
 
 # --- extraction: each source file -> $TMPD/g/<n>.log (lines) + .src (corpus-relative origin)
 mkdir -p "$TMPD/g"

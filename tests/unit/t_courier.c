@@ -263,9 +263,11 @@ static void t_logins(void)
     CHECK_INT(ev.detail.n, 0);
     CHECK(parse("pop3d", "TIMEOUT, ip=[::ffff:192.0.2.3]"));
     CHECK_VIEW(ev.detail, "TIMEOUT");
+    CHECK(parse("pop3d", "authentication error: Input/output error"));
+    CHECK_INT(ev.kind, MSL_EV_ERROR);
     CHECK(!parse("pop3d", "LOGIN FAILED, user=x"));
     CHECK(!parse("imapd", "Unexpected SSL connection shutdown."));
-    CHECK_STR(why, "courier-imap: unrecognised message");
+    CHECK_STR(why, "courier-imap: not a Courier login line");
 }
 
 int main(void)
