@@ -105,7 +105,8 @@ enum msl_severity {
                                  * LMTP), not a hand-over to another server: set by each
                                  * dialect from what its MTA logs (Postfix local/virtual/pipe,
                                  * Exim without H=, Sendmail local/prog mailers, OpenSMTPD
-                                 * mda, Exchange DELIVER, qmail local, Dovecot) */
+                                 * mda, Exchange DELIVER, qmail local, Dovecot,
+                                 * courierlocal/courierdeliver) */
 
 /* Evidence: where the line came from.  src indexes the run's source table. */
 struct msl_evidence {

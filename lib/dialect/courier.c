@@ -27,7 +27,7 @@
  *             shutdown notices -> DAEMON
  * courierlocal, courierdeliver, courieresmtp, courieruucp, courierdsn ... (delivery modules)
  *   id=QID,from=<F>,addr=<A>[,size=N],success: TEXT              -> DELIVERY sent ("delivered:
- *             HOST [IP]" gives the relay; local modules get relay_host "local")
+ *             HOST [IP]" gives the relay; local modules get relay_host "local" and MSL_EVF_LOCAL)
  *   id=QID,from=<F>,addr=<A>[,size=N],status: deferred|failure    -> DELIVERY deferred|bounced
  *   id=QID,from=<F>,addr=<A>[,size=N],status: success             -> INFO, MSL_EVF_ECHO: it
  *             restates the success line before it
@@ -474,6 +474,8 @@ static int module(const char *p, const char *end, struct msl_event *e, struct ms
     }
     e->kind = MSL_EV_DELIVERY;
     e->status = st;
+    if (is_local_module(tag))
+        e->flags |= MSL_EVF_LOCAL; /* into a mailbox or program on this host */
     if (st == MSL_ST_SENT) {
         relay_of(e->text, e);
         if (!e->relay_host.n && is_local_module(tag))

@@ -237,12 +237,14 @@ static void t_modules(void)
     CHECK(parse("courierlocal", line));
     CHECK_INT(ev.status, MSL_ST_SENT);
     CHECK_VIEW(ev.relay_host, "local");
+    CHECK(ev.flags & MSL_EVF_LOCAL);
     CHECK_VIEW(ev.from, "alice@corp.example");
     snprintf(line, sizeof line, "%saddr=<bob@far.example>,size=9,success: delivered: "
                                 "mx.far.example [::ffff:192.0.2.25]", id);
     CHECK(parse("courieresmtp", line));
     CHECK_VIEW(ev.relay_host, "mx.far.example");
     CHECK_VIEW(ev.relay_ip, "192.0.2.25");
+    CHECK(!(ev.flags & MSL_EVF_LOCAL));
     snprintf(line, sizeof line, "%saddr=<bob@far.example>,status: maybe", id);
     CHECK(!parse("courieresmtp", line));
     CHECK_STR(why, "courier delivery: unrecognised message");
