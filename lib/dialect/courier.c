@@ -2,7 +2,8 @@
  * courier.c - the Courier dialect: courier-mta's SMTP server, scheduler and delivery modules,
  * and the login lines of courier-imap / courier-pop3.  Shapes are those the sources write
  * (courier/module.esmtp/courieresmtpd.C, courier/msgq.C) and real lines (fail2ban's
- * courier-smtp/courier-auth test logs, the wazuh courier ruleset, tests/dialect/courier).
+ * courier-smtp/courier-auth test logs, the wazuh courier ruleset, tests/dialect/courier, and the
+ * courier-mta 1.0.16 capture in tests/corpus/courier).
  *
  * courieresmtpd (one process per connection: .daemon is "smtpd", so the pid keys sessions)
  *   started,ip=[IP],port=[P]                                     -> CONNECT
@@ -18,13 +19,14 @@
  * courierd (the scheduler)
  *   newmsg,id=QID[, auth=USER][: dns; HELO ([HOST ][IP])]        -> RECEIVED (client, helo,
  *             sasl_user); a local submission names no client
- *   started,id=QID,from=<F>,module=M,host=H,addr=<A>             -> INFO (detail = module,
- *             relay_host = H for esmtp: the destination being tried)
+ *   started,id=QID,from=<F>,module=M,host=H,addr=<A>             -> SENDER (from, to, detail =
+ *             module, relay_host = H for esmtp: the destination being tried); for module=dsn
+ *             (a notice being generated; from=<> is the notice's sender) -> INFO
  *   completed,id=QID                                             -> INFO (detail "completed"):
  *             logged after every delivery pass, also one that left recipients deferred, so
  *             it is not the end of the message (courier is in msl_mta_logs_no_end)
  *   Waiting. ...                                                 -> INFO; start-up and
- *             shutdown notices -> DAEMON
+ *             shutdown notices -> DAEMON (also authdaemond's, courier-authlib's daemon)
  * courierlocal, courierdeliver, courieresmtp, courieruucp, courierdsn ... (delivery modules)
  *   id=QID,from=<F>,addr=<A>[,size=N],success: TEXT              -> DELIVERY sent ("delivered:
  *             HOST [IP]" gives the relay; local modules get relay_host "local" and MSL_EVF_LOCAL)
@@ -87,7 +89,7 @@ static enum cr_family family(struct msl_str t)
         return C_NONE;
     if (starts(t, "courieresmtpd")) /* "courieresmtpd", SYSLOGNAME variants */
         return C_ESMTPD;
-    if (eq(t, "courierd"))
+    if (eq(t, "courierd") || eq(t, "authdaemond")) /* the scheduler; courier-authlib's daemon */
         return C_COURIERD;
     if (eq(t, "courierlocal") || eq(t, "courierdeliver") || eq(t, "courieresmtp") ||
         eq(t, "courieruucp") || eq(t, "courierdsn") || eq(t, "courierfax") ||
@@ -373,7 +375,9 @@ static int courierd(const char *p, const char *end, struct msl_event *e)
         p = a + 6;
         if (!angled(&p, end, &e->to, NULL))
             return 0;
-        e->kind = MSL_EV_INFO;
+        /* the envelope sender is logged here, not at newmsg; the dsn module's pass names the
+         * notice's null sender under the original's id, so it is only a note */
+        e->kind = eq(e->detail, "dsn") ? MSL_EV_INFO : MSL_EV_SENDER;
         return 1;
     }
     if (PF_LIT(&p, end, "completed,")) {
@@ -389,8 +393,10 @@ static int courierd(const char *p, const char *end, struct msl_event *e)
         return 1;
     }
     static const char *const life[] = {"Loading ", "Courier ", "Started ", "Initializing",
-                                       "Initialization", "Installing ", "SHUTDOWN",
-                                       "Shutting down", "Purging ", "Restarting"};
+                                       "Initialization", "Installing ", "Installed: ",
+                                       "Installation complete", "SHUTDOWN", "Shutting down",
+                                       "Purging ", "Restarting", "queuelo=", "modules=",
+                                       "stopping authdaemond", "restarting authdaemond"};
     for (size_t i = 0; i < sizeof life / sizeof life[0]; i++)
         if (pf_starts(p, end, life[i], strlen(life[i]))) {
             e->kind = MSL_EV_DAEMON;

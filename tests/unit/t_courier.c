@@ -57,7 +57,7 @@ static const struct msl_dialect *claimer(const char *prog)
 
 static void t_claims(void)
 {
-    static const char *const yes[] = {"courieresmtpd", "courierd", "courierlocal",
+    static const char *const yes[] = {"courieresmtpd", "courierd", "authdaemond", "courierlocal",
                                       "courierdeliver", "courieresmtp", "imapd", "imapd-ssl",
                                       "pop3d", "pop3d-ssl", "courierpop3login", "imaplogin",
                                       "courierpop3d", "pop3login"};
@@ -199,6 +199,18 @@ static void t_courierd(void)
     CHECK(parse("courierd", "newmsg,id=0000A1B2.656E2F3C.00001235"));
     CHECK_INT(ev.kind, MSL_EV_RECEIVED); /* local submission: no client */
     CHECK(ev.client_ip.p == NULL);
+    CHECK(parse("courierd", "started,id=0000A1B2.656E2F3C.00001234,from=<alice@corp.example>,"
+                            "module=esmtp,host=far.example,addr=<bob@far.example>"));
+    CHECK_INT(ev.kind, MSL_EV_SENDER);
+    CHECK_VIEW(ev.from, "alice@corp.example");
+    CHECK_VIEW(ev.to, "bob@far.example");
+    CHECK_VIEW(ev.relay_host, "far.example");
+    CHECK_VIEW(ev.detail, "esmtp");
+    CHECK(parse("courierd", "started,id=0000A1B2.656E2F3C.00001234,from=<>,module=dsn,host=,"
+                            "addr=<alice@corp.example>"));
+    CHECK_INT(ev.kind, MSL_EV_INFO); /* the notice's null sender, not the message's */
+    CHECK(parse("authdaemond", "Installation complete: authuserdb"));
+    CHECK_INT(ev.kind, MSL_EV_DAEMON);
     CHECK(parse("courierd", "completed,id=0000A1B2.656E2F3C.00001235"));
     CHECK_INT(ev.kind, MSL_EV_INFO);
     CHECK_VIEW(ev.detail, "completed");
