@@ -11,8 +11,7 @@
 . "$(dirname "$0")/../cli/testlib.inc"
 C=$(dirname "$0")
 GAPS='hunt-exim spoofed-local-sender det_infer judges local delivery by the transport name (local/virtual/lmtp) and the domain of to=, and Exim logs its own transport names (T=local_mailbox) and a bare local part (=> alice <alice@example.test>): no local domain is inferred
-hunt-opensmtpd recipient-harvest OpenSMTPD logs the refused RCPT on a failed-command line that names only the session id; the client address is on the session'\''s "smtp connected" line and the detectors take client_ip from the event
-hunt-opensmtpd relay-attempt OpenSMTPD 6.8 answers a relay attempt with the same "550 Invalid recipient" as an unknown local user, on a failed-command line without the client address
+hunt-opensmtpd relay-attempt OpenSMTPD 6.8 answers a relay attempt with the same "550 Invalid recipient" as an unknown local user: telling them apart needs the local domains (site context)
 hunt-opensmtpd spoofed-local-sender OpenSMTPD records the client address only on the session'\''s connect line; det_infer sees no local delivery daemon (mda) either'
 
 gap_reason() { # dir rule
