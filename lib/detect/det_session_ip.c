@@ -4,6 +4,7 @@
  * full it starts over (sessions are short, their lines close together).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "detect/det_session_ip.h"
@@ -17,14 +18,21 @@ int det_session_ip_init(struct det_session_ip *s, size_t max)
     return s->m ? 0 : ENOMEM;
 }
 
+/* The session an event belongs to: the MTA's session id where the dialect gives one in
+ * .detail (OpenSMTPD), else the server process (Sendmail forks one per connection and logs
+ * "NOQUEUE: connect from [ip]", then "<rcpt>... User unknown" under the same pid). */
 static size_t key(char *buf, size_t cap, const struct msl_event *e)
 {
-    if (!e->detail.n || e->host.n + 1 + e->detail.n > cap)
+    int n;
+    if (e->detail.n)
+        n = snprintf(buf, cap, "s\n%.*s\n%.*s", (int)e->host.n, e->host.p ? e->host.p : "",
+                     (int)e->detail.n, e->detail.p);
+    else if (e->pid >= 0)
+        n = snprintf(buf, cap, "p\n%.*s\n%.*s\n%lld", (int)e->host.n, e->host.p ? e->host.p : "",
+                     (int)e->program.n, e->program.p ? e->program.p : "", (long long)e->pid);
+    else
         return 0;
-    memcpy(buf, e->host.p, e->host.n);
-    buf[e->host.n] = '\n';
-    memcpy(buf + e->host.n + 1, e->detail.p, e->detail.n);
-    return e->host.n + 1 + e->detail.n;
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
 struct msl_str det_session_ip_of(struct det_session_ip *s, const struct msl_event *e)

@@ -2,8 +2,9 @@
  * det_session_ip.h - the client address of an event whose line does not name it.  Some MTAs
  * log the client only when the session opens and name the session on every later line
  * (OpenSMTPD: "<sid> smtp connected address=IP", then "<sid> smtp failed-command ...": the
- * dialect puts the session id in .detail).  Fed with every event, this remembers
- * host+session -> IP from connects and hands the IP to later events of that session.
+ * dialect puts the session id in .detail; Sendmail: "NOQUEUE: connect from [IP]", then
+ * "<rcpt>... User unknown" from the same process).  Fed with every event, this remembers
+ * host+session (or host+process) -> IP from connects and hands the IP to later events.
  */
 #ifndef MSL_DET_SESSION_IP_H
 #define MSL_DET_SESSION_IP_H
@@ -14,7 +15,7 @@
 #include "util/strmap.h"
 
 struct det_session_ip {
-    struct strmap *m; /* "host\nsession" -> char[64] IP */
+    struct strmap *m; /* session or process key -> char[64] IP */
     size_t max;       /* entries kept; the table starts over when full */
 };
 
