@@ -105,7 +105,7 @@ begin routers
 remote:
   driver = manualroute
   domains = ! +local_domains
-  transport = to_sink
+  transport = remote_smtp_smarthost
   route_list = * 127.0.0.1
   self = send
   no_more
@@ -123,7 +123,8 @@ local_user:
   cannot_route_message = Unknown user
 
 begin transports
-to_sink:
+# Debian's name for the smarthost transport (what real Debian Exim logs show as T=)
+remote_smtp_smarthost:
   driver = smtp
   port = $SINK_PORT
   allow_localhost
