@@ -11,12 +11,16 @@
  * reported by auth-success-after-failures.
  *
  * Streams finished messages (content-filter copies and bounces are skipped: the original
- * counts).  Per account: a ring of the last msgs_per_min+1 message times, a queue of at
+ * counts).  A message that was submitted authenticated (ESMTPA/ESMTPSA) but carries no user
+ * is the user's who last logged in from that client on that host: Sendmail logs the login
+ * on its own line ("AUTH=server, relay=[ip], authid=bob") without the queue id, so the
+ * AUTH_OK events are kept per host and client (bounded by max_keys).  Per account: a ring of the last msgs_per_min+1 message times, a queue of at
  * most rcpts_per_hour+1 (time, recipients) entries (more entries than the threshold already
  * exceed it), hourly counters for the baseline and bounce totals; at most max_keys
  * accounts.  Messages leave the correlator when they finish, so times are close to, not
  * exactly in, order; the windows tolerate that.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,11 +55,49 @@ struct acct {
     int is_uid;
 };
 
+#define USERLEN 256
+
 struct st {
     const struct msl_detect_env *env;
     struct strmap *a;
+    struct strmap *login; /* "host\nclient ip" -> char[USERLEN] last SASL user */
     uint64_t dropped;
 };
+
+static size_t login_key(char *k, size_t cap, const char *host, size_t hn, const char *ip, size_t in)
+{
+    int n = snprintf(k, cap, "%.*s\n%.*s", (int)hn, host ? host : "", (int)in, ip ? ip : "");
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+static void on_event(void *p, const struct msl_event *e)
+{
+    struct st *s = p;
+    if (e->kind != MSL_EV_AUTH_OK || !e->sasl_user.n || !e->client_ip.n ||
+        e->sasl_user.n >= USERLEN)
+        return;
+    char k[512];
+    size_t n = login_key(k, sizeof k, e->host.p, e->host.n, e->client_ip.p, e->client_ip.n);
+    if (!n || (strmap_len(s->login) >= s->env->max_keys && !strmap_find(s->login, k, n)))
+        return;
+    char *u = strmap_get(s->login, k, n, NULL);
+    if (u) {
+        memcpy(u, e->sasl_user.p, e->sasl_user.n);
+        u[e->sasl_user.n] = 0;
+    }
+}
+
+/* The user of an authenticated message whose record names none (see the header). */
+static const char *login_of(const struct st *s, const struct msl_message *m)
+{
+    if (!det_msg_authenticated(m) || !m->client_ip)
+        return NULL;
+    char k[512];
+    size_t n = login_key(k, sizeof k, m->host, m->host ? strlen(m->host) : 0, m->client_ip,
+                         strlen(m->client_ip));
+    const char *u = n ? strmap_find(s->login, k, n) : NULL;
+    return u && *u ? u : NULL;
+}
 
 static int64_t P(const struct st *s, int i)
 {
@@ -82,8 +124,11 @@ static void on_message(void *p, const struct msl_message *m)
         return;
     char key[512];
     int is_uid = 0;
+    const char *login;
     if (m->sasl_user && *m->sasl_user) {
         snprintf(key, sizeof key, "%s", m->sasl_user);
+    } else if ((login = login_of(s, m)) != NULL) {
+        snprintf(key, sizeof key, "%s", login);
     } else if (m->uid && *m->uid) {
         snprintf(key, sizeof key, "uid %s@%s", m->uid, m->host ? m->host : "?");
         is_uid = 1;
@@ -279,7 +324,10 @@ static void *new_st(const struct msl_detect_env *env)
         return NULL;
     s->env = env;
     s->a = strmap_new(sizeof(struct acct));
-    if (!s->a) {
+    s->login = strmap_new(USERLEN);
+    if (!s->a || !s->login) {
+        strmap_free(s->a);
+        strmap_free(s->login);
         free(s);
         return NULL;
     }
@@ -291,6 +339,7 @@ static void free_st(void *p)
     struct st *s = p;
     strmap_each(s->a, free_acct, NULL);
     strmap_free(s->a);
+    strmap_free(s->login);
     free(s);
 }
 
@@ -302,6 +351,7 @@ const struct msl_detector msl_det_account_burst = {
     .params = params,
     .nparams = sizeof params / sizeof params[0],
     .new = new_st,
+    .on_event = on_event,
     .on_message = on_message,
     .finish = finish,
     .free = free_st,

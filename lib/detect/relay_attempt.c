@@ -1,6 +1,7 @@
 /*
- * relay_attempt.c - rule relay-attempt: clients refused with "Relay access denied" (they
- * tried to send mail for a domain this server does not handle, without authenticating).
+ * relay_attempt.c - rule relay-attempt: clients refused relaying (Postfix "Relay access
+ * denied", Sendmail "Relaying denied", Exim "relay not permitted" ...: they tried to send
+ * mail for a domain this server does not handle, without authenticating).
  *
  * At least `threshold` refusals from one IP within `window` (default 3 in 1 h) is relay
  * probing: one finding per IP and incident at the configured severity (medium).  Clients
@@ -46,7 +47,7 @@ static void close_cb(void *ctx, const char *key, struct det_kw *kw)
     f->host = det_strdup(kw->host);
     det_set_count(f, "refusals", (int64_t)f->evidence_total);
     det_set_count(f, "domains", (int64_t)(kw->nvals + kw->vals_more));
-    det_title(f, "relay probing: %llu 'Relay access denied' for %s",
+    det_title(f, "relay probing: %llu relay refusals for %s",
               (unsigned long long)f->evidence_total, key);
     det_explain(f, "The client %s tried %llu times to have this server relay mail to domains "
                    "it does not serve (%zu distinct recipient domain%s), at least %lld times "
@@ -75,9 +76,20 @@ static void *new_st(const struct msl_detect_env *env)
     return s;
 }
 
+/* A refusal to relay, in each MTA's own words at RCPT: Postfix "Relay access denied",
+ * Sendmail "Relaying denied", Exim's default ACL "relay not permitted", Courier and qmail
+ * "relaying denied" / "not allowed to relay", Exchange "Unable to relay".  Judged from the
+ * reply the server gave, never from which MTA wrote the line. */
 int det_is_relay_denied(const struct msl_event *e)
 {
-    return e->kind == MSL_EV_REJECT && det_contains(e->text, "Relay access denied");
+    if (e->kind != MSL_EV_REJECT)
+        return 0;
+    if (e->stage.n && !det_contains(e->stage, "RCPT"))
+        return 0;
+    return det_contains(e->text, "relay access denied") || det_contains(e->text, "relaying denied") ||
+           det_contains(e->text, "relay not permitted") ||
+           det_contains(e->text, "relaying not permitted") ||
+           det_contains(e->text, "not allowed to relay") || det_contains(e->text, "unable to relay");
 }
 
 static void on_event(void *p, const struct msl_event *e)
@@ -125,8 +137,8 @@ static void each_client(void *ctx, const struct strmap_entry *ent)
     f->host = c->host;
     c->host = NULL;
     det_set_count(f, "refusals", (int64_t)f->evidence_total);
-    det_title(f, "relay refused: %llu 'Relay access denied' for %s",
-              (unsigned long long)f->evidence_total, ent->key);
+    det_title(f, "relay refused: %llu relay refusal%s for %s",
+              (unsigned long long)f->evidence_total, f->evidence_total == 1 ? "" : "s", ent->key);
     det_explain(f, "The client %s was refused relaying %llu time%s, fewer than the %lld within "
                    "%lld s that make probing.  Reported for completeness: the relay "
                    "restrictions held.",
@@ -171,7 +183,7 @@ static void free_st(void *p)
 const struct msl_detector msl_det_relay_attempt = {
     .id = "relay-attempt",
     .severity = MSL_FSEV_MEDIUM,
-    .description = "clients refused with 'Relay access denied'; repeated refusals are probing",
+    .description = "clients refused relaying; repeated refusals are probing",
     .params = params,
     .nparams = sizeof params / sizeof params[0],
     .new = new_st,

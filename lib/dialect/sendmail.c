@@ -622,6 +622,13 @@ static int dispatch(const char *p, const char *end, struct msl_event *e)
     case 't':
         if (PF_STARTS(p, end, "to="))
             return delivery(p, end, e);
+        if (PF_STARTS(p, end, "tls_srv_features=") || PF_STARTS(p, end, "tls_clt_features=")) {
+            /* 8.16+: the TLS features ruleset's answer before a handshake; no forensic fields */
+            e->kind = MSL_EV_INFO;
+            e->detail = MSL_STR_LIT("tls features");
+            e->text = pf_sv(p, end);
+            return 1;
+        }
         break;
     case 'd':
         if (PF_STARTS(p, end, "done") && done(p, end, e))
