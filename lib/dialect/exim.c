@@ -38,6 +38,7 @@
  */
 #include "exim_int.h"
 #include "postfix_int.h"
+#include "util/calendar.h"
 
 /* --- message ids -------------------------------------------------------------------------- */
 

@@ -36,6 +36,7 @@
 
 #include "dialect/csv_fields.h"
 #include "mailsleuth/mailsleuth.h"
+#include "util/calendar.h"
 
 enum mcol {
     M_DATE,

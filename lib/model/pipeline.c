@@ -13,6 +13,7 @@
 #include "mailsleuth/mailsleuth.h"
 #include "model/handoff.h"
 #include "util/buf.h"
+#include "util/calendar.h"
 #include "util/strmap.h"
 
 #define SAMPLE_LINES 64

@@ -28,7 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mailsleuth/envelope.h"
+#include "mailsleuth/tz.h"
+#include "util/calendar.h"
 #include "util/tz_priv.h"
 
 #define ZONEINFO "/usr/share/zoneinfo/"

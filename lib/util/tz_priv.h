@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "mailsleuth/envelope.h"
+#include "mailsleuth/tz.h"
 
 /* Returns 1 and sets *off when the zone has one constant offset (UTC, "+02:00"). */
 int msl_tz_fixed_offset(const struct msl_tz *tz, int32_t *off);
