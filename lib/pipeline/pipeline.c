@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "mailsleuth/mailsleuth.h"
-#include "model/handoff.h"
+#include "pipeline/handoff.h"
 #include "util/buf.h"
 #include "util/calendar.h"
 #include "util/strmap.h"
