@@ -37,7 +37,7 @@
 #include "mailsleuth/envelope.h"
 #include "mailsleuth/mailsleuth.h"
 #include "util/calendar.h"
-#include "util/tz_priv.h"
+#include "util/tz.h"
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)

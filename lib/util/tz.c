@@ -30,7 +30,7 @@
 
 #include "mailsleuth/tz.h"
 #include "util/calendar.h"
-#include "util/tz_priv.h"
+#include "util/tz.h"
 
 #define ZONEINFO "/usr/share/zoneinfo/"
 #define TZ_CACHE_DAYS 512 /* power of two > 366: a year of consecutive days never collides */
