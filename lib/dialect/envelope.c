@@ -37,6 +37,7 @@
 #include "mailsleuth/envelope.h"
 #include "mailsleuth/mailsleuth.h"
 #include "util/calendar.h"
+#include "util/json_unesc.h"
 #include "util/tz.h"
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
@@ -751,51 +752,6 @@ static const char *json_skip_value(const char *p, const char *end)
     return NULL;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int hex4(const char *p, const char *end)
-{
-    if (end - p < 4)
-        return -1;
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-static char *put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        *o++ = (char)cp;
-    } else if (cp < 0x800) {
-        *o++ = (char)(0xC0 | (cp >> 6));
-        *o++ = (char)(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        *o++ = (char)(0xE0 | (cp >> 12));
-        *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-        *o++ = (char)(0x80 | (cp & 0x3F));
-    } else {
-        *o++ = (char)(0xF0 | (cp >> 18));
-        *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-        *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-        *o++ = (char)(0x80 | (cp & 0x3F));
-    }
-    return o;
-}
-
 /* Unescapes the string body [p, end) into o; never writes more than end - p bytes. */
 static char *json_unescape(const char *p, const char *end, char *o)
 {
@@ -813,25 +769,14 @@ static char *json_unescape(const char *p, const char *end, char *o)
         case 'b': *o++ = '\b'; break;
         case 'f': *o++ = '\f'; break;
         case 'u': {
-            int cp = hex4(p, end);
-            if (cp < 0) {
+            size_t used;
+            int k = json_unesc_u(p, end, o, &used);
+            if (k < 0) {
                 *o++ = 'u'; /* malformed: keep the text (2 bytes in, 1 out) */
                 break;
             }
-            p += 4;
-            uint32_t u = (uint32_t)cp;
-            if (u >= 0xD800 && u <= 0xDBFF) {
-                int lo = (end - p >= 6 && p[0] == '\\' && p[1] == 'u') ? hex4(p + 2, end) : -1;
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                    u = 0x10000 + ((u - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
-                    p += 6;
-                } else {
-                    u = 0xFFFD;
-                }
-            } else if (u >= 0xDC00 && u <= 0xDFFF) {
-                u = 0xFFFD;
-            }
-            o = put_utf8(o, u); /* <= 4 bytes out for >= 6 (or 12) in */
+            o += k;
+            p += used;
             break;
         }
         default: *o++ = c; break; /* \" \\ \/ and unknown escapes */
