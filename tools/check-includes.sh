@@ -6,8 +6,11 @@
 #     and the public contract include/mailsleuth/*.h; never one of a module on its own or a
 #     higher tier (so no dependency circle between modules is possible).
 #   - Nobody includes another module's internal header (*_int.h, *_priv.h).
-#   - src/ (the CLI) includes the public headers, lib/util and its own headers; the few other
-#     lib headers it still uses are listed in SRC_ALLOW below with the reason.
+#   - src/ (the CLI) includes the public headers, lib/util and its own headers.
+#   - lib/report/html* (the HTML report) renders traces too: it is checked as its own module
+#     "report-html" above trace and detect (it may include the rest of lib/report).
+#   - What breaks a rule today and cannot be mended in this change is listed in ALLOW below,
+#     each with its reason, so the list only shrinks.
 #   - include/mailsleuth/*.h include only system headers and each other.
 #   - A folder under lib/ that is not in the tier table is an error: a new module is placed
 #     on purpose (add it to TIERS and to doc/ARCHITECTURE.md).
@@ -31,17 +34,22 @@ trace 7
 store 7
 detect 7
 headers 7
+report-html 8
 pipeline 8
 '
-# "src-file header": lib headers the CLI still includes beyond util (until the writers'
-# registry gives it one writer API): the event/record/provenance writers of lib/report
-SRC_ALLOW='
+# "file header": known exceptions.  The CLI still includes the event/record/provenance
+# writers of lib/report (until the writers' registry gives it one writer API) and the HTML
+# report's entry point; the HTML report takes the hops from trace's internal header (trace.h
+# should export them).
+ALLOW='
 src/cmd_headers.c report/event_out.h
 src/cmd_headers.c report/provenance.h
 src/cmd_search.c report/event_out.h
 src/cmd_search.c report/record_json.h
 src/cmd_verify.c report/event_out.h
 src/cmd_verify.c report/provenance.h
+src/cmd_html_report.c report/html_report.h
+lib/report/html_report.c trace/trace_int.h
 '
 
 files=$(find lib src include -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | LC_ALL=C sort)
@@ -49,7 +57,7 @@ files=$(find lib src include -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/nul
 dirs=$(find lib -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sed 's|^lib/||' | LC_ALL=C sort)
 
 # shellcheck disable=SC2086
-awk -v tiers="$TIERS" -v allow="$SRC_ALLOW" -v dirs="$dirs" '
+awk -v tiers="$TIERS" -v allow="$ALLOW" -v dirs="$dirs" '
 BEGIN {
     n = split(tiers, t, "\n")
     for (i = 1; i <= n; i++) if (split(t[i], f, " ") == 2) tier[f[1]] = f[2] + 0
@@ -65,7 +73,8 @@ FNR == 1 {
     if (NR > 1) { files++; if (fbad) failed++ }
     fbad = 0
     split(FILENAME, p, "/")
-    top = p[1]; mod = (top == "lib") ? p[2] : top
+    top = p[1]; dir = (top == "lib") ? p[2] : top
+    mod = (dir == "report" && p[3] ~ /^html/) ? "report-html" : dir
 }
 /^[ \t]*#[ \t]*include[ \t]*["<]/ {
     line = $0
@@ -83,14 +92,16 @@ FNR == 1 {
     if (im == "mailsleuth") next                    # the public contract
     if (!(im in tier) && index("\n" dirs "\n", "\n" im "\n") == 0) next  # <sys/stat.h> ...
     why = ""
-    if (top == "include") {
+    if (im == dir || ((FILENAME " " inc) in ok)) {
+        why = ""                                    # its own folder, or a listed exception
+    } else if (top == "include") {
         why = "a public header includes a lib header"
-    } else if (im != mod && base ~ /_(int|priv)\.h$/) {
+    } else if (base ~ /_(int|priv)\.h$/) {
         why = "another module'"'"'s internal header"
     } else if (top == "src") {
-        if (im != "util" && !((FILENAME " " inc) in ok))
-            why = "the CLI uses the public headers and lib/util only (or an entry of SRC_ALLOW)"
-    } else if (top == "lib" && im != mod && (mod in tier) && (im in tier) && tier[im] >= tier[mod]) {
+        if (im != "util")
+            why = "the CLI uses the public headers and lib/util only (or an entry of ALLOW)"
+    } else if (top == "lib" && (mod in tier) && (im in tier) && tier[im] >= tier[mod]) {
         why = sprintf("%s (tier %d) may not include %s (tier %d): dependencies run downward only", mod, tier[mod], im, tier[im])
     }
     if (why != "") {

@@ -38,5 +38,7 @@ expect "detect includes site" 0 lib/detect/bad.c '#include "site/site.h"'
 expect "lib/store uses report writers" 0 lib/store/ecs.c '#include "report/record_json.h"'
 expect "report/html uses its own module" 0 lib/report/html_page.c '#include "report/summary_int.h"'
 expect "site may not include source" 1 lib/site/site.c '#include "source/source_int.h"'
+expect "upward: summary includes a trace header" 1 lib/report/bad.c '#include "trace/hops.h"'
+expect "the HTML report may use trace (it sits above)" 0 lib/report/html_x.c '#include "trace/hops.h"'
 expect "downward: trace includes correlate" 0 lib/trace/ok.c '#include "correlate/reinject.h"'
 finish "include rules"
