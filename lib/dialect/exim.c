@@ -161,38 +161,6 @@ static const char *skip_sp(const char *p, const char *end)
     return p;
 }
 
-static int ip_char(char c)
-{
-    return pf_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
-           c == '.' || c == '%';
-}
-
-/* "[ip]" with optional ":port"; p at '['. */
-static int bracket_ip(const char **pp, const char *end, struct msl_str *ip, int32_t *port)
-{
-    const char *p = *pp;
-    if (p >= end || *p != '[')
-        return 0;
-    const char *a = ++p;
-    while (p < end && ip_char(*p))
-        p++;
-    if (p == a || p >= end || *p != ']')
-        return 0;
-    *ip = pf_sv(a, p);
-    p++;
-    if (p + 1 < end && *p == ':' && pf_isdigit(p[1])) {
-        const char *q = p + 1;
-        int64_t v;
-        if (pf_uint(&q, end, &v) && v <= 65535) {
-            if (port)
-                *port = (int32_t)v;
-            p = q;
-        }
-    }
-    *pp = p;
-    return 1;
-}
-
 /*
  * Exim host spec: "name (helo) [ip]:port", any part optional but at least a name or an ip.
  * The helo is client text: it ends at the first ") [" after which a well-formed [ip] follows.
@@ -232,7 +200,7 @@ static int hostspec(const char **pp, const char *end, struct msl_str *name, stru
             const char *r = c + 2;
             struct msl_str tip;
             int32_t tport = -1;
-            if (bracket_ip(&r, end, &tip, &tport) && (r == end || *r == ' ' || *r == ':')) {
+            if (pf_bracket_addr(&r, end, 1, &tip, &tport) && (r == end || *r == ' ' || *r == ':')) {
                 h = pf_sv(p + 1, c);
                 p = c + 2;
                 break;
@@ -250,7 +218,7 @@ static int hostspec(const char **pp, const char *end, struct msl_str *name, stru
         }
     }
     if (p < end && *p == '[') {
-        if (!bracket_ip(&p, end, &a, &pt))
+        if (!pf_bracket_addr(&p, end, 1, &a, &pt))
             return 0;
     }
     if (!n.p && !a.p && !h.p)

@@ -22,27 +22,6 @@ static int dk_claims(struct msl_str prog)
     return prog.n == 8 && memcmp(prog.p, "opendkim", 8) == 0;
 }
 
-/* "<jobid>: " -> qid (an alphanumeric token; "(unknown-jobid)"/"NOQUEUE" give none). */
-static int dk_jobid(const char **pp, const char *end, struct msl_event *e)
-{
-    const char *p = *pp, *q = p;
-    if (PF_LIT(&q, end, "(unknown-jobid): ") || PF_LIT(&q, end, "NOQUEUE: ")) {
-        e->flags |= MSL_EVF_NOQUEUE;
-        *pp = q;
-        return 1;
-    }
-    while (q < end && q - p <= 40 && ((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'Z') ||
-                                      (*q >= 'a' && *q <= 'z')))
-        q++;
-    if (q - p < 5 || q + 1 >= end || q[0] != ':' || q[1] != ' ')
-        return 0;
-    int64_t t = 0;
-    if (msl_postfix_qid(p, (size_t)(q - p), &t) == 2)
-        e->qid_time = t;
-    e->qid = pf_sv(p, q);
-    *pp = q + 2;
-    return 1;
-}
 
 static int dk_parse(const struct msl_envelope *env, struct msl_event *e, const char **why)
 {
@@ -57,7 +36,7 @@ static int dk_parse(const struct msl_envelope *env, struct msl_event *e, const c
         e->text = pf_sv(p, end);
         return 1;
     }
-    if (!dk_jobid(&p, end, e)) {
+    if (!pf_milter_jobid(&p, end, e, NULL)) {
         *why = "opendkim: unrecognised message";
         return 0;
     }

@@ -17,29 +17,6 @@ static int dm_claims(struct msl_str prog)
     return prog.n == 9 && memcmp(prog.p, "opendmarc", 9) == 0;
 }
 
-static int dm_jobid(const char **pp, const char *end, struct msl_event *e)
-{
-    const char *p = *pp, *q = p;
-    if (PF_LIT(&q, end, "(unknown-jobid): ") || PF_LIT(&q, end, "NOQUEUE: ")) {
-        e->flags |= MSL_EVF_NOQUEUE;
-        *pp = q;
-        return 1;
-    }
-    while (q < end && q - p <= 40 && ((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'Z') ||
-                                      (*q >= 'a' && *q <= 'z')))
-        q++;
-    /* 1.3.x: "QID ignoring Authentication-Results at N from host" (no colon) */
-    int nocolon = q - p >= 5 && PF_STARTS(q, end, " ignoring ");
-    if (!nocolon && (q - p < 5 || q + 1 >= end || q[0] != ':' || q[1] != ' '))
-        return 0;
-    int64_t t = 0;
-    if (msl_postfix_qid(p, (size_t)(q - p), &t) == 2)
-        e->qid_time = t;
-    e->qid = pf_sv(p, q);
-    *pp = q + (nocolon ? 1 : 2);
-    return 1;
-}
-
 /* A result word -> "dmarc=pass" ...; NULL when it is not a DMARC/SPF result. */
 static const char *dm_result(struct msl_str w, int spf)
 {
@@ -71,7 +48,8 @@ static int dm_parse(const struct msl_envelope *env, struct msl_event *e, const c
         e->text = pf_sv(p, end);
         return 1;
     }
-    if (!dm_jobid(&p, end, e) || p >= end) {
+    /* 1.3.x: "QID ignoring Authentication-Results at N from host" (no colon) */
+    if (!pf_milter_jobid(&p, end, e, " ignoring ") || p >= end) {
         *why = "opendmarc: unrecognised message";
         return 0;
     }

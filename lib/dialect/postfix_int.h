@@ -103,6 +103,23 @@ int pf_decimal(const char **pp, const char *end, double *out);
 int pf_hostaddr(const char **pp, const char *end, struct msl_str *host, struct msl_str *addr,
                 int32_t *port);
 
+/*
+ * "[addr]" with an optional ":port" (0..65535), *pp at '['; *port is left alone when there is
+ * none.  addr runs to ']' and may not hold a space; with only_ip it may hold only hex digits,
+ * '.', ':' and '%' (a zone), so "[not an ip]" is no match.  Moves *pp past it.
+ */
+int pf_bracket_addr(const char **pp, const char *end, int only_ip, struct msl_str *addr,
+                    int32_t *port);
+
+/*
+ * A milter's "<jobid>: " prefix (OpenDKIM, OpenDMARC): the MTA's queue id from macro i, 5..41
+ * letters and digits, into e->qid (and e->qid_time for a Postfix long id);
+ * "(unknown-jobid): " and "NOQUEUE: " set MSL_EVF_NOQUEUE instead.  When also is given, the
+ * id may be followed by it instead of ": " (*pp then stops after the id's space).  Returns 1
+ * and moves *pp past the prefix, 0 when the line has none.
+ */
+int pf_milter_jobid(const char **pp, const char *end, struct msl_event *e, const char *also);
+
 /* Address value: "<a@b>" (without the brackets; "<>" gives an empty, non-NULL view) or a
  * bare token up to ',' / ' ' / end. */
 int pf_addr(const char **pp, const char *end, struct msl_str *out);

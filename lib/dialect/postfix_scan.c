@@ -43,12 +43,33 @@ int pf_hostaddr(const char **pp, const char *end, struct msl_str *host, struct m
         p++;
     if (p >= end || *p != '[')
         return 0;
-    const char *he = p++, *a = p;
-    while (p < end && *p != ']' && *p != ' ')
-        p++;
-    if (p >= end || *p != ']')
+    const char *he = p;
+    struct msl_str a;
+    if (!pf_bracket_addr(&p, end, 0, &a, port))
         return 0;
     *host = he > h ? pf_sv(h, he) : MSL_STR_NULL;
+    *addr = a;
+    *pp = p;
+    return 1;
+}
+
+static int ip_char(char c)
+{
+    return pf_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
+           c == '.' || c == '%';
+}
+
+int pf_bracket_addr(const char **pp, const char *end, int only_ip, struct msl_str *addr,
+                    int32_t *port)
+{
+    const char *p = *pp;
+    if (p >= end || *p != '[')
+        return 0;
+    const char *a = ++p;
+    while (p < end && *p != ']' && *p != ' ' && (!only_ip || ip_char(*p)))
+        p++;
+    if (p >= end || *p != ']' || (only_ip && p == a))
+        return 0;
     *addr = pf_sv(a, p);
     p++;
     if (p + 1 < end && *p == ':' && pf_isdigit(p[1])) {
@@ -61,6 +82,28 @@ int pf_hostaddr(const char **pp, const char *end, struct msl_str *host, struct m
         }
     }
     *pp = p;
+    return 1;
+}
+
+int pf_milter_jobid(const char **pp, const char *end, struct msl_event *e, const char *also)
+{
+    const char *p = *pp, *q = p;
+    if (PF_LIT(&q, end, "(unknown-jobid): ") || PF_LIT(&q, end, "NOQUEUE: ")) {
+        e->flags |= MSL_EVF_NOQUEUE;
+        *pp = q;
+        return 1;
+    }
+    while (q < end && q - p <= 40 && ((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'Z') ||
+                                      (*q >= 'a' && *q <= 'z')))
+        q++;
+    int alt = also && q - p >= 5 && pf_starts(q, end, also, strlen(also));
+    if (!alt && (q - p < 5 || q + 1 >= end || q[0] != ':' || q[1] != ' '))
+        return 0;
+    int64_t t = 0;
+    if (msl_postfix_qid(p, (size_t)(q - p), &t) == 2)
+        e->qid_time = t;
+    e->qid = pf_sv(p, q);
+    *pp = q + (alt ? 1 : 2);
     return 1;
 }
 
