@@ -89,6 +89,15 @@ static void t_strmap(void)
     strmap_free(m);
 }
 
+static void t_esc_json_member(void)
+{
+    struct buf b;
+    buf_init(&b, 1024);
+    esc_json_member(&b, "from", "a\"b\n", 4);
+    CHECK_STR(b.p, ",\"from\":\"a\\\"b\\n\"");
+    buf_free(&b);
+}
+
 /* decode TEXT (what follows "\\u") -> the UTF-8 written and the bytes read, or -1 */
 static int unesc(const char *text, char *out, size_t *used)
 {
@@ -153,6 +162,7 @@ int main(void)
     RUN(t_esc_json);
     RUN(t_esc_csv);
     RUN(t_strmap);
+    RUN(t_esc_json_member);
     RUN(t_json_unesc);
     RUN(t_calendar);
     RUN(t_cidr);
