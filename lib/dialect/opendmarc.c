@@ -10,7 +10,7 @@
  * Lines without a jobid ("OpenDMARC Filter v1.4.2 starting (args: ...)") are DAEMON.
  * text is the message after the jobid; every view points into the message.
  */
-#include "postfix_int.h"
+#include "dialect/scan.h"
 
 static int dm_claims(struct msl_str prog)
 {
@@ -43,22 +43,22 @@ static int dm_parse(const struct msl_envelope *env, struct msl_event *e, const c
         p = end = "";
     while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
         end--;
-    if (PF_STARTS(p, end, "OpenDMARC ")) {
+    if (SCAN_STARTS(p, end, "OpenDMARC ")) {
         e->kind = MSL_EV_DAEMON;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     /* 1.3.x: "QID ignoring Authentication-Results at N from host" (no colon) */
-    if (!pf_milter_jobid(&p, end, e, " ignoring ") || p >= end) {
+    if (!scan_milter_jobid(&p, end, e, " ignoring ") || p >= end) {
         *why = "opendmarc: unrecognised message";
         return 0;
     }
-    e->text = pf_sv(p, end);
-    int spf = PF_LIT(&p, end, "SPF(mailfrom): ") || PF_LIT(&p, end, "SPF(helo): ");
+    e->text = scan_sv(p, end);
+    int spf = SCAN_LIT(&p, end, "SPF(mailfrom): ") || SCAN_LIT(&p, end, "SPF(helo): ");
     /* "<domain> <result>": exactly two tokens */
     const char *sp = memchr(p, ' ', (size_t)(end - p));
     if (sp && sp > p && !memchr(sp + 1, ' ', (size_t)(end - sp - 1))) {
-        const char *d = dm_result(pf_sv(sp + 1, end), spf);
+        const char *d = dm_result(scan_sv(sp + 1, end), spf);
         if (d) {
             e->kind = MSL_EV_POLICY;
             e->detail = (struct msl_str){d, strlen(d)};
