@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calendar.h" /* declared here before; kept for its users */
 #include "event.h"
 #include "tz.h"
 

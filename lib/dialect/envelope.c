@@ -36,7 +36,7 @@
 #include "dialect/envelope_priv.h"
 #include "mailsleuth/envelope.h"
 #include "mailsleuth/mailsleuth.h"
-#include "util/calendar.h"
+#include "mailsleuth/calendar.h"
 #include "util/json_unesc.h"
 #include "util/tz.h"
 

@@ -38,7 +38,7 @@
  */
 #include "exim_int.h"
 #include "dialect/scan.h"
-#include "util/calendar.h"
+#include "mailsleuth/calendar.h"
 
 /* --- message ids -------------------------------------------------------------------------- */
 

@@ -36,7 +36,7 @@
 
 #include "dialect/csv_fields.h"
 #include "mailsleuth/mailsleuth.h"
-#include "util/calendar.h"
+#include "mailsleuth/calendar.h"
 #include "util/json_unesc.h"
 
 enum mcol {

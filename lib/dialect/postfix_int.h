@@ -6,27 +6,7 @@
 #define MSL_POSTFIX_INT_H
 
 #include "dialect/scan.h"
-
-/* The scanner kit's former names, for code written before it left this header (other
- * branches): new code says scan_* and includes dialect/scan.h.  Drop once none is left. */
-#define pf_sv scan_sv
-#define pf_lit scan_lit
-#define pf_starts scan_starts
-#define pf_find scan_find
-#define pf_rfind scan_rfind
-#define pf_isdigit scan_isdigit
-#define pf_uint scan_uint
-#define pf_span_until scan_span_until
-#define pf_decimal scan_decimal
-#define pf_hostaddr scan_hostaddr
-#define pf_bracket_addr scan_bracket_addr
-#define pf_addr scan_addr
-#define pf_reply scan_reply
-#define pf_milter_jobid scan_milter_jobid
-#define PF_LIT SCAN_LIT
-#define PF_STARTS SCAN_STARTS
-#define PF_FIND SCAN_FIND
-#define PF_RFIND SCAN_RFIND
+#include "dialect/scan_compat.h" /* the kit's former pf_* names */
 
 /*
  * "key=value, key=value ..." as Postfix writes for deliveries, qmgr and pickup.  Stops at

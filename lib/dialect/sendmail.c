@@ -26,7 +26,7 @@
  * failure" -> AUTH_FAIL; STARTTLS= -> TLS.  A null sender has from.p != NULL, from.n == 0.
  */
 #include "sendmail_int.h"
-#include "util/calendar.h"
+#include "mailsleuth/calendar.h"
 
 /* --- tag --------------------------------------------------------------------------------- */
 

@@ -9,6 +9,7 @@
 #define MSL_SENDMAIL_INT_H
 
 #include "dialect/scan.h"
+#include "dialect/scan_compat.h" /* the kit's former pf_* names */
 
 /*
  * Returns 1 when p[0..n) is a Sendmail queue id (FORMATS.md 4.2): 8 characters of

@@ -13,7 +13,7 @@
 #include "mailsleuth/mailsleuth.h"
 #include "pipeline/handoff.h"
 #include "util/buf.h"
-#include "util/calendar.h"
+#include "mailsleuth/calendar.h"
 #include "util/strmap.h"
 
 #define SAMPLE_LINES 64

@@ -1,7 +1,7 @@
 /*
  * calendar.c - day numbers and dates (Howard Hinnant's days_from_civil and its inverse).
  */
-#include "util/calendar.h"
+#include "mailsleuth/calendar.h"
 
 int64_t msl_days_from_civil(int y, int m, int d)
 {

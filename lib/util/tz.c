@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "mailsleuth/tz.h"
-#include "util/calendar.h"
+#include "mailsleuth/calendar.h"
 #include "util/tz.h"
 
 #define ZONEINFO "/usr/share/zoneinfo/"

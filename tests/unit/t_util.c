@@ -4,7 +4,7 @@
 
 #include "unit.h"
 #include "util/buf.h"
-#include "util/calendar.h"
+#include "mailsleuth/calendar.h"
 #include "util/cidr.h"
 #include "util/esc.h"
 #include "util/json_unesc.h"

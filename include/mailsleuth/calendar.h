@@ -1,9 +1,9 @@
 /*
- * calendar.h - proleptic Gregorian day numbers (days since 1970-01-01), no table, no libc:
+ * calendar.h - (lib/util/calendar.c) proleptic Gregorian day numbers (days since 1970-01-01), no table, no libc:
  * what every parser and writer uses to turn dates into UTC and back.
  */
-#ifndef MSL_CALENDAR_H
-#define MSL_CALENDAR_H
+#ifndef MAILSLEUTH_CALENDAR_H
+#define MAILSLEUTH_CALENDAR_H
 
 #include <stdint.h>
 
