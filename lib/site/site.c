@@ -13,8 +13,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "util/cidr.h"
 #include "site/site_int.h"
+#include "util/cidr.h"
 #include "util/strmap.h"
 
 struct msl_site {
