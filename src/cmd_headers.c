@@ -177,9 +177,7 @@ static void jstr(struct buf *b, const char *k, const char *v)
 {
     if (!v)
         return;
-    buf_addf(b, ",\"%s\":\"", k);
-    esc_json(b, v, strlen(v));
-    buf_addc(b, '"');
+    esc_json_member(b, k, v, strlen(v));
 }
 
 static void jtime(struct buf *b, const char *k, int64_t us)

@@ -16,6 +16,7 @@
 #include "mailsleuth/correlate.h"
 #include "mailsleuth/detect.h"
 #include "mailsleuth/site.h"
+#include "util/cidr.h"
 #include "util/geoip.h"
 
 struct hunt {
@@ -166,13 +167,11 @@ int cmd_hunt(struct app *a)
     }
     for (size_t i = 0; i < c->ntrusted_nets; i++) {
         /* validate here so a typo is a usage error, not a silently ignored network */
-        const char *n = c->trusted_nets[i];
-        size_t len = strlen(n), digits = 0;
-        for (size_t k = 0; k < len; k++)
-            digits += strchr("0123456789abcdefABCDEF.:/", n[k]) != NULL;
-        if (!len || digits != len) {
+        const char *n = c->trusted_nets[i], *why = NULL;
+        struct msl_cidr net;
+        if (msl_cidr_parse(&net, n, strlen(n), &why) != 0) {
             fprintf(stderr, "mailsleuth: --trusted-net wants an address or CIDR like "
-                            "192.0.2.0/24, not '%s'\n", n);
+                            "192.0.2.0/24, not '%s' (%s)\n", n, why);
             msl_rules_free(rules);
             return EXIT_USAGE;
         }

@@ -3,7 +3,6 @@
  * user, or (with --expr) any search expression.  The query word is turned into a search
  * expression that looks in every field it could name.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,18 +10,15 @@
 #include "app.h"
 #include "mailsleuth/trace.h"
 #include "util/buf.h"
+#include "util/cidr.h"
 
 static int is_ip_or_cidr(const char *q)
 {
-    char tmp[64];
     const char *slash = strchr(q, '/');
     size_t n = slash ? (size_t)(slash - q) : strlen(q);
-    if (n == 0 || n >= sizeof tmp)
-        return 0;
-    memcpy(tmp, q, n);
-    tmp[n] = '\0';
     unsigned char addr[16];
-    return inet_pton(AF_INET, tmp, addr) == 1 || inet_pton(AF_INET6, tmp, addr) == 1;
+    int family;
+    return msl_ip_parse(q, n, &family, addr) == 0;
 }
 
 static void quoted(struct buf *b, const char *field, const char *q)

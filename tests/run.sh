@@ -2,6 +2,7 @@
 # tests/run.sh - runs every test of the project and ends with one line "N passed, N failed".
 #   unit tests      $BUILD/tests/t_*          (each prints "name: N passed, N failed")
 #   fuzz replay     $BUILD/tests/replay_*     (replays tests/fuzz/corpus/<target>/*)
+#   include rules   tools/check-includes.sh (modules include downward only)
 #   shell tests     tests/cli/*.sh, tests/dialect/run.sh, tests/corpus/*_test.sh ...
 #                   (each prints "name: N passed, N failed [, N skipped]")
 # Usage: BUILD=build sh tests/run.sh   (make check does this)
@@ -28,6 +29,7 @@ run() {
     rm -f "$out.one"
 }
 
+run sh tools/check-includes.sh # the module rule of doc/ARCHITECTURE.md
 for t in "$BUILD"/tests/t_*; do [ -x "$t" ] && run "$t"; done
 for t in "$BUILD"/tests/replay_*; do
     [ -x "$t" ] || continue

@@ -28,7 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calendar.h" /* declared here before; kept for its users */
 #include "event.h"
+#include "tz.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,22 +54,6 @@ struct msl_envelope {
     int64_t pid;             /* -1 when absent */
     struct msl_str msg;      /* the message after "tag[pid]: " */
 };
-
-/* Zone used for stamps without an offset. */
-struct msl_tz;
-
-/* Loads a zone by name ("UTC", "Europe/Berlin", "+02:00"); NULL name = the machine's zone.
- * Returns NULL when the zone is unknown. */
-struct msl_tz *msl_tz_load(const char *name);
-void msl_tz_free(struct msl_tz *tz);
-/* Display name of the zone ("Europe/Berlin", "UTC", "+02:00"). */
-const char *msl_tz_name(const struct msl_tz *tz);
-/* Converts a local broken-down time to UTC seconds (DST gaps/overlaps resolved as mktime). */
-int64_t msl_tz_local_to_utc(const struct msl_tz *tz, int year, int mon, int mday, int hour,
-                            int min, int sec);
-
-/* Seconds east of UTC in force for the zone at a UTC instant (seconds); cached per hour. */
-long msl_tz_offset_at(const struct msl_tz *tz, long long utc_sec);
 
 struct msl_envelope_parser;
 
@@ -94,11 +80,6 @@ const char *msl_env_format_name(enum msl_env_format f);
  *            was present; *utc_us is UTC when it was, else local wall time as if UTC.
  */
 size_t msl_scan_rfc3339(const char *p, size_t n, int64_t *utc_us, int *has_zone);
-
-/* Days since 1970-01-01 for a proleptic Gregorian date (no table, no libc). */
-int64_t msl_days_from_civil(int y, int m, int d);
-/* The date of a day number (days since 1970-01-01): the inverse of msl_days_from_civil. */
-void msl_civil_from_days(int64_t days, int *y, int *m, int *d);
 
 #ifdef __cplusplus
 }

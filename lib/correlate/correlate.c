@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "correlate/correlate_int.h"
+#include "correlate/reinject.h"
 #include "mailsleuth/mailsleuth.h"
 
 /* --- keys and lookups ------------------------------------------------------------------ */
@@ -191,20 +192,19 @@ static void on_delivery(struct msl_correlator *c, struct cr_msg *m, const struct
     MSET(m, d->new_qid, e->new_qid);
     if (e->status == MSL_ST_DISCARDED)
         m->discarded = 1;
-    if (e->status != MSL_ST_SENT || !e->new_qid.n || !e->relay_ip.n)
-        return;
-    if (e->new_qid.n == e->qid.n && memcmp(e->new_qid.p, e->qid.p, e->qid.n) == 0)
+    if (e->status != MSL_ST_SENT || !e->new_qid.n)
         return;
     /* A hand-off on this host re-injects the message before the answer names it, so X is
-     * already open here with its receipt.  Over loopback that is a content filter (amavis,
-     * rspamd proxy); otherwise another instance on this host that got it from the relay's
-     * address (multi-instance set-ups, postfix-<ip>/smtpd).  A loopback relay whose X is
-     * not here is another server on the same machine: a real delivery, no link. */
+     * already open here with its receipt (the rule: correlate/reinject.h). */
     struct cr_msg *y = cr_msg_find(c, e->host, e->new_qid);
-    if (!y || !y->m.seen_receipt)
-        return;
-    if (!cr_is_loopback(e->relay_ip) &&
-        (!y->m.client_ip || !cr_is(e->relay_ip, y->m.client_ip)))
+    struct msl_reinject_hop h = {e->status, e->qid, e->new_qid, e->relay_ip, e->ts};
+    struct msl_reinject_target r = {0};
+    if (y) {
+        r.received = y->m.seen_receipt;
+        r.received_ts = y->m.received_ts;
+        r.client_ip = y->m.client_ip;
+    }
+    if (!msl_is_reinjection(&h, y ? &r : NULL))
         return;
     /* a content filter took it and re-injected it as new_qid on the same host */
     MSET(m, m->m.reinjected_as, e->new_qid);

@@ -76,7 +76,6 @@ int cr_madd_str(struct cr_msg *m, char ***arr, size_t *n, struct msl_str v);
 enum msl_status cr_final(const struct cr_msg *m);
 /* recipients.c: fills m->m.rcpts from its deliveries and actions (at close) */
 int cr_recipients(struct cr_msg *m);
-int cr_is_loopback(struct msl_str ip);
 int cr_is(struct msl_str v, const char *lit);
 
 /* correlate.c: key builders and the hand-over (used by sessions.c and exchange.c) */

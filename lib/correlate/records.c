@@ -132,12 +132,6 @@ int cr_add_str(char ***arr, size_t *n, struct msl_str v)
     return MSL_OK;
 }
 
-int cr_is_loopback(struct msl_str ip)
-{
-    return (ip.n >= 4 && memcmp(ip.p, "127.", 4) == 0) ||
-           (ip.n == 3 && memcmp(ip.p, "::1", 3) == 0);
-}
-
 int cr_is(struct msl_str v, const char *lit)
 {
     size_t n = strlen(lit);

@@ -24,7 +24,6 @@
 
 #include "detect/detect_int.h"
 #include "mailsleuth/mailsleuth.h"
-#include "query/query_int.h"
 #include "util/buf.h"
 
 /* lookalike_domain.c, unusual_origin.c */

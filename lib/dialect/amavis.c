@@ -19,7 +19,7 @@
  * detail is composed in a thread-local buffer when it carries a score or virus name (valid
  * only during the callback, like every view); all other views point into the message.
  */
-#include "postfix_int.h"
+#include "dialect/scan.h"
 
 static int am_claims(struct msl_str prog)
 {
@@ -47,7 +47,7 @@ static int am_logid(const char **pp, const char *end)
         return 0;
     p++;
     const char *d = p;
-    while (p < end && (pf_isdigit(*p) || *p == '-'))
+    while (p < end && (scan_isdigit(*p) || *p == '-'))
         p++;
     if (p == d || p + 1 >= end || p[0] != ')' || p[1] != ' ')
         return 0;
@@ -58,7 +58,7 @@ static int am_logid(const char **pp, const char *end)
 /* "<a> -> <b>,<c>": from, to (first), nrcpt; returns the end of the recipient list. */
 static const char *am_addrs(const char *p, const char *end, struct msl_event *e)
 {
-    const char *arrow = PF_FIND(p, end, "> -> <");
+    const char *arrow = SCAN_FIND(p, end, "> -> <");
     if (!arrow)
         return NULL;
     const char *fb = arrow;
@@ -66,10 +66,10 @@ static const char *am_addrs(const char *p, const char *end, struct msl_event *e)
         fb--;
     if (*fb != '<')
         return NULL;
-    e->from = pf_sv(fb + 1, arrow);
-    const char *r = arrow + 5, *re = PF_FIND(r, end, ", ");
+    e->from = scan_sv(fb + 1, arrow);
+    const char *r = arrow + 5, *re = SCAN_FIND(r, end, ", ");
     if (!re)
-        re = PF_FIND(r, end, " ");
+        re = SCAN_FIND(r, end, " ");
     if (!re)
         re = end;
     int64_t n = 0;
@@ -77,31 +77,31 @@ static const char *am_addrs(const char *p, const char *end, struct msl_event *e)
         n += *q == '<';
     e->nrcpt = n;
     const char *te = memchr(r + 1, '>', (size_t)(re - r - 1));
-    e->to = pf_sv(r + 1, te ? te : re);
+    e->to = scan_sv(r + 1, te ? te : re);
     return re;
 }
 
 /* The value after ", KEY" up to ", " or end. */
 static struct msl_str am_key(const char *p, const char *end, const char *key, size_t kn)
 {
-    const char *k = pf_find(p, end, key, kn);
+    const char *k = scan_find(p, end, key, kn);
     if (!k)
         return MSL_STR_NULL;
-    const char *v = k + kn, *ve = pf_find(v, end, ", ", 2);
-    return pf_sv(v, ve ? ve : end);
+    const char *v = k + kn, *ve = scan_find(v, end, ", ", 2);
+    return scan_sv(v, ve ? ve : end);
 }
 
 static int am_verdict(const char *p, const char *end, struct msl_event *e)
 {
     const char *start = p;
-    int blocked = PF_LIT(&p, end, "Blocked ");
-    if (!blocked && !PF_LIT(&p, end, "Passed "))
+    int blocked = SCAN_LIT(&p, end, "Blocked ");
+    if (!blocked && !SCAN_LIT(&p, end, "Passed "))
         return 0;
     const char *c = p;
     while (p < end && *p != ' ' && *p != ',')
         p++;
-    struct msl_str cat = pf_sv(c, p), info = MSL_STR_NULL;
-    if (PF_STARTS(p, end, " (")) { /* "(Win.Trojan.X, Eicar)" */
+    struct msl_str cat = scan_sv(c, p), info = MSL_STR_NULL;
+    if (SCAN_STARTS(p, end, " (")) { /* "(Win.Trojan.X, Eicar)" */
         const char *i = p + 2;
         int depth = 1;
         const char *q = i;
@@ -110,31 +110,31 @@ static int am_verdict(const char *p, const char *end, struct msl_event *e)
             depth -= *q == ')';
             q++;
         }
-        info = pf_sv(i, depth ? end : q - 1);
+        info = scan_sv(i, depth ? end : q - 1);
         p = q;
     }
     int discard = 0;
-    if (PF_STARTS(p, end, " {")) {
+    if (SCAN_STARTS(p, end, " {")) {
         const char *q = memchr(p, '}', (size_t)(end - p));
         if (q) {
-            discard = PF_FIND(p, q, "Discarded") != NULL;
+            discard = SCAN_FIND(p, q, "Discarded") != NULL;
             p = q + 1;
         }
     }
-    e->text = pf_sv(start + (blocked ? 8 : 7), p);
+    e->text = scan_sv(start + (blocked ? 8 : 7), p);
     e->kind = MSL_EV_POLICY;
     e->action = blocked ? (discard ? MSL_ACT_DISCARD : MSL_ACT_REJECT) : MSL_ACT_INFO;
 
     /* client: the first "[ip]" (":port" optional) */
     const char *ob = memchr(p, '[', (size_t)(end - p));
-    const char *arrow = PF_FIND(p, end, " -> ");
+    const char *arrow = SCAN_FIND(p, end, " -> ");
     if (ob && (!arrow || ob < arrow)) {
         const char *cb = memchr(ob, ']', (size_t)(end - ob));
         if (cb) {
-            e->client_ip = pf_sv(ob + 1, cb);
+            e->client_ip = scan_sv(ob + 1, cb);
             const char *q = cb + 1;
             int64_t port;
-            if (PF_LIT(&q, end, ":") && pf_uint(&q, end, &port) && port < 65536)
+            if (SCAN_LIT(&q, end, ":") && scan_uint(&q, end, &port) && port < 65536)
                 e->client_port = (int32_t)port;
         }
     }
@@ -146,13 +146,13 @@ static int am_verdict(const char *p, const char *end, struct msl_event *e)
         e->qid = v;
     v = am_key(rest, end, ", Message-ID: ", 14);
     if (v.n >= 2 && v.p[0] == '<' && v.p[v.n - 1] == '>')
-        e->msgid = pf_sv(v.p + 1, v.p + v.n - 1);
+        e->msgid = scan_sv(v.p + 1, v.p + v.n - 1);
     else if (v.n)
         e->msgid = v;
     v = am_key(rest, end, ", size: ", 8);
     if (v.n) {
         const char *q = v.p;
-        pf_uint(&q, v.p + v.n, &e->size);
+        scan_uint(&q, v.p + v.n, &e->size);
     }
     v = am_key(rest, end, ", queued_as: ", 13);
     if (v.n)
@@ -170,9 +170,9 @@ static int am_verdict(const char *p, const char *end, struct msl_event *e)
         e->detail = info.n ? am_compose("virus=", info) : MSL_STR_LIT("virus=unknown");
     else if (CAT("BANNED"))
         e->detail = MSL_STR_LIT("banned");
-    else if (PF_STARTS(cat.p, cat.p + cat.n, "BAD-HEADER"))
+    else if (SCAN_STARTS(cat.p, cat.p + cat.n, "BAD-HEADER"))
         e->detail = MSL_STR_LIT("bad-header");
-    else if (PF_STARTS(cat.p, cat.p + cat.n, "UNCHECKED"))
+    else if (SCAN_STARTS(cat.p, cat.p + cat.n, "UNCHECKED"))
         e->detail = MSL_STR_LIT("unchecked");
     else if (CAT("OVERSIZED"))
         e->detail = MSL_STR_LIT("oversized");
@@ -188,29 +188,29 @@ static int am_task(const char *p, const char *end, struct msl_event *e)
 {
     if (am_verdict(p, end, e))
         return 1;
-    e->text = pf_sv(p, end);
-    if (PF_STARTS(p, end, "(!)")) {
+    e->text = scan_sv(p, end);
+    if (SCAN_STARTS(p, end, "(!)")) {
         e->kind = MSL_EV_WARNING;
         e->severity = MSL_SEV_WARNING;
         return 1;
     }
     e->kind = MSL_EV_INFO;
     /* "ID FWD from <a> -> <b>, BODY=7BIT 250 2.0.0 ...: 250 2.0.0 Ok: queued as X" */
-    const char *fwd = PF_FIND(p, end, " FWD from <");
-    const char *chk = PF_STARTS(p, end, "Checking: ") ? p : NULL;
-    if (fwd || chk || PF_STARTS(p, end, "ESMTP ")) {
+    const char *fwd = SCAN_FIND(p, end, " FWD from <");
+    const char *chk = SCAN_STARTS(p, end, "Checking: ") ? p : NULL;
+    if (fwd || chk || SCAN_STARTS(p, end, "ESMTP ")) {
         am_addrs(p, end, e);
-        const char *qa = PF_RFIND(p, end, "queued as ");
+        const char *qa = SCAN_RFIND(p, end, "queued as ");
         if (fwd && qa) {
-            const char *id = qa + 10, *ie = pf_span_until(id, end, " ,)");
+            const char *id = qa + 10, *ie = scan_span_until(id, end, " ,)");
             if (ie > id)
-                e->new_qid = pf_sv(id, ie);
+                e->new_qid = scan_sv(id, ie);
         }
         if (chk) {
             const char *ob = memchr(p, '[', (size_t)(end - p));
             const char *cb = ob ? memchr(ob, ']', (size_t)(end - ob)) : NULL;
             if (cb)
-                e->client_ip = pf_sv(ob + 1, cb);
+                e->client_ip = scan_sv(ob + 1, cb);
         }
     }
     return p < end;
@@ -239,7 +239,7 @@ static int am_parse(const struct msl_envelope *env, struct msl_event *e, const c
         return 0;
     }
     e->kind = MSL_EV_DAEMON; /* "starting. /usr/sbin/amavisd at ...", "Net::Server: ..." */
-    e->text = pf_sv(p, end);
+    e->text = scan_sv(p, end);
     return 1;
 }
 

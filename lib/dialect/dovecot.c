@@ -23,7 +23,7 @@
  *   mail      "Logged out ...", "Disconnected ...", "Connection closed ..." -> DISCONNECT.
  * Every view points into the message or the tag; nothing is allocated or copied.
  */
-#include "postfix_int.h"
+#include "dialect/scan.h"
 
 enum dv_family { F_OTHER = 0, F_LOGIN, F_AUTH, F_DELIVER, F_MAIL, F_MASTER };
 
@@ -34,7 +34,7 @@ struct dv_prefix {
 
 static int dv_name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || pf_isdigit(c) || c == '-' ||
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || scan_isdigit(c) || c == '-' ||
            c == '_';
 }
 
@@ -74,7 +74,7 @@ static int dv_prefix(const char **pp, const char *end, struct dv_prefix *px, int
         p++;
     if (p == s)
         return 0;
-    px->svc = pf_sv(s, p);
+    px->svc = scan_sv(s, p);
     px->args = MSL_STR_NULL;
     if (p < end && *p == '(') {
         const char *a = p + 1, *c = a;
@@ -84,11 +84,11 @@ static int dv_prefix(const char **pp, const char *end, struct dv_prefix *px, int
             if (!open)
                 return 0;
             *open = 1;
-            px->args = pf_sv(a, end);
+            px->args = scan_sv(a, end);
             *pp = end;
             return 1;
         }
-        px->args = pf_sv(a, c);
+        px->args = scan_sv(a, c);
         p = c + 1;
     }
     p = dv_skip_angles(p, end);
@@ -151,7 +151,7 @@ static int dv_level(const char **pp, const char *end)
         {"Fatal: ", 7, MSL_SEV_FATAL},        {"Panic: ", 7, MSL_SEV_PANIC},
     };
     for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++)
-        if (pf_lit(pp, end, lv[i].s, lv[i].n))
+        if (scan_lit(pp, end, lv[i].s, lv[i].n))
             return lv[i].sev;
     return -1;
 }
@@ -165,9 +165,9 @@ static int dv_user_ip(struct msl_str args, struct msl_str *user, struct msl_str 
     const char *c = memchr(p, ',', args.n);
     if (!c)
         return 0;
-    *user = pf_sv(p, c);
-    const char *i = c + 1, *ie = pf_span_until(i, end, ",)");
-    *ip = pf_sv(i, ie);
+    *user = scan_sv(p, c);
+    const char *i = c + 1, *ie = scan_span_until(i, end, ",)");
+    *ip = scan_sv(i, ie);
     return 1;
 }
 
@@ -182,10 +182,10 @@ static struct msl_str dv_mail_user(struct msl_str args)
         p = c + 1;
         while (p < end && *p == ' ')
             p++;
-        return pf_sv(p, end);
+        return scan_sv(p, end);
     }
     const char *q = p;
-    while (q < end && pf_isdigit(*q))
+    while (q < end && scan_isdigit(*q))
         q++;
     return q == end ? MSL_STR_NULL : args;
 }
@@ -201,7 +201,7 @@ static void dv_login_kv(const char *p, const char *end, struct msl_event *e)
             p++;
         const char *v, *ve;
         if (p > k && p < end && *p == '=') {
-            struct msl_str key = pf_sv(k, p);
+            struct msl_str key = scan_sv(k, p);
             v = ++p;
             if (p < end && *p == '<') {
                 const char *c = p + 1;
@@ -211,10 +211,10 @@ static void dv_login_kv(const char *p, const char *end, struct msl_event *e)
                 ve = c;
                 p = c < end ? c + 1 : end;
             } else {
-                p = pf_span_until(p, end, ",");
+                p = scan_span_until(p, end, ",");
                 ve = p;
             }
-            struct msl_str val = pf_sv(v, ve);
+            struct msl_str val = scan_sv(v, ve);
             if (dv_eq(key, "user") && val.n)
                 e->sasl_user = val;
             else if (dv_eq(key, "method") && val.n)
@@ -223,15 +223,15 @@ static void dv_login_kv(const char *p, const char *end, struct msl_event *e)
                 e->client_ip = val;
         } else {
             /* a bare element: "TLS", "TLS handshaking: ...", "secured", "TLSv1.3 with .." */
-            p = pf_span_until(k, end, ",");
-            if (!e->tls.p && (PF_STARTS(k, p, "TLS") || PF_STARTS(k, p, "secured"))) {
-                const char *t = pf_span_until(k, p, ":");
-                e->tls = pf_sv(k, t);
+            p = scan_span_until(k, end, ",");
+            if (!e->tls.p && (SCAN_STARTS(k, p, "TLS") || SCAN_STARTS(k, p, "secured"))) {
+                const char *t = scan_span_until(k, p, ":");
+                e->tls = scan_sv(k, t);
             }
         }
         while (p < end && (*p == ',' || *p == ' '))
             p++;
-        if (p == k) /* a NUL byte stops pf_span_until without progress */
+        if (p == k) /* a NUL byte stops scan_span_until without progress */
             p++;
     }
 }
@@ -254,20 +254,20 @@ static const struct {
 
 static int dv_login(const char *p, const char *end, struct msl_event *e)
 {
-    if (PF_LIT(&p, end, "Login: ")) {
+    if (SCAN_LIT(&p, end, "Login: ")) {
         e->kind = MSL_EV_AUTH_OK;
         dv_login_kv(p, end, e);
         return e->client_ip.p != NULL || e->sasl_user.p != NULL;
     }
-    const char *kv = PF_FIND(p, end, ": user=<");
+    const char *kv = SCAN_FIND(p, end, ": user=<");
     if (!kv)
-        kv = PF_FIND(p, end, ": method=");
+        kv = SCAN_FIND(p, end, ": method=");
     if (!kv)
-        kv = PF_FIND(p, end, ": rip=");
+        kv = SCAN_FIND(p, end, ": rip=");
     if (!kv)
         return 0;
     const char *head_end = kv;
-    e->text = pf_sv(p, head_end);
+    e->text = scan_sv(p, head_end);
     e->kind = MSL_EV_DISCONNECT;
     /* the reason in parentheses; the first known one wins */
     for (const char *o = p; o < head_end; o++) {
@@ -275,23 +275,23 @@ static int dv_login(const char *p, const char *end, struct msl_event *e)
             continue;
         for (size_t i = 0; i < sizeof login_reasons / sizeof login_reasons[0]; i++) {
             const char *q = o + 1;
-            if (!pf_lit(&q, head_end, login_reasons[i].s, login_reasons[i].n))
+            if (!scan_lit(&q, head_end, login_reasons[i].s, login_reasons[i].n))
                 continue;
             /* detail: the reason up to ',' / ')', without " in N secs" */
-            const char *de = pf_span_until(q, head_end, ",)");
-            const char *in = PF_RFIND(o + 1, de, " in ");
-            if (in && in + 4 < de && pf_isdigit(in[4]) && PF_STARTS(de - 5, de, " secs"))
+            const char *de = scan_span_until(q, head_end, ",)");
+            const char *in = SCAN_RFIND(o + 1, de, " in ");
+            if (in && in + 4 < de && scan_isdigit(in[4]) && SCAN_STARTS(de - 5, de, " secs"))
                 de = in;
-            e->detail = pf_sv(o + 1, de);
+            e->detail = scan_sv(o + 1, de);
             if (login_reasons[i].fail) {
                 e->kind = MSL_EV_AUTH_FAIL;
-                if (PF_LIT(&q, head_end, ", "))
-                    pf_uint(&q, head_end, &e->count); /* "N attempts" */
+                if (SCAN_LIT(&q, head_end, ", "))
+                    scan_uint(&q, head_end, &e->count); /* "N attempts" */
             }
             goto found;
         }
     }
-    if (PF_STARTS(p, head_end, "Aborted login"))
+    if (SCAN_STARTS(p, head_end, "Aborted login"))
         e->detail = MSL_STR_LIT("aborted login");
 found:
     dv_login_kv(kv + 2, end, e);
@@ -309,7 +309,7 @@ static const char *const auth_fail_words[] = {
 static int dv_is_fail(const char *p, const char *end)
 {
     for (size_t i = 0; i < sizeof auth_fail_words / sizeof auth_fail_words[0]; i++)
-        if (pf_find(p, end, auth_fail_words[i], strlen(auth_fail_words[i])))
+        if (scan_find(p, end, auth_fail_words[i], strlen(auth_fail_words[i])))
             return 1;
     return 0;
 }
@@ -317,32 +317,32 @@ static int dv_is_fail(const char *p, const char *end)
 /* "pam_unix(dovecot:auth): authentication failure; logname= uid=0 ... rhost=IP  user=U" */
 static int dv_pam_unix(const char *p, const char *end, struct msl_event *e)
 {
-    if (!PF_STARTS(p, end, "pam_unix(dovecot"))
+    if (!SCAN_STARTS(p, end, "pam_unix(dovecot"))
         return 0;
-    const char *r = PF_FIND(p, end, "): ");
+    const char *r = SCAN_FIND(p, end, "): ");
     if (!r)
         return 0;
     e->detail = MSL_STR_LIT("pam");
-    e->text = pf_sv(r + 3, end);
-    e->kind = PF_FIND(r, end, "authentication failure") ? MSL_EV_AUTH_FAIL : MSL_EV_INFO;
-    const char *h = PF_FIND(r, end, " rhost=");
+    e->text = scan_sv(r + 3, end);
+    e->kind = SCAN_FIND(r, end, "authentication failure") ? MSL_EV_AUTH_FAIL : MSL_EV_INFO;
+    const char *h = SCAN_FIND(r, end, " rhost=");
     if (h) {
         h += 7;
-        const char *he = pf_span_until(h, end, " ");
+        const char *he = scan_span_until(h, end, " ");
         if (he > h)
-            e->client_ip = pf_sv(h, he);
+            e->client_ip = scan_sv(h, he);
     }
-    const char *u = PF_FIND(r, end, " user=");
+    const char *u = SCAN_FIND(r, end, " user=");
     if (u) {
         u += 6;
-        const char *ue = pf_span_until(u, end, " ");
+        const char *ue = scan_span_until(u, end, " ");
         if (ue > u)
-            e->sasl_user = pf_sv(u, ue);
-    } else if ((u = PF_FIND(r, end, " ruser=")) != NULL) {
+            e->sasl_user = scan_sv(u, ue);
+    } else if ((u = SCAN_FIND(r, end, " ruser=")) != NULL) {
         u += 7;
-        const char *ue = pf_span_until(u, end, " ");
+        const char *ue = scan_span_until(u, end, " ");
         if (ue > u && !memchr(u, '=', (size_t)(ue - u)))
-            e->sasl_user = pf_sv(u, ue);
+            e->sasl_user = scan_sv(u, ue);
     }
     return 1;
 }
@@ -351,14 +351,14 @@ static int dv_auth(const char *p, const char *end, const struct dv_prefix *px,
                    struct msl_event *e)
 {
     /* "conn unix:auth-worker (uid=143): auth-worker<13247>: " (2.3 worker connections) */
-    if (PF_STARTS(p, end, "conn ")) {
-        const char *c = PF_FIND(p, end, "): ");
+    if (SCAN_STARTS(p, end, "conn ")) {
+        const char *c = SCAN_FIND(p, end, "): ");
         if (!c)
             return 0;
         p = c + 3;
     }
-    if (PF_STARTS(p, end, "auth-worker<")) {
-        const char *c = PF_FIND(p, end, ">: ");
+    if (SCAN_STARTS(p, end, "auth-worker<")) {
+        const char *c = SCAN_FIND(p, end, ">: ");
         if (!c)
             return 0;
         p = c + 3;
@@ -368,23 +368,23 @@ static int dv_auth(const char *p, const char *end, const struct dv_prefix *px,
     struct msl_str user = MSL_STR_NULL, ip = MSL_STR_NULL;
     int have = dv_user_ip(px->args, &user, &ip); /* 2.4: "auth(user,ip,sasl:login)<s>: " */
     /* "client passdb out: FAIL\t1\tuser=u" (auth_debug) */
-    if (PF_STARTS(p, end, "client ")) {
-        const char *o = PF_FIND(p, end, "out: ");
+    if (SCAN_STARTS(p, end, "client ")) {
+        const char *o = SCAN_FIND(p, end, "out: ");
         if (!o)
             return 0;
         o += 5;
-        if (PF_STARTS(o, end, "FAIL"))
+        if (SCAN_STARTS(o, end, "FAIL"))
             e->kind = MSL_EV_AUTH_FAIL;
-        else if (PF_STARTS(o, end, "OK"))
+        else if (SCAN_STARTS(o, end, "OK"))
             e->kind = MSL_EV_AUTH_OK;
         else
             e->kind = MSL_EV_INFO;
-        const char *u = PF_FIND(o, end, "user=");
+        const char *u = SCAN_FIND(o, end, "user=");
         if (u) {
             u += 5;
-            e->sasl_user = pf_sv(u, pf_span_until(u, end, "\t "));
+            e->sasl_user = scan_sv(u, scan_span_until(u, end, "\t "));
         }
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     /* "driver(user,ip[,<session>]): result" or 2.4 "driver: result" */
@@ -393,13 +393,13 @@ static int dv_auth(const char *p, const char *end, const struct dv_prefix *px,
         p++;
     if (p == d || p >= end)
         return 0;
-    e->detail = pf_sv(d, p);
+    e->detail = scan_sv(d, p);
     if (*p == '(') {
         const char *a = p + 1;
-        const char *c = PF_FIND(a, end, "): ");
+        const char *c = SCAN_FIND(a, end, "): ");
         if (!c)
             return 0;
-        struct msl_str inner = pf_sv(a, c);
+        struct msl_str inner = scan_sv(a, c);
         if (dv_user_ip(inner, &user, &ip))
             have = 1;
         else if (!have && inner.n) {
@@ -407,7 +407,7 @@ static int dv_auth(const char *p, const char *end, const struct dv_prefix *px,
             have = 1;
         }
         p = c + 3;
-    } else if (have && PF_LIT(&p, end, ": ")) {
+    } else if (have && SCAN_LIT(&p, end, ": ")) {
         /* 2.4 */
     } else {
         return 0;
@@ -418,7 +418,7 @@ static int dv_auth(const char *p, const char *end, const struct dv_prefix *px,
         e->sasl_user = user;
     if (ip.n)
         e->client_ip = ip;
-    e->text = pf_sv(p, end);
+    e->text = scan_sv(p, end);
     e->kind = dv_is_fail(p, end) ? MSL_EV_AUTH_FAIL : MSL_EV_INFO;
     return 1;
 }
@@ -439,32 +439,32 @@ static int dv_deliver(const char *p, const char *end, const struct dv_prefix *px
         s++;
     if (s - p >= 16 && s + 1 < end && s[0] == ':' && s[1] == ' ')
         p = s + 2;
-    PF_LIT(&p, end, "sieve: ");
-    if (!PF_LIT(&p, end, "msgid="))
+    SCAN_LIT(&p, end, "sieve: ");
+    if (!SCAN_LIT(&p, end, "msgid="))
         return 0;
-    const char *m = p, *me = PF_FIND(p, end, ": ");
+    const char *m = p, *me = SCAN_FIND(p, end, ": ");
     if (!me)
         return 0;
     if (me - m >= 2 && *m == '<' && me[-1] == '>')
-        e->msgid = pf_sv(m + 1, me - 1);
+        e->msgid = scan_sv(m + 1, me - 1);
     else
-        e->msgid = pf_sv(m, me);
+        e->msgid = scan_sv(m, me);
     p = me + 2;
-    e->text = pf_sv(p, end);
+    e->text = scan_sv(p, end);
     e->kind = MSL_EV_DELIVERY;
     e->flags |= MSL_EVF_LOCAL; /* into a mailbox on this host */
     e->detail = dv_eq(px->svc, "lmtp") ? MSL_STR_LIT("lmtp") : MSL_STR_LIT("lda");
     if (user.n)
         e->to = user;
-    if (PF_FIND(p, end, "saved mail to") || PF_FIND(p, end, "stored mail into"))
+    if (SCAN_FIND(p, end, "saved mail to") || SCAN_FIND(p, end, "stored mail into"))
         e->status = MSL_ST_SENT;
-    else if (PF_FIND(p, end, "forwarded to") || PF_FIND(p, end, "redirect"))
+    else if (SCAN_FIND(p, end, "forwarded to") || SCAN_FIND(p, end, "redirect"))
         e->status = MSL_ST_FORWARDED;
-    else if (PF_FIND(p, end, "discard"))
+    else if (SCAN_FIND(p, end, "discard"))
         e->status = MSL_ST_DISCARDED;
-    else if (PF_FIND(p, end, "rejected"))
+    else if (SCAN_FIND(p, end, "rejected"))
         e->status = MSL_ST_BOUNCED;
-    else if (PF_FIND(p, end, "failed"))
+    else if (SCAN_FIND(p, end, "failed"))
         e->status = MSL_ST_DEFERRED;
     else
         e->kind = MSL_EV_INFO;
@@ -473,18 +473,18 @@ static int dv_deliver(const char *p, const char *end, const struct dv_prefix *px
 
 static int dv_mail(const char *p, const char *end, struct msl_str user, struct msl_event *e)
 {
-    if (PF_STARTS(p, end, "Logged out") || PF_STARTS(p, end, "Disconnected") ||
-        PF_STARTS(p, end, "Connection closed") || PF_STARTS(p, end, "Disconnect from ") ||
-        PF_STARTS(p, end, "Server shutting down")) {
+    if (SCAN_STARTS(p, end, "Logged out") || SCAN_STARTS(p, end, "Disconnected") ||
+        SCAN_STARTS(p, end, "Connection closed") || SCAN_STARTS(p, end, "Disconnect from ") ||
+        SCAN_STARTS(p, end, "Server shutting down")) {
         e->kind = MSL_EV_DISCONNECT;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         if (user.n)
             e->sasl_user = user;
         return 1;
     }
-    if (PF_LIT(&p, end, "Connect from ")) { /* lmtp: "Connect from local" */
+    if (SCAN_LIT(&p, end, "Connect from ")) { /* lmtp: "Connect from local" */
         e->kind = MSL_EV_CONNECT;
-        e->client_host = pf_sv(p, end);
+        e->client_host = scan_sv(p, end);
         return p < end;
     }
     return 0;
@@ -495,7 +495,7 @@ static int dv_severity(int sev, const char *p, const char *end, const struct dv_
 {
     e->kind = sev == MSL_SEV_WARNING ? MSL_EV_WARNING : MSL_EV_ERROR;
     e->severity = (enum msl_severity)sev;
-    e->text = pf_sv(p, end);
+    e->text = scan_sv(p, end);
     struct msl_str u = MSL_STR_NULL, ip = MSL_STR_NULL;
     if (dv_user_ip(px->args, &u, &ip)) {
         if (u.n)
@@ -521,10 +521,10 @@ static int dovecot_parse(const struct msl_envelope *env, struct msl_event *e, co
     int bare_auth = 0;
 
     if (dv_eq(prog, "dovecot") || dv_eq(prog, "dovecot-auth")) {
-        PF_LIT(&p, end, "dovecot: "); /* 1.x: "dovecot: auth(default): ..." */
-        if (PF_STARTS(p, end, "Dovecot v") || PF_STARTS(p, end, "Dovecot starting")) {
+        SCAN_LIT(&p, end, "dovecot: "); /* 1.x: "dovecot: auth(default): ..." */
+        if (SCAN_STARTS(p, end, "Dovecot v") || SCAN_STARTS(p, end, "Dovecot starting")) {
             e->kind = MSL_EV_DAEMON;
-            e->text = pf_sv(p, end);
+            e->text = scan_sv(p, end);
             return 1;
         }
         if (dv_eq(prog, "dovecot-auth") && dv_pam_unix(p, end, e))
@@ -536,7 +536,7 @@ static int dovecot_parse(const struct msl_envelope *env, struct msl_event *e, co
     } else if (prog.n > 8 && memcmp(prog.p, "dovecot/", 8) == 0) {
         const char *t = prog.p + 8, *te = prog.p + prog.n;
         if (!dv_prefix(&t, te, &px, 0, NULL))
-            px.svc = pf_sv(prog.p + 8, te);
+            px.svc = scan_sv(prog.p + 8, te);
         const char *q = p;
         struct dv_prefix inner;
         if (dv_prefix(&q, end, &inner, 1, NULL) && dv_eq(inner.svc, "dovecot") == 0 &&
@@ -558,7 +558,7 @@ static int dovecot_parse(const struct msl_envelope *env, struct msl_event *e, co
                 return 0;
             }
             p = dv_skip_angles(c + 1, end);
-            if (!PF_LIT(&p, end, ": ")) {
+            if (!SCAN_LIT(&p, end, ": ")) {
                 *why = "dovecot: unrecognised program tag";
                 return 0;
             }
@@ -570,11 +570,11 @@ static int dovecot_parse(const struct msl_envelope *env, struct msl_event *e, co
     struct msl_str user = (fam == F_DELIVER || fam == F_MAIL) ? dv_mail_user(px.args)
                                                               : MSL_STR_NULL;
     int sev = dv_level(&p, end);
-    if (bare_auth && sev < 0 && !PF_STARTS(p, end, "pam_unix(dovecot")) {
+    if (bare_auth && sev < 0 && !SCAN_STARTS(p, end, "pam_unix(dovecot")) {
         const char *q = p;
         while (q < end && dv_name_char(*q))
             q++;
-        if (q == p || q >= end || *q != '(' || !PF_FIND(q, end, "): ")) {
+        if (q == p || q >= end || *q != '(' || !SCAN_FIND(q, end, "): ")) {
             *why = "auth: not a Dovecot message";
             return 0;
         }
@@ -603,7 +603,7 @@ static int dovecot_parse(const struct msl_envelope *env, struct msl_event *e, co
     case F_MASTER:
         if (p < end) {
             e->kind = MSL_EV_DAEMON;
-            e->text = pf_sv(p, end);
+            e->text = scan_sv(p, end);
             ok = 1;
         }
         break;

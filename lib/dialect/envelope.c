@@ -36,7 +36,9 @@
 #include "dialect/envelope_priv.h"
 #include "mailsleuth/envelope.h"
 #include "mailsleuth/mailsleuth.h"
-#include "util/tz_priv.h"
+#include "mailsleuth/calendar.h"
+#include "util/json_unesc.h"
+#include "util/tz.h"
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -133,44 +135,12 @@ static int month3(const char *p)
     }
 }
 
-/* ---- calendar ----------------------------------------------------------------------------- */
-
-int64_t msl_days_from_civil(int y, int m, int d)
-{
-    /* Howard Hinnant's days_from_civil: years start in March so Feb 29 is the last day. */
-    int64_t yy = (int64_t)y - (m <= 2);
-    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-    int64_t yoe = yy - era * 400;
-    int64_t mp = m > 2 ? m - 3 : m + 9;
-    int64_t doy = (153 * mp + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-void msl_civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    /* the inverse, by the same algorithm */
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
+/* The year of a day number, clamped to what the parser accepts. */
 static int year_from_days(int64_t z)
 {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t y = yoe + era * 400 + (mp >= 10);
-    return y < YEAR_MIN ? YEAR_MIN : y > YEAR_MAX ? YEAR_MAX : (int)y;
+    int y, m, d;
+    msl_civil_from_days(z, &y, &m, &d);
+    return y < YEAR_MIN ? YEAR_MIN : y > YEAR_MAX ? YEAR_MAX : y;
 }
 
 static inline int64_t floor_div(int64_t a, int64_t b)
@@ -782,51 +752,6 @@ static const char *json_skip_value(const char *p, const char *end)
     return NULL;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int hex4(const char *p, const char *end)
-{
-    if (end - p < 4)
-        return -1;
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-static char *put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        *o++ = (char)cp;
-    } else if (cp < 0x800) {
-        *o++ = (char)(0xC0 | (cp >> 6));
-        *o++ = (char)(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        *o++ = (char)(0xE0 | (cp >> 12));
-        *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-        *o++ = (char)(0x80 | (cp & 0x3F));
-    } else {
-        *o++ = (char)(0xF0 | (cp >> 18));
-        *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-        *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-        *o++ = (char)(0x80 | (cp & 0x3F));
-    }
-    return o;
-}
-
 /* Unescapes the string body [p, end) into o; never writes more than end - p bytes. */
 static char *json_unescape(const char *p, const char *end, char *o)
 {
@@ -844,25 +769,14 @@ static char *json_unescape(const char *p, const char *end, char *o)
         case 'b': *o++ = '\b'; break;
         case 'f': *o++ = '\f'; break;
         case 'u': {
-            int cp = hex4(p, end);
-            if (cp < 0) {
+            size_t used;
+            int k = json_unesc_u(p, end, o, &used);
+            if (k < 0) {
                 *o++ = 'u'; /* malformed: keep the text (2 bytes in, 1 out) */
                 break;
             }
-            p += 4;
-            uint32_t u = (uint32_t)cp;
-            if (u >= 0xD800 && u <= 0xDBFF) {
-                int lo = (end - p >= 6 && p[0] == '\\' && p[1] == 'u') ? hex4(p + 2, end) : -1;
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                    u = 0x10000 + ((u - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
-                    p += 6;
-                } else {
-                    u = 0xFFFD;
-                }
-            } else if (u >= 0xDC00 && u <= 0xDFFF) {
-                u = 0xFFFD;
-            }
-            o = put_utf8(o, u); /* <= 4 bytes out for >= 6 (or 12) in */
+            o += k;
+            p += used;
             break;
         }
         default: *o++ = c; break; /* \" \\ \/ and unknown escapes */

@@ -31,13 +31,14 @@
  *   Start/End queue run, daemon started, SIGHUP      DAEMON
  * Exim writes no enhanced status (dsn) of its own: dsn stays empty.
  *
- * Hand-written scanners (postfix_int.h conventions): one forward pass, nothing read past
+ * Hand-written scanners (dialect/scan.h conventions): one forward pass, nothing read past
  * `end`, no allocation.  Client-supplied text (HELO, quoted commands) can imitate log
  * syntax: host specs accept "(helo)" only when a well-formed "[ip]" follows it, and quoted
  * commands end at the last `" H=` of the line (FORMATS.md: only the last [ip] is trusted).
  */
 #include "exim_int.h"
-#include "postfix_int.h"
+#include "dialect/scan.h"
+#include "mailsleuth/calendar.h"
 
 /* --- message ids -------------------------------------------------------------------------- */
 
@@ -100,7 +101,7 @@ static int digits(const char *p, int n, int *out)
 {
     int v = 0;
     for (int i = 0; i < n; i++) {
-        if (!pf_isdigit(p[i]))
+        if (!scan_isdigit(p[i]))
             return 0;
         v = v * 10 + (p[i] - '0');
     }
@@ -124,7 +125,7 @@ size_t msl_exim_stamp(const char *p, const char *end, int64_t *local_us, int *ha
     if (p < end && *p == '.') { /* +millisec (.mmm); accept up to 6 digits */
         const char *q = p + 1;
         int64_t f = 0, scale = 1000000;
-        while (q < end && pf_isdigit(*q) && q - p <= 6) {
+        while (q < end && scan_isdigit(*q) && q - p <= 6) {
             f = f * 10 + (*q++ - '0');
             scale /= 10;
         }
@@ -160,38 +161,6 @@ static const char *skip_sp(const char *p, const char *end)
     return p;
 }
 
-static int ip_char(char c)
-{
-    return pf_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
-           c == '.' || c == '%';
-}
-
-/* "[ip]" with optional ":port"; p at '['. */
-static int bracket_ip(const char **pp, const char *end, struct msl_str *ip, int32_t *port)
-{
-    const char *p = *pp;
-    if (p >= end || *p != '[')
-        return 0;
-    const char *a = ++p;
-    while (p < end && ip_char(*p))
-        p++;
-    if (p == a || p >= end || *p != ']')
-        return 0;
-    *ip = pf_sv(a, p);
-    p++;
-    if (p + 1 < end && *p == ':' && pf_isdigit(p[1])) {
-        const char *q = p + 1;
-        int64_t v;
-        if (pf_uint(&q, end, &v) && v <= 65535) {
-            if (port)
-                *port = (int32_t)v;
-            p = q;
-        }
-    }
-    *pp = p;
-    return 1;
-}
-
 /*
  * Exim host spec: "name (helo) [ip]:port", any part optional but at least a name or an ip.
  * The helo is client text: it ends at the first ") [" after which a well-formed [ip] follows.
@@ -211,7 +180,7 @@ static int hostspec(const char **pp, const char *end, struct msl_str *name, stru
         const char *e = p;
         if (e > s && e[-1] == ':' && (e == end || *e == ' '))
             e--;
-        n = pf_sv(s, e);
+        n = scan_sv(s, e);
         if (n.n == 0)
             return 0;
         if (e < p) { /* name-only spec ended by ':' */
@@ -225,14 +194,14 @@ static int hostspec(const char **pp, const char *end, struct msl_str *name, stru
     if (p < end && *p == '(') {
         const char *q = p + 1;
         for (;;) {
-            const char *c = pf_find(q, end, ") [", 3);
+            const char *c = scan_find(q, end, ") [", 3);
             if (!c)
                 break;
             const char *r = c + 2;
             struct msl_str tip;
             int32_t tport = -1;
-            if (bracket_ip(&r, end, &tip, &tport) && (r == end || *r == ' ' || *r == ':')) {
-                h = pf_sv(p + 1, c);
+            if (scan_bracket_addr(&r, end, 1, &tip, &tport) && (r == end || *r == ' ' || *r == ':')) {
+                h = scan_sv(p + 1, c);
                 p = c + 2;
                 break;
             }
@@ -242,14 +211,14 @@ static int hostspec(const char **pp, const char *end, struct msl_str *name, stru
             const char *c = memchr(p, ')', (size_t)(end - p));
             if (!c || (c + 1 < end && c[1] != ' ' && c[1] != ':'))
                 return n.p ? (*name = n, *pp = p > *pp && p[-1] == ' ' ? p - 1 : p, 1) : 0;
-            h = pf_sv(p + 1, c);
+            h = scan_sv(p + 1, c);
             p = c + 1;
             if (p + 1 < end && *p == ' ' && p[1] == '[')
                 p++;
         }
     }
     if (p < end && *p == '[') {
-        if (!bracket_ip(&p, end, &a, &pt))
+        if (!scan_bracket_addr(&p, end, 1, &a, &pt))
             return 0;
     }
     if (!n.p && !a.p && !h.p)
@@ -271,9 +240,9 @@ static int duration(const char **pp, const char *end, double *out)
     const char *p = *pp;
     double total = 0;
     int any = 0;
-    while (p < end && pf_isdigit(*p)) {
+    while (p < end && scan_isdigit(*p)) {
         double v;
-        if (!pf_decimal(&p, end, &v) || p >= end)
+        if (!scan_decimal(&p, end, &v) || p >= end)
             return 0;
         double mul;
         switch (*p) {
@@ -329,7 +298,7 @@ static int address(const char **pp, const char *end, struct msl_str *out)
         const char *q = memchr(p + 1, '>', (size_t)(end - p - 1));
         if (!q)
             return 0;
-        *out = pf_sv(p + 1, q);
+        *out = scan_sv(p + 1, q);
         *pp = q + 1;
         return 1;
     }
@@ -338,7 +307,7 @@ static int address(const char **pp, const char *end, struct msl_str *out)
         q++;
     if (q == p)
         return 0;
-    *out = pf_sv(p, q);
+    *out = scan_sv(p, q);
     *pp = q;
     return 1;
 }
@@ -390,7 +359,7 @@ static const char *tags(const char *p, const char *end, struct msl_event *e, enu
             continue;
         }
         const char *k = p;
-        while (p < end && (pf_isdigit(*p) || (*p >= 'A' && *p <= 'Z') ||
+        while (p < end && (scan_isdigit(*p) || (*p >= 'A' && *p <= 'Z') ||
                            (*p >= 'a' && *p <= 'z') || *p == '*' || *p == '_') &&
                p - k < 16)
             p++;
@@ -422,18 +391,18 @@ static const char *tags(const char *p, const char *end, struct msl_event *e, enu
             const char *q = quoted_end(p, end);
             if (!q)
                 return k;
-            val = pf_sv(p + 1, q - 1);
+            val = scan_sv(p + 1, q - 1);
             p = q;
         } else if (p < end && *p == '<') {
             const char *q = memchr(p, '>', (size_t)(end - p));
             if (!q)
                 return k;
-            val = pf_sv(p, q + 1);
+            val = scan_sv(p, q + 1);
             p = q + 1;
         } else {
             while (p < end && *p != ' ')
                 p++;
-            val = pf_sv(v, p);
+            val = scan_sv(v, p);
         }
         int stop = 0;
         if (val.n && val.p[val.n - 1] == ':' && val.p + val.n == p) {
@@ -447,10 +416,10 @@ static const char *tags(const char *p, const char *end, struct msl_event *e, enu
             case 'A': {
                 const char *c = memchr(val.p, ':', val.n);
                 const char *ve = val.p + val.n;
-                e->sasl_method = c ? pf_sv(val.p, c) : val;
+                e->sasl_method = c ? scan_sv(val.p, c) : val;
                 if (c) {
                     const char *c2 = memchr(c + 1, ':', (size_t)(ve - c - 1));
-                    e->sasl_user = pf_sv(c + 1, c2 ? c2 : ve);
+                    e->sasl_user = scan_sv(c + 1, c2 ? c2 : ve);
                 }
                 break;
             }
@@ -482,7 +451,7 @@ static const char *tags(const char *p, const char *end, struct msl_event *e, enu
             case 'S': {
                 const char *q = val.p;
                 int64_t s;
-                if (pf_uint(&q, val.p + val.n, &s))
+                if (scan_uint(&q, val.p + val.n, &s))
                     e->size = s;
                 break;
             }
@@ -497,9 +466,9 @@ static const char *tags(const char *p, const char *end, struct msl_event *e, enu
                 break;
             case 'X': {
                 const char *c = memchr(val.p, ':', val.n);
-                e->tls = c ? pf_sv(val.p, c) : val;
+                e->tls = c ? scan_sv(val.p, c) : val;
                 if (c)
-                    e->tls_cipher = pf_sv(c + 1, val.p + val.n);
+                    e->tls_cipher = scan_sv(c + 1, val.p + val.n);
                 break;
             }
             default:
@@ -540,9 +509,9 @@ static const char *after_colon(const char *p, const char *end)
 /* A 3-digit reply code at p followed by space/'-'/end. */
 static int reply_code(const char *p, const char *end, struct msl_event *e)
 {
-    if (end - p >= 3 && pf_isdigit(p[0]) && pf_isdigit(p[1]) && pf_isdigit(p[2]) &&
+    if (end - p >= 3 && scan_isdigit(p[0]) && scan_isdigit(p[1]) && scan_isdigit(p[2]) &&
         (end - p == 3 || p[3] == ' ' || p[3] == '-')) {
-        e->code = pf_sv(p, p + 3);
+        e->code = scan_sv(p, p + 3);
         return 1;
     }
     return 0;
@@ -552,7 +521,7 @@ static int reply_code(const char *p, const char *end, struct msl_event *e)
 static void failure_detail(const char *p, const char *end, struct msl_event *e)
 {
     const char *h = p;
-    while ((h = pf_find(h, end, "host ", 5)) != NULL) {
+    while ((h = scan_find(h, end, "host ", 5)) != NULL) {
         if (h == p || h[-1] == ' ') {
             const char *q = h + 5;
             struct msl_str name, helo, ip;
@@ -587,7 +556,7 @@ static int arrival(const char *p, const char *end, struct msl_event *e, struct m
         return 0;
     struct msl_str r = MSL_STR_NULL;
     p = tags(p, end, e, TX_ARRIVAL, &r);
-    if (PF_LIT(&p, end, "for ")) { /* received_recipients */
+    if (SCAN_LIT(&p, end, "for ")) { /* received_recipients */
         int64_t n = 0;
         while (p < end) {
             p = skip_sp(p, end);
@@ -645,7 +614,7 @@ static int delivery(const char *p, const char *end, struct msl_event *e, enum ms
     }
     p = after_colon(p, end);
     const char *te = end;
-    e->text = pf_sv(p, te);
+    e->text = scan_sv(p, te);
     failure_detail(p, te, e);
     return 1;
 }
@@ -674,7 +643,7 @@ static int with_id(const char *p, const char *end, struct msl_event *e, const ch
         case '=':
             if (f[1] == '>' || f[1] == '=') {
                 int r = delivery(p, end, e, f[1] == '>' ? MSL_ST_SENT : MSL_ST_DEFERRED);
-                e->detail = pf_sv(f, f + 2);
+                e->detail = scan_sv(f, f + 2);
                 return r;
             }
             break;
@@ -682,14 +651,14 @@ static int with_id(const char *p, const char *end, struct msl_event *e, const ch
         case '>':
             if (f[1] == '>') {
                 int r = delivery(p, end, e, MSL_ST_SENT);
-                e->detail = pf_sv(f, f + 2);
+                e->detail = scan_sv(f, f + 2);
                 return r;
             }
             break;
         case '*':
             if (f[1] == '>' || f[1] == '*') {
                 int r = delivery(p, end, e, f[1] == '>' ? MSL_ST_SENT : MSL_ST_BOUNCED);
-                e->detail = pf_sv(f, f + 2);
+                e->detail = scan_sv(f, f + 2);
                 e->flags &= ~MSL_EVF_LOCAL; /* "*>": delivery suppressed (-N), nothing stored */
                 return r;
             }
@@ -699,44 +668,44 @@ static int with_id(const char *p, const char *end, struct msl_event *e, const ch
         }
         p = f;
     }
-    if (PF_LIT(&p, end, "Completed")) {
+    if (SCAN_LIT(&p, end, "Completed")) {
         e->kind = MSL_EV_QUEUE_REMOVED;
         tags(p, end, e, TX_DELIVERY, NULL);
         return 1;
     }
-    if (PF_STARTS(p, end, "Frozen") || PF_STARTS(p, end, "Message is frozen") ||
-        PF_STARTS(p, end, "Unfrozen") || PF_STARTS(p, end, "retry time not reached") ||
-        PF_STARTS(p, end, "Spool file is locked") || PF_STARTS(p, end, "Message is locked")) {
+    if (SCAN_STARTS(p, end, "Frozen") || SCAN_STARTS(p, end, "Message is frozen") ||
+        SCAN_STARTS(p, end, "Unfrozen") || SCAN_STARTS(p, end, "retry time not reached") ||
+        SCAN_STARTS(p, end, "Spool file is locked") || SCAN_STARTS(p, end, "Message is locked")) {
         e->kind = MSL_EV_INFO;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
-    if (PF_STARTS(p, end, "frozen by ") || PF_STARTS(p, end, "unfrozen by ") ||
-        PF_STARTS(p, end, "removed by ") || PF_STARTS(p, end, "cancelled by ") ||
-        PF_STARTS(p, end, "edited by ") || PF_STARTS(p, end, "marked as delivered by ")) {
+    if (SCAN_STARTS(p, end, "frozen by ") || SCAN_STARTS(p, end, "unfrozen by ") ||
+        SCAN_STARTS(p, end, "removed by ") || SCAN_STARTS(p, end, "cancelled by ") ||
+        SCAN_STARTS(p, end, "edited by ") || SCAN_STARTS(p, end, "marked as delivered by ")) {
         e->kind = MSL_EV_QUEUE_ADMIN;
-        e->detail = pf_sv(p, end);
+        e->detail = scan_sv(p, end);
         return 1;
     }
-    if (PF_LIT(&p, end, "Failed to connect to ")) {
+    if (SCAN_LIT(&p, end, "Failed to connect to ")) {
         e->kind = MSL_EV_CONN_FAIL;
         const char *q = p;
         struct msl_str helo;
-        if (PF_LIT(&q, end, "host "))
+        if (SCAN_LIT(&q, end, "host "))
             p = q;
         q = p;
         if (hostspec(&q, end, &e->relay_host, &helo, &e->relay_ip, &e->relay_port))
             p = after_colon(q, end);
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
-    if (PF_STARTS(p, end, "SA: ") || PF_STARTS(p, end, "DKIM: ") ||
-        PF_STARTS(p, end, "SPF: ") || PF_STARTS(p, end, "DMARC: ")) {
+    if (SCAN_STARTS(p, end, "SA: ") || SCAN_STARTS(p, end, "DKIM: ") ||
+        SCAN_STARTS(p, end, "SPF: ") || SCAN_STARTS(p, end, "DMARC: ")) {
         const char *c = memchr(p, ':', (size_t)(end - p));
         e->kind = MSL_EV_POLICY;
         e->action = MSL_ACT_INFO;
-        e->detail = pf_sv(p, c);
-        e->text = pf_sv(c + 2 <= end ? c + 2 : end, end);
+        e->detail = scan_sv(p, c);
+        e->text = scan_sv(c + 2 <= end ? c + 2 : end, end);
         return 1;
     }
     /* an id line we do not classify still belongs to its message: INFO, nothing half-set */
@@ -745,7 +714,7 @@ static int with_id(const char *p, const char *end, struct msl_event *e, const ch
         return 1;
     *e = keep;
     e->kind = MSL_EV_INFO;
-    e->text = pf_sv(p, end);
+    e->text = scan_sv(p, end);
     return 1;
 }
 
@@ -754,7 +723,7 @@ static int with_id(const char *p, const char *end, struct msl_event *e, const ch
 static int client_from(const char **pp, const char *end, struct msl_event *e)
 {
     const char *p = *pp;
-    PF_LIT(&p, end, "H=");
+    SCAN_LIT(&p, end, "H=");
     if (!hostspec(&p, end, &e->client_host, &e->helo, &e->client_ip, &e->client_port))
         return 0;
     *pp = p;
@@ -767,25 +736,25 @@ static int rejected(const char *p, const char *end, struct msl_event *e)
     e->kind = MSL_EV_REJECT;
     e->action = MSL_ACT_REJECT;
     const char *s = p;
-    if (PF_LIT(&p, end, "RCPT ")) {
-        e->stage = pf_sv(s, s + 4);
+    if (SCAN_LIT(&p, end, "RCPT ")) {
+        e->stage = scan_sv(s, s + 4);
         address(&p, end, &e->to);
-    } else if (PF_LIT(&p, end, "MAIL ")) {
-        e->stage = pf_sv(s, s + 4);
+    } else if (SCAN_LIT(&p, end, "MAIL ")) {
+        e->stage = scan_sv(s, s + 4);
         struct msl_str f;
         if (address(&p, end, &f) && !e->from.p)
             e->from = f;
-    } else if (PF_LIT(&p, end, "after ")) {
+    } else if (SCAN_LIT(&p, end, "after ")) {
         const char *w = p;
         while (p < end && *p != ' ' && *p != ':')
             p++;
-        e->stage = pf_sv(w, p);
-    } else if (PF_LIT(&p, end, "connection")) {
+        e->stage = scan_sv(w, p);
+    } else if (SCAN_LIT(&p, end, "connection")) {
         e->stage = MSL_STR_LIT("CONNECT");
-    } else if (PF_LIT(&p, end, "EHLO or HELO") || PF_LIT(&p, end, "EHLO") ||
-               PF_LIT(&p, end, "HELO")) {
+    } else if (SCAN_LIT(&p, end, "EHLO or HELO") || SCAN_LIT(&p, end, "EHLO") ||
+               SCAN_LIT(&p, end, "HELO")) {
         e->stage = MSL_STR_LIT("HELO");
-    } else if (PF_LIT(&p, end, "by local_scan()")) {
+    } else if (SCAN_LIT(&p, end, "by local_scan()")) {
         e->stage = MSL_STR_LIT("DATA");
         e->detail = MSL_STR_LIT("local_scan");
     } else {
@@ -794,13 +763,13 @@ static int rejected(const char *p, const char *end, struct msl_event *e)
             p++;
         if (p == w)
             return 0;
-        e->stage = pf_sv(w, p);
+        e->stage = scan_sv(w, p);
     }
-    const char *c = pf_find(p, end, ": ", 2);
+    const char *c = scan_find(p, end, ": ", 2);
     if (c)
-        e->text = pf_sv(c + 2, end);
+        e->text = scan_sv(c + 2, end);
     else if (p < end && *p == ':')
-        e->text = pf_sv(p + 1, p + 1);
+        e->text = scan_sv(p + 1, p + 1);
     return 1;
 }
 
@@ -811,13 +780,13 @@ static int tagged_session(const char *p, const char *end, struct msl_event *e)
     if (e->text.p && !e->client_ip.p && !e->client_host.p)
         return 0;
     e->text = MSL_STR_NULL; /* C= / T= are not used on these lines */
-    if (PF_LIT(&p, end, "temporarily rejected ")) {
+    if (SCAN_LIT(&p, end, "temporarily rejected ")) {
         if (!rejected(p, end, e))
             return 0;
         e->detail = MSL_STR_LIT("temporarily rejected");
         return 1;
     }
-    if (PF_LIT(&p, end, "rejected "))
+    if (SCAN_LIT(&p, end, "rejected "))
         return rejected(p, end, e);
     static const struct {
         const char *s;
@@ -830,11 +799,11 @@ static int tagged_session(const char *p, const char *end, struct msl_event *e)
         {"recipient verify defer for ", 27, 1},
     };
     for (size_t i = 0; i < sizeof verify / sizeof verify[0]; i++) {
-        if (!pf_lit(&p, end, verify[i].s, verify[i].n))
+        if (!scan_lit(&p, end, verify[i].s, verify[i].n))
             continue;
         e->kind = MSL_EV_POLICY;
         e->action = MSL_ACT_INFO;
-        e->detail = pf_sv(p - verify[i].n, p - 5); /* "sender verify fail" */
+        e->detail = scan_sv(p - verify[i].n, p - 5); /* "sender verify fail" */
         struct msl_str a;
         if (address(&p, end, &a)) {
             if (verify[i].rcpt)
@@ -842,29 +811,29 @@ static int tagged_session(const char *p, const char *end, struct msl_event *e)
             else
                 e->from = a;
         }
-        e->text = pf_sv(after_colon(p, end), end);
+        e->text = scan_sv(after_colon(p, end), end);
         return 1;
     }
-    if (PF_LIT(&p, end, "dropped by ")) {
+    if (SCAN_LIT(&p, end, "dropped by ")) {
         e->kind = MSL_EV_REJECT;
         e->action = MSL_ACT_REJECT;
         e->stage = MSL_STR_LIT("CONNECT");
-        const char *c = pf_span_until(p, end, ":");
-        e->detail = pf_sv(p - 11, c); /* "dropped by 'connect' ACL" */
-        e->text = pf_sv(after_colon(c, end), end);
+        const char *c = scan_span_until(p, end, ":");
+        e->detail = scan_sv(p - 11, c); /* "dropped by 'connect' ACL" */
+        e->text = scan_sv(after_colon(c, end), end);
         return 1;
     }
-    if (PF_LIT(&p, end, "Warning: ")) {
+    if (SCAN_LIT(&p, end, "Warning: ")) {
         e->kind = MSL_EV_POLICY;
         e->action = MSL_ACT_INFO;
         e->severity = MSL_SEV_WARNING;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
-    if (PF_STARTS(p, end, "incomplete transaction") ||
-        PF_STARTS(p, end, "SMTP data timeout") || PF_STARTS(p, end, "lost ")) {
+    if (SCAN_STARTS(p, end, "incomplete transaction") ||
+        SCAN_STARTS(p, end, "SMTP data timeout") || SCAN_STARTS(p, end, "lost ")) {
         e->kind = MSL_EV_DISCONNECT;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     return 0;
@@ -874,7 +843,7 @@ static int tagged_session(const char *p, const char *end, struct msl_event *e)
 static int auth_failed(const char *p, const char *end, const char *sp, struct msl_event *e)
 {
     e->kind = MSL_EV_AUTH_FAIL;
-    e->sasl_method = pf_sv(p, sp);
+    e->sasl_method = scan_sv(p, sp);
     p = sp + sizeof " authenticator failed for " - 1;
     if (!client_from(&p, end, e))
         return 0;
@@ -882,14 +851,14 @@ static int auth_failed(const char *p, const char *end, const char *sp, struct ms
     p = after_colon(p, end);
     if (reply_code(p, end, e))
         p = skip_sp(p + 3, end);
-    e->text = pf_sv(p, end);
-    const char *s = PF_FIND(p, end, "(set_id=");
+    e->text = scan_sv(p, end);
+    const char *s = SCAN_FIND(p, end, "(set_id=");
     if (s) {
         s += 8;
         const char *q = s;
         while (q < end && *q != ')')
             q++;
-        e->sasl_user = pf_sv(s, q);
+        e->sasl_user = scan_sv(s, q);
     }
     return 1;
 }
@@ -900,10 +869,10 @@ static int quoted_cmd(const char **pp, const char *end, struct msl_str *cmd)
     const char *p = *pp;
     if (p >= end || *p != '"')
         return 0;
-    const char *q = PF_RFIND(p + 1, end, "\" H=");
+    const char *q = SCAN_RFIND(p + 1, end, "\" H=");
     if (!q)
         return 0;
-    *cmd = pf_sv(p + 1, q);
+    *cmd = scan_sv(p + 1, q);
     *pp = q + 2;
     return 1;
 }
@@ -913,33 +882,33 @@ static struct msl_str first_word(struct msl_str s)
     const char *q = s.p;
     while (q < s.p + s.n && *q != ' ')
         q++;
-    return pf_sv(s.p, q);
+    return scan_sv(s.p, q);
 }
 
 static int smtp_line(const char *p, const char *end, struct msl_event *e)
 {
     const char *s = p;
-    if (PF_LIT(&p, end, "SMTP connection from ")) {
+    if (SCAN_LIT(&p, end, "SMTP connection from ")) {
         if (!client_from(&p, end, e))
             return 0;
         p = tags(p, end, e, TX_SESSION, NULL);
         e->text = MSL_STR_NULL;
-        if (PF_LIT(&p, end, "(TCP/IP connection count = ")) {
+        if (SCAN_LIT(&p, end, "(TCP/IP connection count = ")) {
             e->kind = MSL_EV_CONNECT;
-            pf_uint(&p, end, &e->count);
+            scan_uint(&p, end, &e->count);
             return 1;
         }
         e->kind = MSL_EV_DISCONNECT;
-        if (PF_STARTS(p, end, "lost"))
+        if (SCAN_STARTS(p, end, "lost"))
             e->stage = MSL_STR_LIT("lost");
-        else if (PF_STARTS(p, end, "timed out"))
+        else if (SCAN_STARTS(p, end, "timed out"))
             e->stage = MSL_STR_LIT("timeout");
-        else if (PF_STARTS(p, end, "closed by DROP"))
+        else if (SCAN_STARTS(p, end, "closed by DROP"))
             e->stage = MSL_STR_LIT("dropped");
-        e->detail = pf_sv(p, end);
+        e->detail = scan_sv(p, end);
         return 1;
     }
-    if (PF_LIT(&p, end, "no MAIL in SMTP connection from ")) {
+    if (SCAN_LIT(&p, end, "no MAIL in SMTP connection from ")) {
         if (!client_from(&p, end, e))
             return 0;
         e->kind = MSL_EV_DISCONNECT;
@@ -947,26 +916,26 @@ static int smtp_line(const char *p, const char *end, struct msl_event *e)
         tags(p, end, e, TX_SESSION, NULL); /* D= -> delay, C= -> text (commands) */
         return 1;
     }
-    if (PF_LIT(&p, end, "SMTP call from ")) {
+    if (SCAN_LIT(&p, end, "SMTP call from ")) {
         if (!client_from(&p, end, e))
             return 0;
         p = tags(p, end, e, TX_SESSION, NULL);
         e->text = MSL_STR_NULL;
         e->kind = MSL_EV_DISCONNECT;
         e->stage = MSL_STR_LIT("dropped");
-        PF_LIT(&p, end, "dropped: ");
-        e->detail = pf_sv(p, end);
+        SCAN_LIT(&p, end, "dropped: ");
+        e->detail = scan_sv(p, end);
         return 1;
     }
-    if (PF_LIT(&p, end, "SMTP protocol synchronization error (")) {
-        const char *c = PF_FIND(p, end, "): rejected ");
+    if (SCAN_LIT(&p, end, "SMTP protocol synchronization error (")) {
+        const char *c = SCAN_FIND(p, end, "): rejected ");
         if (!c)
             return 0;
         e->kind = MSL_EV_REJECT;
         e->action = MSL_ACT_REJECT;
-        e->detail = pf_sv(s, c + 1);
+        e->detail = scan_sv(s, c + 1);
         p = c + 12;
-        if (PF_LIT(&p, end, "connection from ")) {
+        if (SCAN_LIT(&p, end, "connection from ")) {
             e->stage = MSL_STR_LIT("CONNECT");
         } else {
             struct msl_str cmd;
@@ -976,41 +945,41 @@ static int smtp_line(const char *p, const char *end, struct msl_event *e)
         }
         if (!client_from(&p, end, e))
             return 0;
-        const char *in = PF_FIND(p, end, "input=\""); /* (next )input="client bytes" */
+        const char *in = SCAN_FIND(p, end, "input=\""); /* (next )input="client bytes" */
         if (in) {
             const char *q = end;
             in += 7;
             if (q > in && q[-1] == '"')
                 q--;
-            e->text = pf_sv(in, q);
+            e->text = scan_sv(in, q);
         }
         return 1;
     }
-    if (PF_LIT(&p, end, "SMTP protocol error in ") || PF_LIT(&p, end, "SMTP syntax error in ")) {
+    if (SCAN_LIT(&p, end, "SMTP protocol error in ") || SCAN_LIT(&p, end, "SMTP syntax error in ")) {
         struct msl_str cmd;
         if (!quoted_cmd(&p, end, &cmd))
             return 0;
         e->kind = MSL_EV_REJECT;
         e->action = MSL_ACT_REJECT;
-        e->detail = pf_sv(s, s + (s[5] == 'p' ? 19 : 17));
+        e->detail = scan_sv(s, s + (s[5] == 'p' ? 19 : 17));
         e->stage = first_word(cmd);
         if (!client_from(&p, end, e))
             return 0;
         p = tags(p, end, e, TX_SESSION, NULL);
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
-    if (PF_LIT(&p, end, "SMTP command timeout on connection from ") ||
-        PF_LIT(&p, end, "SMTP data timeout (message abandoned) on connection from ") ||
-        PF_LIT(&p, end, "unexpected disconnection while reading SMTP command from ") ||
-        PF_LIT(&p, end, "SMTP command timeout on TLS connection from ")) {
+    if (SCAN_LIT(&p, end, "SMTP command timeout on connection from ") ||
+        SCAN_LIT(&p, end, "SMTP data timeout (message abandoned) on connection from ") ||
+        SCAN_LIT(&p, end, "unexpected disconnection while reading SMTP command from ") ||
+        SCAN_LIT(&p, end, "SMTP command timeout on TLS connection from ")) {
         if (!client_from(&p, end, e))
             return 0;
         p = tags(p, end, e, TX_SESSION, NULL);
         e->kind = MSL_EV_DISCONNECT;
         e->stage = s[0] == 'u' ? MSL_STR_LIT("lost") : MSL_STR_LIT("timeout");
         e->text = MSL_STR_NULL;
-        e->detail = pf_sv(s, pf_find(s, end, " from ", 6));
+        e->detail = scan_sv(s, scan_find(s, end, " from ", 6));
         return 1;
     }
     return 0;
@@ -1022,7 +991,7 @@ static int session(const char *p, const char *end, struct msl_event *e, const ch
     if (p >= end)
         return 0;
     if ((end - p > 2 && p[1] == '=' && (p[0] == 'H' || p[0] == 'F' || p[0] == 'U')) ||
-        PF_STARTS(p, end, "id="))
+        SCAN_STARTS(p, end, "id="))
         return tagged_session(p, end, e);
     if (p[0] == 'S' && smtp_line(p, end, e))
         return 1;
@@ -1030,18 +999,18 @@ static int session(const char *p, const char *end, struct msl_event *e, const ch
         if (smtp_line(p, end, e))
             return 1;
         const char *q = p;
-        if (PF_LIT(&q, end, "no host name found for IP address ") ||
-            PF_LIT(&q, end, "no IP address found for host ")) {
+        if (SCAN_LIT(&q, end, "no host name found for IP address ") ||
+            SCAN_LIT(&q, end, "no IP address found for host ")) {
             e->kind = MSL_EV_WARNING;
             e->severity = MSL_SEV_WARNING;
-            e->text = pf_sv(p, end);
+            e->text = scan_sv(p, end);
             if (p[3] == 'h') {
                 const char *a = q;
                 while (q < end && *q != ' ')
                     q++;
-                e->client_ip = pf_sv(a, q);
+                e->client_ip = scan_sv(a, q);
             } else {
-                const char *f = PF_FIND(q, end, "connection from ");
+                const char *f = SCAN_FIND(q, end, "connection from ");
                 if (f) {
                     f += 16;
                     struct msl_str nm, hl;
@@ -1051,54 +1020,54 @@ static int session(const char *p, const char *end, struct msl_event *e, const ch
             return 1;
         }
     }
-    const char *af = PF_FIND(p, end, " authenticator failed for ");
+    const char *af = SCAN_FIND(p, end, " authenticator failed for ");
     if (af && !memchr(p, ' ', (size_t)(af - p)))
         return auth_failed(p, end, af, e) || (e->kind = MSL_EV_NONE, 0);
     const char *q = p;
-    if (PF_LIT(&q, end, "TLS error on connection from ") ||
-        PF_LIT(&q, end, "TLS error on connection to ")) {
+    if (SCAN_LIT(&q, end, "TLS error on connection from ") ||
+        SCAN_LIT(&q, end, "TLS error on connection to ")) {
         e->kind = MSL_EV_WARNING;
         e->severity = MSL_SEV_WARNING;
         e->detail = MSL_STR_LIT("TLS error");
         if (p[24] == 'f' && client_from(&q, end, e))
             q = tags(q, end, e, TX_SESSION, NULL);
-        e->text = pf_sv(skip_sp(q, end), end);
+        e->text = scan_sv(skip_sp(q, end), end);
         return 1;
     }
-    if (PF_STARTS(p, end, "Start queue run") || PF_STARTS(p, end, "End queue run") ||
-        PF_STARTS(p, end, "exim ") || (PF_STARTS(p, end, "pid ") && PF_FIND(p, end, "SIG")) ||
-        PF_STARTS(p, end, "daemon ") || PF_STARTS(p, end, "Exim ")) {
-        if (PF_STARTS(p, end, "exim ") && !PF_FIND(p, end, " daemon "))
+    if (SCAN_STARTS(p, end, "Start queue run") || SCAN_STARTS(p, end, "End queue run") ||
+        SCAN_STARTS(p, end, "exim ") || (SCAN_STARTS(p, end, "pid ") && SCAN_FIND(p, end, "SIG")) ||
+        SCAN_STARTS(p, end, "daemon ") || SCAN_STARTS(p, end, "Exim ")) {
+        if (SCAN_STARTS(p, end, "exim ") && !SCAN_FIND(p, end, " daemon "))
             return 0;
         e->kind = MSL_EV_DAEMON;
-        e->text = pf_sv(p, end);
-        const char *pid = PF_FIND(p, end, "pid=");
+        e->text = scan_sv(p, end);
+        const char *pid = SCAN_FIND(p, end, "pid=");
         if (pid && e->pid < 0) {
             pid += 4;
-            pf_uint(&pid, end, &e->pid);
+            scan_uint(&pid, end, &e->pid);
         }
         return 1;
     }
-    if (PF_LIT(&q, end, "Connection from ") || PF_LIT(&q, end, "rejected EHLO from ") ||
-        PF_LIT(&q, end, "rejected HELO from ")) {
+    if (SCAN_LIT(&q, end, "Connection from ") || SCAN_LIT(&q, end, "rejected EHLO from ") ||
+        SCAN_LIT(&q, end, "rejected HELO from ")) {
         if (!client_from(&q, end, e))
             return 0;
         e->kind = MSL_EV_REJECT;
         e->action = MSL_ACT_REJECT;
         e->stage = p[0] == 'C' ? MSL_STR_LIT("CONNECT") : MSL_STR_LIT("HELO");
-        e->text = pf_sv(after_colon(q, end), end);
+        e->text = scan_sv(after_colon(q, end), end);
         return 1;
     }
-    if (PF_STARTS(p, end, "Warning: ") || PF_STARTS(p, end, "WARNING: ")) {
+    if (SCAN_STARTS(p, end, "Warning: ") || SCAN_STARTS(p, end, "WARNING: ")) {
         e->kind = MSL_EV_WARNING;
         e->severity = MSL_SEV_WARNING;
-        e->text = pf_sv(p + 9, end);
+        e->text = scan_sv(p + 9, end);
         return 1;
     }
-    if (PF_STARTS(p, end, "ETRN ") || PF_STARTS(p, end, "cwd=") ||
-        PF_STARTS(p, end, "DKIM: ") || PF_STARTS(p, end, "SPF: ")) {
+    if (SCAN_STARTS(p, end, "ETRN ") || SCAN_STARTS(p, end, "cwd=") ||
+        SCAN_STARTS(p, end, "DKIM: ") || SCAN_STARTS(p, end, "SPF: ")) {
         e->kind = p[0] == 'D' || p[0] == 'S' ? MSL_EV_POLICY : MSL_EV_INFO;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     return 0;
@@ -1116,7 +1085,7 @@ int msl_exim_message(const char *p, const char *end, struct msl_event *e, const 
     if (p < end && *p == '[') { /* +pid */
         const char *q = p + 1;
         int64_t pid;
-        if (pf_uint(&q, end, &pid) && q + 1 < end && q[0] == ']' && q[1] == ' ') {
+        if (scan_uint(&q, end, &pid) && q + 1 < end && q[0] == ']' && q[1] == ' ') {
             if (e->pid < 0)
                 e->pid = pid;
             p = q + 2;
@@ -1128,7 +1097,7 @@ int msl_exim_message(const char *p, const char *end, struct msl_event *e, const 
     if ((q - p == 16 || q - p == 23) && (q == end || *q == ' ')) {
         int64_t t = 0;
         if (msl_exim_id(p, (size_t)(q - p), &t)) {
-            e->qid = pf_sv(p, q);
+            e->qid = scan_sv(p, q);
             e->qid_time = t;
             if (!with_id(skip_sp(q, end), end, e, why, bounce_of)) {
                 *why = "exim: unrecognised message";

@@ -30,7 +30,7 @@
 
 #include "exim_int.h"
 #include "mailsleuth/mailsleuth.h"
-#include "postfix_int.h"
+#include "dialect/scan.h"
 
 struct exim_state {
     const struct msl_tz *tz;
@@ -66,7 +66,7 @@ static const char *syslog_wrap(const char *p, const char *end, struct msl_str *h
     if (p == h || p >= end || *p != ' ')
         return NULL;
     const char *he = p++, *g = p;
-    while (p < end && (pf_isdigit(*p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+    while (p < end && (scan_isdigit(*p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
                        *p == '-' || *p == '_' || *p == '.' || *p == '/') &&
            p - g < 64)
         p++;
@@ -74,14 +74,14 @@ static const char *syslog_wrap(const char *p, const char *end, struct msl_str *h
         return NULL;
     const char *ge = p++;
     int64_t v;
-    if (!pf_uint(&p, end, &v) || end - p < 3 || p[0] != ']' || p[1] != ':' || p[2] != ' ')
+    if (!scan_uint(&p, end, &v) || end - p < 3 || p[0] != ']' || p[1] != ':' || p[2] != ' ')
         return NULL;
     size_t gn = (size_t)(ge - g);
     if (!any_prog && !((gn == 4 && memcmp(g, "exim", 4) == 0) ||
                        (gn == 5 && memcmp(g, "exim4", 5) == 0)))
         return NULL;
-    *host = pf_sv(h, he);
-    *prog = pf_sv(g, ge);
+    *host = scan_sv(h, he);
+    *prog = scan_sv(g, ge);
     *pid = v;
     return p + 3;
 }
@@ -93,7 +93,7 @@ static int record_continuation(const char *p, const char *end)
         return 0;
     if (*p == ' ' || *p == '\t')
         return 1;
-    if (PF_STARTS(p, end, "Envelope-from: ") || PF_STARTS(p, end, "Envelope-to: "))
+    if (SCAN_STARTS(p, end, "Envelope-from: ") || SCAN_STARTS(p, end, "Envelope-to: "))
         return 1;
     /* header flag char, space, header name, ':' */
     if (end - p < 4 || p[1] != ' ' || p[0] == ' ')
@@ -189,8 +189,8 @@ static int ex_line(void *vp, const struct msl_line *ln, const struct msl_emitter
         if (e.qid.n)
             p = e.qid.p + e.qid.n + (e.qid.p + e.qid.n < end);
         else if (p < end && *p == '[' && e.pid >= 0)
-            p = pf_span_until(p, end, " ") + (pf_span_until(p, end, " ") < end);
-        e.text = pf_sv(p, end);
+            p = scan_span_until(p, end, " ") + (scan_span_until(p, end, " ") < end);
+        e.text = scan_sv(p, end);
         return em->emit(em->ctx, &e) ? -1 : 1;
     }
     struct msl_str bounce_of;

@@ -36,6 +36,8 @@
 
 #include "dialect/csv_fields.h"
 #include "mailsleuth/mailsleuth.h"
+#include "mailsleuth/calendar.h"
+#include "util/json_unesc.h"
 
 enum mcol {
     M_DATE,
@@ -187,55 +189,6 @@ static const char *find_lit(struct msl_str s, const char *lit)
 
 /* ---- JSON (one flat object per line) ----------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static long hex4(const char *p, const char *end)
-{
-    if (end - p < 4)
-        return -1;
-    long v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-static size_t put_utf8(char *d, unsigned long cp)
-{
-    if (cp < 0x80) {
-        d[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        d[0] = (char)(0xC0 | (cp >> 6));
-        d[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        d[0] = (char)(0xE0 | (cp >> 12));
-        d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        d[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    d[0] = (char)(0xF0 | (cp >> 18));
-    d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    d[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /*
  * A JSON string at *pp (after its opening quote): decoded into d (which has room for the
  * raw length), *pp moves past the closing quote.  Returns the decoded length, or -1.
@@ -259,20 +212,12 @@ static long json_string(const char **pp, const char *end, char *d)
         case 'b': d[k++] = '\b'; break;
         case 'f': d[k++] = '\f'; break;
         case 'u': {
-            long cp = hex4(p, end);
-            if (cp < 0)
+            size_t used;
+            int w = json_unesc_u(p, end, d + k, &used);
+            if (w < 0)
                 return -1;
-            p += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
-                long lo = hex4(p + 2, end);
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                    p += 6;
-                }
-            }
-            if (cp >= 0xD800 && cp <= 0xDFFF)
-                cp = 0xFFFD;
-            k += put_utf8(d + k, (unsigned long)cp); /* never longer than the 6+ raw bytes */
+            k += (size_t)w;
+            p += used;
             break;
         }
         default: d[k++] = c; break;

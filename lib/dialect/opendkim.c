@@ -15,34 +15,13 @@
  * domain match for '...'", "can't determine message sender; accepting") are INFO; text is
  * the message after the jobid.  Every view points into the message.
  */
-#include "postfix_int.h"
+#include "dialect/scan.h"
 
 static int dk_claims(struct msl_str prog)
 {
     return prog.n == 8 && memcmp(prog.p, "opendkim", 8) == 0;
 }
 
-/* "<jobid>: " -> qid (an alphanumeric token; "(unknown-jobid)"/"NOQUEUE" give none). */
-static int dk_jobid(const char **pp, const char *end, struct msl_event *e)
-{
-    const char *p = *pp, *q = p;
-    if (PF_LIT(&q, end, "(unknown-jobid): ") || PF_LIT(&q, end, "NOQUEUE: ")) {
-        e->flags |= MSL_EVF_NOQUEUE;
-        *pp = q;
-        return 1;
-    }
-    while (q < end && q - p <= 40 && ((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'Z') ||
-                                      (*q >= 'a' && *q <= 'z')))
-        q++;
-    if (q - p < 5 || q + 1 >= end || q[0] != ':' || q[1] != ' ')
-        return 0;
-    int64_t t = 0;
-    if (msl_postfix_qid(p, (size_t)(q - p), &t) == 2)
-        e->qid_time = t;
-    e->qid = pf_sv(p, q);
-    *pp = q + 2;
-    return 1;
-}
 
 static int dk_parse(const struct msl_envelope *env, struct msl_event *e, const char **why)
 {
@@ -52,37 +31,37 @@ static int dk_parse(const struct msl_envelope *env, struct msl_event *e, const c
         p = end = "";
     while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
         end--;
-    if (PF_STARTS(p, end, "OpenDKIM Filter") || PF_STARTS(p, end, "OpenDKIM ")) {
+    if (SCAN_STARTS(p, end, "OpenDKIM Filter") || SCAN_STARTS(p, end, "OpenDKIM ")) {
         e->kind = MSL_EV_DAEMON;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
-    if (!dk_jobid(&p, end, e)) {
+    if (!scan_milter_jobid(&p, end, e, NULL)) {
         *why = "opendkim: unrecognised message";
         return 0;
     }
-    e->text = pf_sv(p, end);
+    e->text = scan_sv(p, end);
     e->kind = MSL_EV_POLICY;
-    if (PF_STARTS(p, end, "DKIM verification successful")) {
+    if (SCAN_STARTS(p, end, "DKIM verification successful")) {
         e->detail = MSL_STR_LIT("dkim=pass");
-    } else if (PF_STARTS(p, end, "bad signature data") ||
-               (PF_STARTS(p, end, "s=") && PF_FIND(p, end, " SSL"))) {
+    } else if (SCAN_STARTS(p, end, "bad signature data") ||
+               (SCAN_STARTS(p, end, "s=") && SCAN_FIND(p, end, " SSL"))) {
         e->detail = MSL_STR_LIT("dkim=fail");
-    } else if (PF_STARTS(p, end, "no signature data")) {
+    } else if (SCAN_STARTS(p, end, "no signature data")) {
         e->detail = MSL_STR_LIT("dkim=none");
-    } else if (PF_FIND(p, end, " field added (s=")) {
+    } else if (SCAN_FIND(p, end, " field added (s=")) {
         e->detail = MSL_STR_LIT("dkim=signed");
-    } else if (PF_STARTS(p, end, "key retrieval failed")) {
-        e->detail = PF_FIND(p, end, "record not found") ? MSL_STR_LIT("dkim=permerror")
+    } else if (SCAN_STARTS(p, end, "key retrieval failed")) {
+        e->detail = SCAN_FIND(p, end, "record not found") ? MSL_STR_LIT("dkim=permerror")
                                                          : MSL_STR_LIT("dkim=temperror");
     } else {
         e->kind = MSL_EV_INFO;
         /* "<host> [<ip>] not internal" */
-        const char *ni = PF_FIND(p, end, "] not internal");
-        const char *ob = ni ? PF_RFIND(p, ni, " [") : NULL;
+        const char *ni = SCAN_FIND(p, end, "] not internal");
+        const char *ob = ni ? SCAN_RFIND(p, ni, " [") : NULL;
         if (ob) {
-            e->client_host = pf_sv(p, ob);
-            e->client_ip = pf_sv(ob + 2, ni);
+            e->client_host = scan_sv(p, ob);
+            e->client_ip = scan_sv(ob + 2, ni);
         }
         if (p >= end) {
             *why = "opendkim: unrecognised message";

@@ -10,34 +10,11 @@
  * Lines without a jobid ("OpenDMARC Filter v1.4.2 starting (args: ...)") are DAEMON.
  * text is the message after the jobid; every view points into the message.
  */
-#include "postfix_int.h"
+#include "dialect/scan.h"
 
 static int dm_claims(struct msl_str prog)
 {
     return prog.n == 9 && memcmp(prog.p, "opendmarc", 9) == 0;
-}
-
-static int dm_jobid(const char **pp, const char *end, struct msl_event *e)
-{
-    const char *p = *pp, *q = p;
-    if (PF_LIT(&q, end, "(unknown-jobid): ") || PF_LIT(&q, end, "NOQUEUE: ")) {
-        e->flags |= MSL_EVF_NOQUEUE;
-        *pp = q;
-        return 1;
-    }
-    while (q < end && q - p <= 40 && ((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'Z') ||
-                                      (*q >= 'a' && *q <= 'z')))
-        q++;
-    /* 1.3.x: "QID ignoring Authentication-Results at N from host" (no colon) */
-    int nocolon = q - p >= 5 && PF_STARTS(q, end, " ignoring ");
-    if (!nocolon && (q - p < 5 || q + 1 >= end || q[0] != ':' || q[1] != ' '))
-        return 0;
-    int64_t t = 0;
-    if (msl_postfix_qid(p, (size_t)(q - p), &t) == 2)
-        e->qid_time = t;
-    e->qid = pf_sv(p, q);
-    *pp = q + (nocolon ? 1 : 2);
-    return 1;
 }
 
 /* A result word -> "dmarc=pass" ...; NULL when it is not a DMARC/SPF result. */
@@ -66,21 +43,22 @@ static int dm_parse(const struct msl_envelope *env, struct msl_event *e, const c
         p = end = "";
     while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
         end--;
-    if (PF_STARTS(p, end, "OpenDMARC ")) {
+    if (SCAN_STARTS(p, end, "OpenDMARC ")) {
         e->kind = MSL_EV_DAEMON;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
-    if (!dm_jobid(&p, end, e) || p >= end) {
+    /* 1.3.x: "QID ignoring Authentication-Results at N from host" (no colon) */
+    if (!scan_milter_jobid(&p, end, e, " ignoring ") || p >= end) {
         *why = "opendmarc: unrecognised message";
         return 0;
     }
-    e->text = pf_sv(p, end);
-    int spf = PF_LIT(&p, end, "SPF(mailfrom): ") || PF_LIT(&p, end, "SPF(helo): ");
+    e->text = scan_sv(p, end);
+    int spf = SCAN_LIT(&p, end, "SPF(mailfrom): ") || SCAN_LIT(&p, end, "SPF(helo): ");
     /* "<domain> <result>": exactly two tokens */
     const char *sp = memchr(p, ' ', (size_t)(end - p));
     if (sp && sp > p && !memchr(sp + 1, ' ', (size_t)(end - sp - 1))) {
-        const char *d = dm_result(pf_sv(sp + 1, end), spf);
+        const char *d = dm_result(scan_sv(sp + 1, end), spf);
         if (d) {
             e->kind = MSL_EV_POLICY;
             e->detail = (struct msl_str){d, strlen(d)};

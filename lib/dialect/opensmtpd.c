@@ -29,7 +29,7 @@
  * delivery" sets new_qid (the next hop's id: a content filter hand-off on the same host).
  * OpenSMTPD logs no "removed" line: messages end at the correlator's idle rule or EOF.
  */
-#include "postfix_int.h"
+#include "dialect/scan.h"
 
 #define WHY_SHAPE "opensmtpd: not an OpenSMTPD message"
 #define WHY_SMTP "opensmtpd: unrecognised smtp event"
@@ -45,12 +45,12 @@ struct os_f {
 
 static int is_hex(char c)
 {
-    return pf_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return scan_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 static int hexval(char c)
 {
-    return pf_isdigit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
+    return scan_isdigit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
 /* Exactly n hex digits at p, followed by end or a non-hex byte. */
@@ -76,7 +76,7 @@ static int64_t sid_key(const char *p)
 static void set_session(struct msl_event *e, const char *p)
 {
     e->pid = sid_key(p);
-    e->detail = pf_sv(p, p + 16);
+    e->detail = scan_sv(p, p + 16);
 }
 
 static int is_keych(char c)
@@ -152,9 +152,9 @@ static void put_kv(struct os_f *f, struct msl_str k, struct msl_str v)
     else if (K("cipher"))
         f->cipher = v;
     else if (K("size"))
-        pf_uint(&q, qe, &f->size);
+        scan_uint(&q, qe, &f->size);
     else if (K("nrcpt") || K("ndest"))
-        pf_uint(&q, qe, &f->nrcpt);
+        scan_uint(&q, qe, &f->nrcpt);
 #undef K
 }
 
@@ -174,7 +174,7 @@ static void kv6(const char *p, const char *end, struct os_f *f)
                 return;
             continue;
         }
-        struct msl_str k = pf_sv(ks, p++), v;
+        struct msl_str k = scan_sv(ks, p++), v;
         if (p < end && (*p == '"' || *p == '<')) {
             char close = *p == '"' ? '"' : '>';
             const char *q = p + 1, *c = NULL;
@@ -187,13 +187,13 @@ static void kv6(const char *p, const char *end, struct os_f *f)
             }
             if (!c) /* unterminated: the rest of the line */
                 c = end;
-            v = close == '"' ? pf_sv(p + 1, c) : pf_sv(p, c < end ? c + 1 : end);
+            v = close == '"' ? scan_sv(p + 1, c) : scan_sv(p, c < end ? c + 1 : end);
             p = c < end ? c + 1 : end;
         } else {
             const char *q = p;
             while (q < end && *q != ' ')
                 q++;
-            v = pf_sv(p, q);
+            v = scan_sv(p, q);
             p = q;
         }
         put_kv(f, k, v);
@@ -211,7 +211,7 @@ static void kv5(const char *p, const char *end, struct os_f *f)
             p++;
         if (p == ks || p >= end || *p != '=')
             return;
-        struct msl_str k = pf_sv(ks, p++);
+        struct msl_str k = scan_sv(ks, p++);
         const char *v = p, *q = p;
         if (!(k.n == 4 && memcmp(k.p, "stat", 4) == 0)) {
             while ((q = memchr(q, ',', (size_t)(end - q))) != NULL &&
@@ -222,7 +222,7 @@ static void kv5(const char *p, const char *end, struct os_f *f)
         }
         if (!q)
             q = end;
-        put_kv(f, k, pf_sv(v, q));
+        put_kv(f, k, scan_sv(v, q));
         p = q < end ? q + 1 : end;
     }
 }
@@ -242,7 +242,7 @@ static double duration(struct msl_str v)
     int any = 0;
     while (p < end) {
         int64_t n;
-        if (!pf_uint(&p, end, &n) || p >= end)
+        if (!scan_uint(&p, end, &n) || p >= end)
             return any ? total : -1;
         switch (*p++) {
         case 'w': total += (double)n * 604800; break;
@@ -261,22 +261,22 @@ static double duration(struct msl_str v)
 static void reply(struct msl_str v, struct msl_event *e)
 {
     const char *p = v.p, *end = v.p + v.n;
-    if (v.n < 3 || !pf_isdigit(p[0]) || !pf_isdigit(p[1]) || !pf_isdigit(p[2]) ||
+    if (v.n < 3 || !scan_isdigit(p[0]) || !scan_isdigit(p[1]) || !scan_isdigit(p[2]) ||
         (v.n > 3 && p[3] != ' ' && p[3] != '-'))
         return;
-    e->code = pf_sv(p, p + 3);
+    e->code = scan_sv(p, p + 3);
     p += 4;
     const char *d = p;
     if (p < end && *p >= '2' && *p <= '5' && p + 1 < end && p[1] == '.') {
         p += 2;
-        while (p < end && pf_isdigit(*p))
+        while (p < end && scan_isdigit(*p))
             p++;
-        if (p < end && *p == '.' && p + 1 < end && pf_isdigit(p[1])) {
+        if (p < end && *p == '.' && p + 1 < end && scan_isdigit(p[1])) {
             p++;
-            while (p < end && pf_isdigit(*p))
+            while (p < end && scan_isdigit(*p))
                 p++;
             if (p == end || *p == ' ' || *p == ':')
-                e->dsn = pf_sv(d, p);
+                e->dsn = scan_sv(d, p);
         }
     }
 }
@@ -285,12 +285,12 @@ static void reply(struct msl_str v, struct msl_event *e)
 static void relay(struct msl_str v, struct msl_event *e)
 {
     const char *p = v.p, *end = v.p + v.n;
-    if (PF_LIT(&p, end, "smtp://") || PF_LIT(&p, end, "smtps://") ||
-        PF_LIT(&p, end, "lmtp://")) {
-        const char *c = pf_rfind(p, end, ":", 1);
+    if (SCAN_LIT(&p, end, "smtp://") || SCAN_LIT(&p, end, "smtps://") ||
+        SCAN_LIT(&p, end, "lmtp://")) {
+        const char *c = scan_rfind(p, end, ":", 1);
         const char *q = c ? c + 1 : end;
         int64_t port;
-        if (c && pf_uint(&q, end, &port) && q == end && port <= 65535) {
+        if (c && scan_uint(&q, end, &port) && q == end && port <= 65535) {
             e->relay_port = (int32_t)port;
             end = c;
         }
@@ -298,7 +298,7 @@ static void relay(struct msl_str v, struct msl_event *e)
             p++;
             end--;
         }
-        e->relay_ip = pf_sv(p, end);
+        e->relay_ip = scan_sv(p, end);
         return;
     }
     const char *sp = memchr(p, ' ', v.n);
@@ -306,16 +306,16 @@ static void relay(struct msl_str v, struct msl_event *e)
         e->relay_ip = v;
         return;
     }
-    e->relay_ip = pf_sv(p, sp);
+    e->relay_ip = scan_sv(p, sp);
     if (sp + 2 < end && sp[1] == '(' && end[-1] == ')')
-        e->relay_host = pf_sv(sp + 2, end - 1);
+        e->relay_host = scan_sv(sp + 2, end - 1);
 }
 
 /* "TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256" (6.4) or "version=.., cipher=.., bits=" */
 static void ciphers(const struct os_f *f, struct msl_event *e)
 {
     struct msl_str c = f->ciphers;
-    if (c.p && PF_STARTS(c.p, c.p + c.n, "version=")) {
+    if (c.p && SCAN_STARTS(c.p, c.p + c.n, "version=")) {
         struct os_f g;
         field_init(&g);
         kv5(c.p, c.p + c.n, &g);
@@ -331,8 +331,8 @@ static void ciphers(const struct os_f *f, struct msl_event *e)
             return;
         }
         const char *b = memchr(a + 1, ':', (size_t)(end - a - 1));
-        e->tls = pf_sv(p, a);
-        e->tls_cipher = pf_sv(a + 1, b ? b : end);
+        e->tls = scan_sv(p, a);
+        e->tls_cipher = scan_sv(a + 1, b ? b : end);
         return;
     }
     e->tls = f->version;
@@ -348,14 +348,14 @@ static void command(struct msl_str v, struct msl_event *e)
         p++;
     if (p == w)
         return;
-    e->stage = pf_sv(w, p);
+    e->stage = scan_sv(w, p);
     const char *lt = memchr(p, '<', (size_t)(end - p));
     if (!lt)
         return;
     const char *gt = memchr(lt, '>', (size_t)(end - lt));
     if (!gt)
         return;
-    struct msl_str a = pf_sv(lt + 1, gt);
+    struct msl_str a = scan_sv(lt + 1, gt);
     if (e->stage.n == 4 && memcmp(e->stage.p, "RCPT", 4) == 0)
         e->to = a;
     else if (e->stage.n == 4 && memcmp(e->stage.p, "MAIL", 4) == 0)
@@ -373,7 +373,7 @@ static void client(const struct os_f *f, struct msl_event *e)
 static void qid_of(struct msl_str evpid, struct msl_event *e)
 {
     if (evpid.p && hex_run(evpid.p, evpid.p + evpid.n, 16))
-        e->qid = pf_sv(evpid.p, evpid.p + 8);
+        e->qid = scan_sv(evpid.p, evpid.p + 8);
 }
 
 static enum msl_status result_status(struct msl_str r)
@@ -409,9 +409,9 @@ static void delivery(const struct os_f *f, struct msl_event *e, int mda)
         reply(f->stat, e);
         /* "250 2.0.0: f6e94209 Message accepted for delivery" from another OpenSMTPD */
         const char *p = f->stat.p, *end = p + f->stat.n;
-        if (PF_LIT(&p, end, "250 2.0.0: ") && hex_run(p, end, 8) &&
-            PF_STARTS(p + 8, end, " Message accepted"))
-            e->new_qid = pf_sv(p, p + 8);
+        if (SCAN_LIT(&p, end, "250 2.0.0: ") && hex_run(p, end, 8) &&
+            SCAN_STARTS(p + 8, end, " Message accepted"))
+            e->new_qid = scan_sv(p, p + 8);
     }
     if (f->delay.p)
         e->delay = duration(f->delay);
@@ -515,7 +515,7 @@ static const char *gen6(const char *p, const char *end, struct msl_event *e)
     const char *w = p;
     while (p < end && *p >= 'a' && *p <= 'z')
         p++;
-    struct msl_str proc = pf_sv(w, p);
+    struct msl_str proc = scan_sv(w, p);
     if (p >= end || *p != ' ')
         return WHY_SHAPE;
     p++;
@@ -531,14 +531,14 @@ static const char *gen6(const char *p, const char *end, struct msl_event *e)
     struct os_f f;
     field_init(&f);
     struct msl_str ev;
-    if (PF_STARTS(p, end, "event=")) {
+    if (SCAN_STARTS(p, end, "event=")) {
         kv6(p, end, &f);
         ev = f.event;
     } else {
         const char *q = p;
         while (q < end && *q != ' ')
             q++;
-        ev = pf_sv(p, q);
+        ev = scan_sv(p, q);
         if (!ev.n || memchr(ev.p, '=', ev.n))
             return WHY_SHAPE;
         kv6(q, end, &f);
@@ -551,7 +551,7 @@ static const char *gen6(const char *p, const char *end, struct msl_event *e)
 /* "... session <16hex>" anywhere in [p, end): sets pid/detail, returns the byte after it. */
 static const char *find_session(const char *p, const char *end, struct msl_event *e)
 {
-    const char *s = PF_FIND(p, end, "session ");
+    const char *s = SCAN_FIND(p, end, "session ");
     if (!s || !hex_run(s + 8, end, 16))
         return NULL;
     set_session(e, s + 8);
@@ -563,28 +563,28 @@ static const char *smtp_in(const char *p, const char *end, struct msl_event *e)
 {
     e->daemon = MSL_STR_LIT("smtpd");
     const char *s;
-    if (PF_LIT(&p, end, "New session ")) {
+    if (SCAN_LIT(&p, end, "New session ")) {
         if (!hex_run(p, end, 16))
             return WHY_5X;
         set_session(e, p);
         p += 16;
-        if (!PF_LIT(&p, end, " from host "))
+        if (!SCAN_LIT(&p, end, " from host "))
             return WHY_5X;
-        const char *lb = PF_RFIND(p, end, " [");
+        const char *lb = SCAN_RFIND(p, end, " [");
         if (!lb || end[-1] != ']')
             return WHY_5X;
         e->kind = MSL_EV_CONNECT;
-        e->client_host = pf_sv(p, lb);
-        struct msl_str ip = pf_sv(lb + 2, end - 1);
+        e->client_host = scan_sv(p, lb);
+        struct msl_str ip = scan_sv(lb + 2, end - 1);
         if (!(ip.n == 5 && memcmp(ip.p, "local", 5) == 0))
             e->client_ip = ip;
         return NULL;
     }
-    if (PF_LIT(&p, end, "Accepted message ")) {
+    if (SCAN_LIT(&p, end, "Accepted message ")) {
         if (!hex_run(p, end, 8))
             return WHY_5X;
-        e->qid = pf_sv(p, p + 8);
-        if (!(s = find_session(p + 8, end, e)) || !PF_LIT(&s, end, ": "))
+        e->qid = scan_sv(p, p + 8);
+        if (!(s = find_session(p + 8, end, e)) || !SCAN_LIT(&s, end, ": "))
             return WHY_5X;
         struct os_f f;
         field_init(&f);
@@ -597,21 +597,21 @@ static const char *smtp_in(const char *p, const char *end, struct msl_event *e)
         e->proto = f.proto;
         return NULL;
     }
-    int ok = PF_STARTS(p, end, "Accepted authentication for user ");
-    if (ok || PF_STARTS(p, end, "Authentication failed for user ") ||
-        PF_STARTS(p, end, "Authentication temporarily failed for user ")) {
-        const char *u = PF_FIND(p, end, " user ") + 6;
-        const char *on = PF_RFIND(u, end, " on session ");
+    int ok = SCAN_STARTS(p, end, "Accepted authentication for user ");
+    if (ok || SCAN_STARTS(p, end, "Authentication failed for user ") ||
+        SCAN_STARTS(p, end, "Authentication temporarily failed for user ")) {
+        const char *u = SCAN_FIND(p, end, " user ") + 6;
+        const char *on = SCAN_RFIND(u, end, " on session ");
         if (!on || !find_session(on, end, e))
             return WHY_5X;
         e->kind = ok ? MSL_EV_AUTH_OK : MSL_EV_AUTH_FAIL;
-        e->sasl_user = pf_sv(u, on);
+        e->sasl_user = scan_sv(u, on);
         if (!ok)
             e->text = p[15] == 't' ? MSL_STR_LIT("tempfail") : MSL_STR_LIT("permfail");
         return NULL;
     }
-    if (PF_LIT(&p, end, "Started TLS on ")) {
-        if (!(s = find_session(p, end, e)) || !PF_LIT(&s, end, ": "))
+    if (SCAN_LIT(&p, end, "Started TLS on ")) {
+        if (!(s = find_session(p, end, e)) || !SCAN_LIT(&s, end, ": "))
             return WHY_5X;
         struct os_f f;
         field_init(&f);
@@ -620,29 +620,29 @@ static const char *smtp_in(const char *p, const char *end, struct msl_event *e)
         ciphers(&f, e);
         return NULL;
     }
-    if (PF_LIT(&p, end, "Failed command on ")) {
-        if (!(s = find_session(p, end, e)) || !PF_LIT(&s, end, ": \""))
+    if (SCAN_LIT(&p, end, "Failed command on ")) {
+        if (!(s = find_session(p, end, e)) || !SCAN_LIT(&s, end, ": \""))
             return WHY_5X;
-        const char *arrow = PF_RFIND(s, end, "\" => ");
+        const char *arrow = SCAN_RFIND(s, end, "\" => ");
         if (!arrow)
             return WHY_5X;
         e->kind = MSL_EV_REJECT;
         e->action = MSL_ACT_REJECT;
-        command(pf_sv(s, arrow), e);
-        e->text = pf_sv(arrow + 5, end);
+        command(scan_sv(s, arrow), e);
+        e->text = scan_sv(arrow + 5, end);
         reply(e->text, e);
         return NULL;
     }
-    if (PF_STARTS(p, end, "Closing session ") ||
-        PF_STARTS(p, end, "Received disconnect from session ") ||
-        PF_STARTS(p, end, "Disconnecting session ")) {
+    if (SCAN_STARTS(p, end, "Closing session ") ||
+        SCAN_STARTS(p, end, "Received disconnect from session ") ||
+        SCAN_STARTS(p, end, "Disconnecting session ")) {
         char c = *p;
         if (!(s = find_session(p, end, e)))
             return WHY_5X;
         e->kind = MSL_EV_DISCONNECT;
         e->detail = MSL_STR_NULL;
-        if (PF_LIT(&s, end, ": "))
-            e->text = pf_sv(s, end);
+        if (SCAN_LIT(&s, end, ": "))
+            e->text = scan_sv(s, end);
         else if (c == 'R')
             e->text = MSL_STR_LIT("disconnect");
         return NULL;
@@ -655,38 +655,38 @@ static const char *smtp_out(const char *p, const char *end, struct msl_event *e)
 {
     e->daemon = MSL_STR_LIT("mta");
     const char *s;
-    if (PF_LIT(&p, end, "Connecting to ")) {
+    if (SCAN_LIT(&p, end, "Connecting to ")) {
         const char *sp = memchr(p, ' ', (size_t)(end - p));
         if (!sp || !find_session(sp, end, e))
             return WHY_5X;
-        relay(pf_sv(p, sp), e);
+        relay(scan_sv(p, sp), e);
         if (sp + 2 < end && sp[1] == '(') {
             const char *rp = memchr(sp, ')', (size_t)(end - sp));
             if (rp)
-                e->relay_host = pf_sv(sp + 2, rp);
+                e->relay_host = scan_sv(sp + 2, rp);
         }
         e->kind = MSL_EV_INFO;
         e->text = MSL_STR_LIT("connecting");
         return NULL;
     }
-    if (PF_STARTS(p, end, "Connected on session ")) {
+    if (SCAN_STARTS(p, end, "Connected on session ")) {
         if (!find_session(p, end, e))
             return WHY_5X;
         e->kind = MSL_EV_INFO;
         e->text = MSL_STR_LIT("connected");
         return NULL;
     }
-    if (PF_STARTS(p, end, "Error on session ")) {
-        if (!(s = find_session(p, end, e)) || !PF_LIT(&s, end, ": "))
+    if (SCAN_STARTS(p, end, "Error on session ")) {
+        if (!(s = find_session(p, end, e)) || !SCAN_LIT(&s, end, ": "))
             return WHY_5X;
         e->kind = MSL_EV_CONN_FAIL;
-        e->text = pf_sv(s, end);
+        e->text = scan_sv(s, end);
         return NULL;
     }
     /* free-text warnings ("smtp-out: Disabling route ...") */
     e->kind = MSL_EV_WARNING;
     e->severity = MSL_SEV_WARNING;
-    e->text = pf_sv(p, end);
+    e->text = scan_sv(p, end);
     return NULL;
 }
 
@@ -696,12 +696,12 @@ static const char *old_delivery(const char *p, const char *end, struct msl_event
     const char *r = p;
     while (p < end && *p != ' ')
         p++;
-    struct msl_str res = pf_sv(r, p);
-    if (!PF_LIT(&p, end, " for ") || !hex_run(p, end, 16) || !PF_STARTS(p + 16, end, ": "))
+    struct msl_str res = scan_sv(r, p);
+    if (!SCAN_LIT(&p, end, " for ") || !hex_run(p, end, 16) || !SCAN_STARTS(p + 16, end, ": "))
         return WHY_5X;
     struct os_f f;
     field_init(&f);
-    f.evpid = pf_sv(p, p + 16);
+    f.evpid = scan_sv(p, p + 16);
     kv5(p + 18, end, &f);
     f.result = res;
     e->daemon = mda ? MSL_STR_LIT("mda") : MSL_STR_LIT("mta");
@@ -728,26 +728,26 @@ static int os_parse(const struct msl_envelope *env, struct msl_event *e, const c
     }
     const char *p = env->msg.p, *end = p + env->msg.n;
     const char *w;
-    if (PF_LIT(&p, end, "smtp-in: "))
+    if (SCAN_LIT(&p, end, "smtp-in: "))
         w = smtp_in(p, end, e);
-    else if (PF_LIT(&p, end, "smtp-out: "))
+    else if (SCAN_LIT(&p, end, "smtp-out: "))
         w = smtp_out(p, end, e);
-    else if (PF_LIT(&p, end, "delivery: "))
+    else if (SCAN_LIT(&p, end, "delivery: "))
         w = old_delivery(p, end, e, 1);
-    else if (PF_LIT(&p, end, "relay: "))
+    else if (SCAN_LIT(&p, end, "relay: "))
         w = old_delivery(p, end, e, 0);
-    else if (PF_LIT(&p, end, "warn: ")) {
+    else if (SCAN_LIT(&p, end, "warn: ")) {
         e->kind = MSL_EV_WARNING;
         e->severity = MSL_SEV_WARNING;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         w = NULL;
-    } else if (PF_LIT(&p, end, "info: ")) {
-        e->kind = PF_STARTS(p, end, "OpenSMTPD ") ? MSL_EV_DAEMON : MSL_EV_INFO;
-        e->text = pf_sv(p, end);
+    } else if (SCAN_LIT(&p, end, "info: ")) {
+        e->kind = SCAN_STARTS(p, end, "OpenSMTPD ") ? MSL_EV_DAEMON : MSL_EV_INFO;
+        e->text = scan_sv(p, end);
         w = NULL;
     } else if (end - p == 7 && memcmp(p, "Exiting", 7) == 0) { /* the parent process stops */
         e->kind = MSL_EV_DAEMON;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         w = NULL;
     } else
         w = gen6(p, end, e);

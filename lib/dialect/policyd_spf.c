@@ -21,7 +21,7 @@
  * daemon gives a queue id only when configured (and Postfix rarely has one at RCPT time);
  * otherwise the event joins its message by client IP + time.
  */
-#include "postfix_int.h"
+#include "dialect/scan.h"
 
 static int ps_claims(struct msl_str prog)
 {
@@ -72,7 +72,7 @@ static void ps_set(struct msl_str *f, const char *v, const char *ve)
         ve--;
     }
     if (ve > v && !(ve - v == 7 && memcmp(v, "UNKNOWN", 7) == 0))
-        *f = pf_sv(v, ve);
+        *f = scan_sv(v, ve);
 }
 
 /* "key=value; key=value" (Received-SPF) or "s=mfrom;id=..;ip=..;r=.." (Why? URL). */
@@ -84,20 +84,20 @@ static void ps_kv(const char *p, const char *end, struct msl_event *e, int url)
         while (p < end && ((*p >= 'a' && *p <= 'z') || *p == '-'))
             p++;
         if (p == k || p >= end || *p != '=') {
-            p = pf_span_until(p, end, url ? ";" : "; ");
+            p = scan_span_until(p, end, url ? ";" : "; ");
             while (p < end && (*p == ';' || *p == ' '))
                 p++;
-            if (p == k) /* a NUL byte stops pf_span_until without progress */
+            if (p == k) /* a NUL byte stops scan_span_until without progress */
                 p++;
             continue;
         }
-        struct msl_str key = pf_sv(k, p);
+        struct msl_str key = scan_sv(k, p);
         const char *v = ++p;
         if (p < end && *p == '"') {
             const char *c = memchr(p + 1, '"', (size_t)(end - p - 1));
             p = c ? c + 1 : end;
         } else {
-            p = pf_span_until(p, end, url ? ";" : "; ");
+            p = scan_span_until(p, end, url ? ";" : "; ");
         }
         const char *ve = p;
 #define KEY(s) (key.n == sizeof(s) - 1 && memcmp(key.p, s, key.n) == 0)
@@ -138,7 +138,7 @@ static int ps_received(const char *p, const char *end, struct msl_event *e)
     e->kind = MSL_EV_POLICY;
     e->action = MSL_ACT_PREPEND;
     ps_detail(e, d);
-    e->text = pf_sv(p, end);
+    e->text = scan_sv(p, end);
     ps_kv(p, end, e, 0);
     return 1;
 }
@@ -146,12 +146,12 @@ static int ps_received(const char *p, const char *end, struct msl_event *e)
 /* A reject/defer with "Why?s=..;id=..;ip=..;r=.." and "SPF <result>" somewhere. */
 static int ps_reject(const char *p, const char *end, struct msl_event *e)
 {
-    const char *s = PF_FIND(p, end, "SPF ");
+    const char *s = SCAN_FIND(p, end, "SPF ");
     const char *d = s ? ps_result(s + 4, end) : NULL;
-    const char *r = PF_FIND(p, end, "SPF-Result=");
+    const char *r = SCAN_FIND(p, end, "SPF-Result=");
     if (!d && r)
         d = ps_result(r + 11, end);
-    const char *why = PF_FIND(p, end, "Why?");
+    const char *why = SCAN_FIND(p, end, "Why?");
     if (!d && why)
         d = "spf=fail";
     if (!d)
@@ -171,16 +171,16 @@ static int ps_message(const struct msl_envelope *env, struct msl_event *e)
         p = end = "";
     while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
         end--;
-    if (PF_LIT(&p, end, "prepend Received-SPF: "))
+    if (SCAN_LIT(&p, end, "prepend Received-SPF: "))
         return ps_received(p, end, e);
-    if (PF_LIT(&p, end, "Policy action=")) { /* perl */
-        if (PF_LIT(&p, end, "PREPEND Received-SPF: ") || PF_LIT(&p, end, "PREPEND "))
+    if (SCAN_LIT(&p, end, "Policy action=")) { /* perl */
+        if (SCAN_LIT(&p, end, "PREPEND Received-SPF: ") || SCAN_LIT(&p, end, "PREPEND "))
             return ps_received(p, end, e);
         const char *a = p;
-        p = pf_span_until(p, end, " ");
-        struct msl_str act = pf_sv(a, p);
-        e->text = pf_sv(p < end ? p + 1 : end, end);
-        if (act.n == 3 && pf_isdigit(act.p[0])) {
+        p = scan_span_until(p, end, " ");
+        struct msl_str act = scan_sv(a, p);
+        e->text = scan_sv(p < end ? p + 1 : end, end);
+        if (act.n == 3 && scan_isdigit(act.p[0])) {
             e->code = act;
             e->action = act.p[0] == '5' ? MSL_ACT_REJECT : MSL_ACT_NONE;
         } else if (ps_ieq(act.p, act.n, "dunno")) {
@@ -193,34 +193,34 @@ static int ps_message(const struct msl_envelope *env, struct msl_event *e)
         }
         return 1;
     }
-    if (PF_STARTS(p, end, "handler ") || PF_STARTS(p, end, "Starting") ||
-        PF_STARTS(p, end, "Config: ") || PF_STARTS(p, end, "spfcheck: ")) {
+    if (SCAN_STARTS(p, end, "handler ") || SCAN_STARTS(p, end, "Starting") ||
+        SCAN_STARTS(p, end, "Config: ") || SCAN_STARTS(p, end, "spfcheck: ")) {
         e->kind = MSL_EV_INFO;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     /* "SPF fail: Envelope-from: A, IP Address: IP, Recipient: R" (perl) */
-    if (PF_LIT(&p, end, "SPF ")) {
+    if (SCAN_LIT(&p, end, "SPF ")) {
         const char *d = ps_result(p, end);
         if (!d)
             return 0;
         e->kind = MSL_EV_POLICY;
         ps_detail(e, d);
-        e->text = pf_sv(p, end);
-        const char *f = PF_FIND(p, end, "Envelope-from: ");
+        e->text = scan_sv(p, end);
+        const char *f = SCAN_FIND(p, end, "Envelope-from: ");
         if (f) {
             f += 15;
-            ps_set(&e->from, f, pf_span_until(f, end, ","));
+            ps_set(&e->from, f, scan_span_until(f, end, ","));
         }
-        const char *i = PF_FIND(p, end, "IP Address: ");
+        const char *i = SCAN_FIND(p, end, "IP Address: ");
         if (i) {
             i += 12;
-            ps_set(&e->client_ip, i, pf_span_until(i, end, ","));
+            ps_set(&e->client_ip, i, scan_span_until(i, end, ","));
         }
-        const char *t = PF_FIND(p, end, "Recipient: ");
+        const char *t = SCAN_FIND(p, end, "Recipient: ");
         if (t) {
             t += 11;
-            ps_set(&e->to, t, pf_span_until(t, end, ","));
+            ps_set(&e->to, t, scan_span_until(t, end, ","));
         }
         return 1;
     }
@@ -230,18 +230,18 @@ static int ps_message(const struct msl_envelope *env, struct msl_event *e)
                        (*q >= 'a' && *q <= 'z')))
         q++;
     if (q + 1 < end && q[0] == ':' && q[1] == ' ' && msl_postfix_qid(p, (size_t)(q - p), NULL)) {
-        e->qid = pf_sv(p, q);
+        e->qid = scan_sv(p, q);
         p = q + 2;
     }
-    if (p + 4 <= end && pf_isdigit(p[0]) && pf_isdigit(p[1]) && pf_isdigit(p[2]) &&
+    if (p + 4 <= end && scan_isdigit(p[0]) && scan_isdigit(p[1]) && scan_isdigit(p[2]) &&
         p[3] == ' ') {
-        const char *t = pf_reply(p, end, e);
-        e->text = pf_sv(t, end);
+        const char *t = scan_reply(p, end, e);
+        e->text = scan_sv(t, end);
         e->action = p[0] == '5' ? MSL_ACT_REJECT : MSL_ACT_NONE;
         return ps_reject(t, end, e);
     }
-    if (PF_STARTS(p, end, "defer_if_permit") || PF_STARTS(p, end, "DEFER_IF_PERMIT")) {
-        e->text = pf_sv(p, end);
+    if (SCAN_STARTS(p, end, "defer_if_permit") || SCAN_STARTS(p, end, "DEFER_IF_PERMIT")) {
+        e->text = scan_sv(p, end);
         return ps_reject(p, end, e);
     }
     const char *d = ps_result(p, end);
@@ -252,7 +252,7 @@ static int ps_message(const struct msl_envelope *env, struct msl_event *e)
         if (w < end && *w == ';') { /* "Softfail; identity=mailfrom; client-ip=..." */
             e->kind = MSL_EV_POLICY;
             ps_detail(e, d);
-            e->text = pf_sv(p, end);
+            e->text = scan_sv(p, end);
             ps_kv(w + 1, end, e, 0);
             return 1;
         }

@@ -71,9 +71,9 @@ static void split_tag(struct msl_str prog, struct msl_str *first, struct msl_str
     const char *s2 = end;
     while (s2 > s1 && s2[-1] != '/')
         s2--;
-    *first = pf_sv(p, s1);
-    *daemon = pf_sv(s2, end);
-    *service = s2 - 1 > s1 ? pf_sv(s1 + 1, s2 - 1) : MSL_STR_NULL;
+    *first = scan_sv(p, s1);
+    *daemon = scan_sv(s2, end);
+    *service = s2 - 1 > s1 ? scan_sv(s1 + 1, s2 - 1) : MSL_STR_NULL;
 }
 
 static int postfix_claims(struct msl_str prog)
@@ -104,22 +104,22 @@ static int severity_prefix(const char **pp, const char *end, enum msl_severity *
         return 0;
     switch (*p) {
     case 'w':
-        if (!PF_LIT(&p, end, "warning: "))
+        if (!SCAN_LIT(&p, end, "warning: "))
             return 0;
         *sev = MSL_SEV_WARNING;
         break;
     case 'e':
-        if (!PF_LIT(&p, end, "error: "))
+        if (!SCAN_LIT(&p, end, "error: "))
             return 0;
         *sev = MSL_SEV_ERROR;
         break;
     case 'f':
-        if (!PF_LIT(&p, end, "fatal: "))
+        if (!SCAN_LIT(&p, end, "fatal: "))
             return 0;
         *sev = MSL_SEV_FATAL;
         break;
     case 'p':
-        if (!PF_LIT(&p, end, "panic: "))
+        if (!SCAN_LIT(&p, end, "panic: "))
             return 0;
         *sev = MSL_SEV_PANIC;
         break;
@@ -146,8 +146,8 @@ static int take_qid(const char **pp, const char *end, struct msl_event *e)
         int64_t t = 0;
         int k = msl_postfix_qid(p, (size_t)(q - p), &t);
         if (!k) /* upper-case+digit tokens look like ids; words ("Deleted") do not */
-            return q - p >= 5 && pf_isdigit(q[-1]) ? -1 : 0;
-        e->qid = pf_sv(p, q);
+            return q - p >= 5 && scan_isdigit(q[-1]) ? -1 : 0;
+        e->qid = scan_sv(p, q);
         if (k == 2)
             e->qid_time = t;
     }
@@ -162,13 +162,13 @@ static int generic_severity(const char *p, const char *end, enum msl_severity se
     e->severity = sev;
     if (!e->qid.p && take_qid(&p, end, e) < 0) /* "warning: QID: ... map lookup problem" */
         e->qid = MSL_STR_NULL;
-    e->text = pf_sv(p, end);
+    e->text = scan_sv(p, end);
     return 1;
 }
 
 static int qmgr(const char *p, const char *end, struct msl_event *e)
 {
-    if (PF_STARTS(p, end, "from=")) {
+    if (SCAN_STARTS(p, end, "from=")) {
         if (pf_kv(p, end, e) <= 0)
             return 0;
         e->kind = e->status != MSL_ST_NONE ? MSL_EV_DELIVERY : MSL_EV_SENDER;
@@ -176,12 +176,12 @@ static int qmgr(const char *p, const char *end, struct msl_event *e)
     }
     if (end - p == 7 && memcmp(p, "removed", 7) == 0) {
         e->kind = MSL_EV_QUEUE_REMOVED;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
-    if (PF_STARTS(p, end, "skipped, ")) {
+    if (SCAN_STARTS(p, end, "skipped, ")) {
         e->kind = MSL_EV_INFO;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     return 0;
@@ -189,20 +189,20 @@ static int qmgr(const char *p, const char *end, struct msl_event *e)
 
 static int cleanup(const char *p, const char *end, struct msl_event *e)
 {
-    if (PF_LIT(&p, end, "message-id=")) {
+    if (SCAN_LIT(&p, end, "message-id=")) {
         e->kind = MSL_EV_MESSAGE_ID;
         const char *q = end;
         while (q > p && (q[-1] == ' ' || q[-1] == '\r' || q[-1] == '\n'))
             q--;
         if (p < q && *p == '<' && q[-1] == '>')
-            e->msgid = pf_sv(p + 1, q - 1);
+            e->msgid = scan_sv(p + 1, q - 1);
         else
-            e->msgid = pf_sv(p, q); /* unbracketed or MIME-encoded ids, kept verbatim */
+            e->msgid = scan_sv(p, q); /* unbracketed or MIME-encoded ids, kept verbatim */
         return 1;
     }
-    if (PF_LIT(&p, end, "resent-message-id=")) {
+    if (SCAN_LIT(&p, end, "resent-message-id=")) {
         e->kind = MSL_EV_INFO;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     return pf_action_line(p, end, e);
@@ -211,7 +211,7 @@ static int cleanup(const char *p, const char *end, struct msl_event *e)
 static int bounce(const char *p, const char *end, struct msl_event *e)
 {
     /* "sender non-delivery notification: QID", "postmaster delay notification: QID" */
-    const char *n = PF_FIND(p, end, " notification: ");
+    const char *n = SCAN_FIND(p, end, " notification: ");
     if (!n)
         return 0;
     const char *sp = memchr(p, ' ', (size_t)(n - p));
@@ -221,9 +221,9 @@ static int bounce(const char *p, const char *end, struct msl_event *e)
     if (!msl_postfix_qid(id, (size_t)(end - id), NULL))
         return 0;
     e->kind = MSL_EV_DSN_CREATED;
-    e->text = pf_sv(p, n + 13);
-    e->detail = pf_sv(sp + 1, n); /* non-delivery, delay, delivery status, success */
-    e->new_qid = pf_sv(id, end);
+    e->text = scan_sv(p, n + 13);
+    e->detail = scan_sv(sp + 1, n); /* non-delivery, delay, delivery status, success */
+    e->new_qid = scan_sv(id, end);
     return 1;
 }
 
@@ -233,7 +233,7 @@ static int postsuper(const char *p, const char *end, struct msl_event *e)
     if (e->qid.p) { /* "placed on hold", "released from hold", "requeued", "removed" */
         if (p >= end)
             return 0;
-        e->detail = pf_sv(p, end);
+        e->detail = scan_sv(p, end);
         return 1;
     }
     /* "Deleted: 115 messages" */
@@ -241,29 +241,29 @@ static int postsuper(const char *p, const char *end, struct msl_event *e)
     if (!c || c == p || c + 2 >= end || c[1] != ' ')
         return 0;
     const char *q = c + 2;
-    if (!pf_uint(&q, end, &e->count))
+    if (!scan_uint(&q, end, &e->count))
         return 0;
-    e->detail = pf_sv(p, c);
+    e->detail = scan_sv(p, c);
     return 1;
 }
 
 static int master(const char *p, const char *end, struct msl_event *e)
 {
     e->kind = MSL_EV_DAEMON;
-    const char *d = PF_FIND(p, end, " -- ");
+    const char *d = SCAN_FIND(p, end, " -- ");
     if (d) { /* "daemon started -- version 3.7.1, configuration /etc/postfix" */
-        e->detail = pf_sv(p, d);
-        e->text = pf_sv(d + 4, end);
+        e->detail = scan_sv(p, d);
+        e->text = scan_sv(d + 4, end);
         return 1;
     }
     const char *s = p;
-    if (PF_LIT(&p, end, "terminating on signal ")) {
-        e->detail = pf_sv(s, s + 11); /* "terminating" */
-        e->text = pf_sv(s, end);
-        return pf_uint(&p, end, &e->count);
+    if (SCAN_LIT(&p, end, "terminating on signal ")) {
+        e->detail = scan_sv(s, s + 11); /* "terminating" */
+        e->text = scan_sv(s, end);
+        return scan_uint(&p, end, &e->count);
     }
     if (p < end) {
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     return 0;
@@ -272,18 +272,18 @@ static int master(const char *p, const char *end, struct msl_event *e)
 /* anvil: "statistics: max connection rate 1/60s for (smtpd:1.2.3.4) at Oct 26 18:13:50" */
 static int anvil(const char *p, const char *end, struct msl_event *e)
 {
-    if (!PF_LIT(&p, end, "statistics: "))
+    if (!SCAN_LIT(&p, end, "statistics: "))
         return 0;
     e->kind = MSL_EV_STATS;
-    e->text = pf_sv(p, end);
+    e->text = scan_sv(p, end);
     const char *m = p;
-    while (p < end && !pf_isdigit(*p))
+    while (p < end && !scan_isdigit(*p))
         p++;
     if (p == m || p >= end)
         return 0;
-    e->detail = pf_sv(m, p - 1); /* "max connection rate", "max cache size" */
-    pf_uint(&p, end, &e->count);
-    const char *o = PF_FIND(p, end, " for (");
+    e->detail = scan_sv(m, p - 1); /* "max connection rate", "max cache size" */
+    scan_uint(&p, end, &e->count);
+    const char *o = SCAN_FIND(p, end, " for (");
     if (o) {
         const char *id = o + 6, *ce = memchr(id, ')', (size_t)(end - id));
         if (ce) {
@@ -294,8 +294,8 @@ static int anvil(const char *p, const char *end, struct msl_event *e)
                 c = c2;
             }
             if (c) {
-                e->service = pf_sv(id, c);
-                e->client_ip = pf_sv(c + 1, ce);
+                e->service = scan_sv(id, c);
+                e->client_ip = scan_sv(c + 1, ce);
             }
         }
     }
@@ -305,35 +305,35 @@ static int anvil(const char *p, const char *end, struct msl_event *e)
 /* scache: "statistics: domain lookup hits=0 miss=1 success=0%" and friends */
 static int scache(const char *p, const char *end, struct msl_event *e)
 {
-    if (!PF_LIT(&p, end, "statistics: "))
+    if (!SCAN_LIT(&p, end, "statistics: "))
         return 0;
     e->kind = MSL_EV_STATS;
     const char *k = p;
-    while (p < end && *p != '=' && !pf_isdigit(*p))
+    while (p < end && *p != '=' && !scan_isdigit(*p))
         p++;
     while (p > k && p[-1] != ' ' && p < end && *p == '=') /* back off "hits" in "... hits=" */
         p--;
-    e->detail = pf_sv(k, p > k && p[-1] == ' ' ? p - 1 : p);
-    e->text = pf_sv(k, end);
+    e->detail = scan_sv(k, p > k && p[-1] == ' ' ? p - 1 : p);
+    e->text = scan_sv(k, end);
     return 1;
 }
 
 /* dnsblog: "addr 1.2.3.4 listed by domain zen.spamhaus.org as 127.0.0.2" */
 static int dnsblog(const char *p, const char *end, struct msl_event *e)
 {
-    if (!PF_LIT(&p, end, "addr "))
+    if (!SCAN_LIT(&p, end, "addr "))
         return 0;
     const char *a = p;
-    p = pf_span_until(p, end, " ");
-    e->client_ip = pf_sv(a, p);
-    if (!PF_LIT(&p, end, " listed by domain "))
+    p = scan_span_until(p, end, " ");
+    e->client_ip = scan_sv(a, p);
+    if (!SCAN_LIT(&p, end, " listed by domain "))
         return 0;
     const char *d = p;
-    p = pf_span_until(p, end, " ");
+    p = scan_span_until(p, end, " ");
     e->kind = MSL_EV_POLICY;
-    e->detail = pf_sv(d, p);
-    if (PF_LIT(&p, end, " as "))
-        e->text = pf_sv(p, end);
+    e->detail = scan_sv(d, p);
+    if (SCAN_LIT(&p, end, " as "))
+        e->text = scan_sv(p, end);
     return 1;
 }
 
@@ -355,7 +355,7 @@ static void mark_local(enum pf_daemon d, struct msl_event *e)
 static int handle(enum pf_daemon d, const char *p, const char *end, struct msl_event *e)
 {
     /* delivery lines look the same from every agent (and from qmgr/bounce on expiry) */
-    if (p < end && *p == 't' && PF_STARTS(p, end, "to=")) {
+    if (p < end && *p == 't' && SCAN_STARTS(p, end, "to=")) {
         int r = pf_smtp(p, end, e);
         if (r > 0 && e->kind == MSL_EV_DELIVERY)
             mark_local(d, e);
@@ -400,7 +400,7 @@ static int handle(enum pf_daemon d, const char *p, const char *end, struct msl_e
         if (p >= end) /* "starting the Postfix mail system", "stopping ..." */
             return 0;
         e->kind = MSL_EV_DAEMON;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     default:
         return 0;
@@ -438,9 +438,9 @@ static int postfix_parse(const struct msl_envelope *env, struct msl_event *e, co
         *why = "postfix: malformed queue id";
         return 0;
     }
-    if (had_qid && d == D_CLEANUP && (PF_STARTS(p, end, "warning: header ") ||
-                                      PF_STARTS(p, end, "warning: body ") ||
-                                      PF_STARTS(p, end, "info: "))) {
+    if (had_qid && d == D_CLEANUP && (SCAN_STARTS(p, end, "warning: header ") ||
+                                      SCAN_STARTS(p, end, "warning: body ") ||
+                                      SCAN_STARTS(p, end, "info: "))) {
         if (cleanup(p, end, e))
             return 1;
     }

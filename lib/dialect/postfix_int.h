@@ -1,114 +1,12 @@
 /*
- * postfix_int.h - internals shared by the Postfix dialect files: byte scanners and the
- * per-daemon handlers.  Not installed.
- *
- * Scanner convention (STYLE 3.5): a cursor is (const char **pp, const char *end); a scanner
- * advances *pp only when it matches and returns non-zero, so calls chain with && / ||.
- * Nothing here reads at or beyond `end`, and nothing assumes NUL termination.
+ * postfix_int.h - internals shared by the Postfix dialect files: the per-daemon handlers.
+ * The byte scanners they use are every dialect's: dialect/scan.h.  Not installed.
  */
 #ifndef MSL_POSTFIX_INT_H
 #define MSL_POSTFIX_INT_H
 
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include "mailsleuth/dialect.h"
-
-static inline struct msl_str pf_sv(const char *a, const char *b)
-{
-    return (struct msl_str){a, (size_t)(b - a)};
-}
-
-/* Matches the literal at *pp and skips it. */
-static inline int pf_lit(const char **pp, const char *end, const char *s, size_t n)
-{
-    if ((size_t)(end - *pp) >= n && memcmp(*pp, s, n) == 0) {
-        *pp += n;
-        return 1;
-    }
-    return 0;
-}
-#define PF_LIT(pp, end, s) pf_lit((pp), (end), (s), sizeof(s) - 1)
-
-static inline int pf_starts(const char *p, const char *end, const char *s, size_t n)
-{
-    return (size_t)(end - p) >= n && memcmp(p, s, n) == 0;
-}
-#define PF_STARTS(p, end, s) pf_starts((p), (end), (s), sizeof(s) - 1)
-
-/* First occurrence of s[0..n) in [p, end), or NULL. */
-static inline const char *pf_find(const char *p, const char *end, const char *s, size_t n)
-{
-    while ((size_t)(end - p) >= n) {
-        const char *q = memchr(p, s[0], (size_t)(end - p) - n + 1);
-        if (!q)
-            return NULL;
-        if (memcmp(q, s, n) == 0)
-            return q;
-        p = q + 1;
-    }
-    return NULL;
-}
-#define PF_FIND(p, end, s) pf_find((p), (end), (s), sizeof(s) - 1)
-
-/* Last occurrence of s[0..n) in [p, end), or NULL. */
-static inline const char *pf_rfind(const char *p, const char *end, const char *s, size_t n)
-{
-    if ((size_t)(end - p) < n)
-        return NULL;
-    for (const char *q = end - n;; q--) {
-        if (*q == s[0] && memcmp(q, s, n) == 0)
-            return q;
-        if (q == p)
-            return NULL;
-    }
-}
-#define PF_RFIND(p, end, s) pf_rfind((p), (end), (s), sizeof(s) - 1)
-
-static inline int pf_isdigit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* Unsigned decimal, at most 18 digits (no overflow). */
-static inline int pf_uint(const char **pp, const char *end, int64_t *out)
-{
-    const char *p = *pp;
-    int64_t v = 0;
-    while (p < end && pf_isdigit(*p) && p - *pp < 18)
-        v = v * 10 + (*p++ - '0');
-    if (p == *pp)
-        return 0;
-    *pp = p;
-    *out = v;
-    return 1;
-}
-
-/* Token up to (not including) any byte of `stops`, or end; may be empty. */
-static inline const char *pf_span_until(const char *p, const char *end, const char *stops)
-{
-    while (p < end && !strchr(stops, *p))
-        p++;
-    return p;
-}
-
-/* Non-negative decimal "12", "0.25", "63495" by hand (no strtod). */
-int pf_decimal(const char **pp, const char *end, double *out);
-
-/*
- * "host[addr]" with optional ":port".  host may be empty ("[1.2.3.4]:25", postscreen);
- * addr is an IP, "unknown", or a socket path ("private/dovecot-lmtp").
- */
-int pf_hostaddr(const char **pp, const char *end, struct msl_str *host, struct msl_str *addr,
-                int32_t *port);
-
-/* Address value: "<a@b>" (without the brackets; "<>" gives an empty, non-NULL view) or a
- * bare token up to ',' / ' ' / end. */
-int pf_addr(const char **pp, const char *end, struct msl_str *out);
-
-/* "250 2.0.0 text": sets code and dsn (when present) and returns the text start. */
-const char *pf_reply(const char *p, const char *end, struct msl_event *e);
+#include "dialect/scan.h"
+#include "dialect/scan_compat.h" /* the kit's former pf_* names */
 
 /*
  * "key=value, key=value ..." as Postfix writes for deliveries, qmgr and pickup.  Stops at

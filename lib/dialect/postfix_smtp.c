@@ -8,7 +8,7 @@
 /* "h[a][:port]" then what follows: returns the position after the host or NULL. */
 static const char *relay_at(const char *p, const char *end, struct msl_event *e)
 {
-    if (!pf_hostaddr(&p, end, &e->relay_host, &e->relay_ip, &e->relay_port))
+    if (!scan_hostaddr(&p, end, &e->relay_host, &e->relay_ip, &e->relay_port))
         return NULL;
     return p;
 }
@@ -16,15 +16,15 @@ static const char *relay_at(const char *p, const char *end, struct msl_event *e)
 /* "REPLY (in reply to X command)": reply to .text, X to .stage. */
 static void reply_in_reply_to(const char *p, const char *end, struct msl_event *e)
 {
-    p = pf_reply(p, end, e);
-    const char *r = PF_RFIND(p, end, " (in reply to ");
+    p = scan_reply(p, end, e);
+    const char *r = SCAN_RFIND(p, end, " (in reply to ");
     if (r) {
-        const char *st = r + 14, *se = PF_FIND(st, end, " command)");
+        const char *st = r + 14, *se = SCAN_FIND(st, end, " command)");
         if (se)
-            e->stage = pf_sv(st, se);
-        e->text = pf_sv(p, r);
+            e->stage = scan_sv(st, se);
+        e->text = scan_sv(p, r);
     } else {
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
     }
 }
 
@@ -35,73 +35,73 @@ int pf_smtp(const char *p, const char *end, struct msl_event *e)
         return 0;
     switch (*p) {
     case 't':
-        if (PF_STARTS(p, end, "to=")) {
+        if (SCAN_STARTS(p, end, "to=")) {
             e->kind = MSL_EV_DELIVERY;
             return pf_kv(p, end, e) > 0 && e->status != MSL_ST_NONE;
         }
         break;
     case 'c':
-        if (PF_LIT(&p, end, "connect to ")) {
+        if (SCAN_LIT(&p, end, "connect to ")) {
             e->kind = MSL_EV_CONN_FAIL;
             if (!(p = relay_at(p, end, e))) {
                 /* legacy "connect to host: reason" */
                 p = s + 11;
                 const char *h = p;
-                p = pf_span_until(p, end, ":");
-                e->relay_host = pf_sv(h, p);
+                p = scan_span_until(p, end, ":");
+                e->relay_host = scan_sv(h, p);
             }
-            if (PF_LIT(&p, end, ": ") || PF_LIT(&p, end, ":"))
-                e->text = pf_sv(p, end);
+            if (SCAN_LIT(&p, end, ": ") || SCAN_LIT(&p, end, ":"))
+                e->text = scan_sv(p, end);
             return 1;
         }
-        if (PF_LIT(&p, end, "conversation with ")) {
+        if (SCAN_LIT(&p, end, "conversation with ")) {
             e->kind = MSL_EV_CONN_FAIL;
             if (!(p = relay_at(p, end, e)))
                 return 0;
             const char *d = p + 1;
-            if (PF_LIT(&p, end, " timed out")) {
-                e->detail = pf_sv(d, p);
-                if (PF_LIT(&p, end, " while "))
-                    e->stage = pf_sv(p, end);
+            if (SCAN_LIT(&p, end, " timed out")) {
+                e->detail = scan_sv(d, p);
+                if (SCAN_LIT(&p, end, " while "))
+                    e->stage = scan_sv(p, end);
             }
             return 1;
         }
-        if (PF_LIT(&p, end, "certificate verification failed for ")) {
+        if (SCAN_LIT(&p, end, "certificate verification failed for ")) {
             e->kind = MSL_EV_TLS;
-            e->detail = pf_sv(s, s + 31);
+            e->detail = scan_sv(s, s + 31);
             if (!(p = relay_at(p, end, e)))
                 return 0;
-            if (PF_LIT(&p, end, ": "))
-                e->text = pf_sv(p, end);
+            if (SCAN_LIT(&p, end, ": "))
+                e->text = scan_sv(p, end);
             return 1;
         }
         break;
     case 'l':
-        if (PF_LIT(&p, end, "lost connection with ")) {
+        if (SCAN_LIT(&p, end, "lost connection with ")) {
             e->kind = MSL_EV_CONN_FAIL;
-            e->detail = pf_sv(s, s + 15);
+            e->detail = scan_sv(s, s + 15);
             if (!(p = relay_at(p, end, e)))
                 return 0;
-            if (PF_LIT(&p, end, " while "))
-                e->stage = pf_sv(p, end);
+            if (SCAN_LIT(&p, end, " while "))
+                e->stage = scan_sv(p, end);
             return 1;
         }
         break;
     case 'h':
-        if (PF_LIT(&p, end, "host ")) {
+        if (SCAN_LIT(&p, end, "host ")) {
             e->kind = MSL_EV_CONN_FAIL;
             if (!(p = relay_at(p, end, e)))
                 return 0;
-            if (PF_LIT(&p, end, " said: ")) {
+            if (SCAN_LIT(&p, end, " said: ")) {
                 reply_in_reply_to(p, end, e);
                 return 1;
             }
-            if (PF_LIT(&p, end, " ")) {
-                const char *d = p, *c = PF_FIND(p, end, ": ");
-                e->detail = pf_sv(d, c ? c : end); /* "refused to talk to me" */
+            if (SCAN_LIT(&p, end, " ")) {
+                const char *d = p, *c = SCAN_FIND(p, end, ": ");
+                e->detail = scan_sv(d, c ? c : end); /* "refused to talk to me" */
                 if (c) {
-                    p = pf_reply(c + 2, end, e);
-                    e->text = pf_sv(p, end);
+                    p = scan_reply(c + 2, end, e);
+                    e->text = scan_sv(p, end);
                 }
                 return 1;
             }
@@ -109,46 +109,46 @@ int pf_smtp(const char *p, const char *end, struct msl_event *e)
         }
         break;
     case 'C':
-        if (PF_LIT(&p, end, "Cannot start TLS: ")) {
+        if (SCAN_LIT(&p, end, "Cannot start TLS: ")) {
             e->kind = MSL_EV_CONN_FAIL;
-            e->detail = pf_sv(s, s + 16);
-            e->text = pf_sv(p, end);
+            e->detail = scan_sv(s, s + 16);
+            e->text = scan_sv(p, end);
             return 1;
         }
         break;
     case 'S':
-        if (PF_LIT(&p, end, "SASL authentication failed; server ")) {
+        if (SCAN_LIT(&p, end, "SASL authentication failed; server ")) {
             e->kind = MSL_EV_AUTH_FAIL;
             if (!(p = relay_at(p, end, e)))
                 return 0;
-            if (PF_LIT(&p, end, " said: "))
+            if (SCAN_LIT(&p, end, " said: "))
                 reply_in_reply_to(p, end, e);
             return 1;
         }
-        if (PF_LIT(&p, end, "SSL_connect error to ")) {
+        if (SCAN_LIT(&p, end, "SSL_connect error to ")) {
             e->kind = MSL_EV_CONN_FAIL;
-            e->detail = pf_sv(s, s + 17);
+            e->detail = scan_sv(s, s + 17);
             if (!(p = relay_at(p, end, e)))
                 return 0;
-            if (PF_LIT(&p, end, ": "))
-                e->text = pf_sv(p, end);
+            if (SCAN_LIT(&p, end, ": "))
+                e->text = scan_sv(p, end);
             return 1;
         }
         break;
     case 'd':
-        if (PF_LIT(&p, end, "discarding EHLO keywords: ")) {
+        if (SCAN_LIT(&p, end, "discarding EHLO keywords: ")) {
             e->kind = MSL_EV_INFO;
-            e->text = pf_sv(p, end);
+            e->text = scan_sv(p, end);
             return 1;
         }
         break;
     case 'e':
-        if (PF_LIT(&p, end, "enabling PIX workarounds: ")) {
+        if (SCAN_LIT(&p, end, "enabling PIX workarounds: ")) {
             e->kind = MSL_EV_INFO;
-            const char *f = PF_RFIND(p, end, " for ");
+            const char *f = SCAN_RFIND(p, end, " for ");
             if (!f)
                 return 0;
-            e->text = pf_sv(p, f);
+            e->text = scan_sv(p, f);
             p = f + 5;
             return relay_at(p, end, e) != NULL;
         }
@@ -157,7 +157,7 @@ int pf_smtp(const char *p, const char *end, struct msl_event *e)
     case 'U':
     case 'T':
     case 'V':
-        if (PF_FIND(p, end, " TLS connection established to "))
+        if (SCAN_FIND(p, end, " TLS connection established to "))
             return pf_tls_line(p, end, e, 0);
         break;
     default:

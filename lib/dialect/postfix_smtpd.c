@@ -12,10 +12,10 @@ static int after_from(const char *what, const char *p, const char *end, struct m
                       enum msl_kind kind)
 {
     e->kind = kind;
-    e->detail = pf_sv(what, p);
-    if (!PF_LIT(&p, end, " after "))
+    e->detail = scan_sv(what, p);
+    if (!SCAN_LIT(&p, end, " after "))
         return 0;
-    const char *f = PF_FIND(p, end, " from ");
+    const char *f = SCAN_FIND(p, end, " from ");
     if (!f || f == p)
         return 0;
     const char *se = f;
@@ -24,15 +24,15 @@ static int after_from(const char *what, const char *p, const char *end, struct m
         while (o > p && *o != '(')
             o--;
         const char *d = o + 1;
-        if (*o == '(' && pf_uint(&d, se, &e->count) && o > p && o[-1] == ' ')
+        if (*o == '(' && scan_uint(&d, se, &e->count) && o > p && o[-1] == ' ')
             se = o - 1;
     }
-    e->stage = pf_sv(p, se);
+    e->stage = scan_sv(p, se);
     p = f + 6;
-    if (!pf_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port))
+    if (!scan_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port))
         return 0;
-    if (PF_LIT(&p, end, ": "))
-        e->text = pf_sv(p, end);
+    if (SCAN_LIT(&p, end, ": "))
+        e->text = scan_sv(p, end);
     return 1;
 }
 
@@ -41,27 +41,27 @@ int pf_tls_line(const char *p, const char *end, struct msl_event *e, int inbound
     const char *t = p;
     while (p < end && *p != ' ')
         p++;
-    e->detail = pf_sv(t, p); /* Anonymous / Untrusted / Trusted / Verified */
-    if (!PF_LIT(&p, end, " TLS connection established "))
+    e->detail = scan_sv(t, p); /* Anonymous / Untrusted / Trusted / Verified */
+    if (!SCAN_LIT(&p, end, " TLS connection established "))
         return 0;
-    if (!(inbound ? PF_LIT(&p, end, "from ") : PF_LIT(&p, end, "to ")))
+    if (!(inbound ? SCAN_LIT(&p, end, "from ") : SCAN_LIT(&p, end, "to ")))
         return 0;
     e->kind = MSL_EV_TLS;
-    int ok = inbound ? pf_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port)
-                     : pf_hostaddr(&p, end, &e->relay_host, &e->relay_ip, &e->relay_port);
-    if (!ok || !PF_LIT(&p, end, ": "))
+    int ok = inbound ? scan_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port)
+                     : scan_hostaddr(&p, end, &e->relay_host, &e->relay_ip, &e->relay_port);
+    if (!ok || !SCAN_LIT(&p, end, ": "))
         return 0;
     const char *v = p;
-    p = pf_span_until(p, end, " ");
-    e->tls = pf_sv(v, p);
-    if (PF_LIT(&p, end, " with cipher ")) {
+    p = scan_span_until(p, end, " ");
+    e->tls = scan_sv(v, p);
+    if (SCAN_LIT(&p, end, " with cipher ")) {
         v = p;
-        p = pf_span_until(p, end, " ");
-        e->tls_cipher = pf_sv(v, p);
+        p = scan_span_until(p, end, " ");
+        e->tls_cipher = scan_sv(v, p);
         if (p < end && *p == ' ')
             p++;
         if (p < end)
-            e->text = pf_sv(p, end); /* "(256/256 bits) key-exchange X25519 ..." */
+            e->text = scan_sv(p, end); /* "(256/256 bits) key-exchange X25519 ..." */
     }
     return 1;
 }
@@ -70,18 +70,18 @@ int pf_tls_line(const char *p, const char *end, struct msl_event *e, int inbound
 static int client_line(const char *p, const char *end, struct msl_event *e)
 {
     e->kind = MSL_EV_RECEIVED;
-    if (!pf_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port))
+    if (!scan_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port))
         return 0;
-    while (PF_LIT(&p, end, ", ")) {
+    while (SCAN_LIT(&p, end, ", ")) {
         struct msl_str *dst = NULL;
-        if (PF_LIT(&p, end, "sasl_method="))
+        if (SCAN_LIT(&p, end, "sasl_method="))
             dst = &e->sasl_method;
-        else if (PF_LIT(&p, end, "sasl_username="))
+        else if (SCAN_LIT(&p, end, "sasl_username="))
             dst = &e->sasl_user;
         const char *v = p;
-        p = pf_span_until(p, end, ",");
+        p = scan_span_until(p, end, ",");
         if (dst)
-            *dst = pf_sv(v, p);
+            *dst = scan_sv(v, p);
     }
     return 1;
 }
@@ -93,53 +93,53 @@ int pf_smtpd(const char *p, const char *end, struct msl_event *e)
         return 0;
     switch (*p) {
     case 'c':
-        if (PF_LIT(&p, end, "connect from ")) {
+        if (SCAN_LIT(&p, end, "connect from ")) {
             e->kind = MSL_EV_CONNECT;
-            return pf_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port);
+            return scan_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port);
         }
-        if (PF_LIT(&p, end, "client="))
+        if (SCAN_LIT(&p, end, "client="))
             return client_line(p, end, e);
         break;
     case 'd':
-        if (PF_LIT(&p, end, "disconnect from ")) {
+        if (SCAN_LIT(&p, end, "disconnect from ")) {
             e->kind = MSL_EV_DISCONNECT;
-            if (!pf_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port))
+            if (!scan_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port))
                 return 0;
-            if (PF_LIT(&p, end, " "))
-                e->text = pf_sv(p, end); /* "ehlo=1 mail=1 rcpt=0/1 ... commands=3/5" */
+            if (SCAN_LIT(&p, end, " "))
+                e->text = scan_sv(p, end); /* "ehlo=1 mail=1 rcpt=0/1 ... commands=3/5" */
             return 1;
         }
-        if (PF_LIT(&p, end, "discarding EHLO keywords: ")) {
+        if (SCAN_LIT(&p, end, "discarding EHLO keywords: ")) {
             e->kind = MSL_EV_INFO;
-            e->text = pf_sv(p, end);
+            e->text = scan_sv(p, end);
             return 1;
         }
         break;
     case 'l':
-        if (PF_LIT(&p, end, "lost connection"))
+        if (SCAN_LIT(&p, end, "lost connection"))
             return after_from(s, p, end, e, MSL_EV_DISCONNECT);
         break;
     case 't':
-        if (PF_LIT(&p, end, "timeout") || PF_LIT(&p, end, "too many errors"))
+        if (SCAN_LIT(&p, end, "timeout") || SCAN_LIT(&p, end, "too many errors"))
             return after_from(s, p, end, e, MSL_EV_DISCONNECT);
         break;
     case 'i':
-        if (PF_LIT(&p, end, "improper command pipelining"))
+        if (SCAN_LIT(&p, end, "improper command pipelining"))
             return after_from(s, p, end, e, MSL_EV_POLICY);
         break;
     case 'b':
-        if (PF_LIT(&p, end, "bare <LF> received"))
+        if (SCAN_LIT(&p, end, "bare <LF> received"))
             return after_from(s, p, end, e, MSL_EV_POLICY);
         break;
     case 'S':
-        if (PF_LIT(&p, end, "SSL_accept error")) {
+        if (SCAN_LIT(&p, end, "SSL_accept error")) {
             e->kind = MSL_EV_CONN_FAIL;
-            e->detail = pf_sv(s, p);
-            if (!PF_LIT(&p, end, " from ") ||
-                !pf_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port))
+            e->detail = scan_sv(s, p);
+            if (!SCAN_LIT(&p, end, " from ") ||
+                !scan_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port))
                 return 0;
-            if (PF_LIT(&p, end, ": "))
-                e->text = pf_sv(p, end);
+            if (SCAN_LIT(&p, end, ": "))
+                e->text = scan_sv(p, end);
             return 1;
         }
         break;
@@ -147,7 +147,7 @@ int pf_smtpd(const char *p, const char *end, struct msl_event *e)
     case 'U':
     case 'T':
     case 'V':
-        if (PF_FIND(p, end, " TLS connection established from "))
+        if (SCAN_FIND(p, end, " TLS connection established from "))
             return pf_tls_line(p, end, e, 1);
         break;
     default:
@@ -160,41 +160,41 @@ int pf_smtpd(const char *p, const char *end, struct msl_event *e)
 int pf_smtpd_warning(const char *p, const char *end, struct msl_event *e)
 {
     const char *s = p;
-    if (PF_LIT(&p, end, "hostname ")) {
+    if (SCAN_LIT(&p, end, "hostname ")) {
         const char *h = p;
-        p = pf_span_until(p, end, " ");
-        struct msl_str host = pf_sv(h, p);
-        if (PF_LIT(&p, end, " does not resolve to address ")) {
+        p = scan_span_until(p, end, " ");
+        struct msl_str host = scan_sv(h, p);
+        if (SCAN_LIT(&p, end, " does not resolve to address ")) {
             const char *a = p;
-            p = pf_span_until(p, end, " :");
+            p = scan_span_until(p, end, " :");
             e->client_host = host;
-            e->client_ip = pf_sv(a, p);
-            e->text = pf_sv(s, end);
+            e->client_ip = scan_sv(a, p);
+            e->text = scan_sv(s, end);
             return 1;
         }
         return 0;
     }
-    if (PF_LIT(&p, end, "non-SMTP command from ")) {
-        pf_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port);
-        e->text = pf_sv(s, end);
+    if (SCAN_LIT(&p, end, "non-SMTP command from ")) {
+        scan_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port);
+        e->text = scan_sv(s, end);
         return 1;
     }
     struct msl_str h, a;
     int32_t port = -1;
-    if (pf_hostaddr(&p, end, &h, &a, &port) && PF_LIT(&p, end, ": ")) {
+    if (scan_hostaddr(&p, end, &h, &a, &port) && SCAN_LIT(&p, end, ": ")) {
         e->client_host = h;
         e->client_ip = a;
         e->client_port = port;
-        e->text = pf_sv(p, end);
-        if (PF_LIT(&p, end, "SASL ")) {
+        e->text = scan_sv(p, end);
+        if (SCAN_LIT(&p, end, "SASL ")) {
             const char *m = p;
-            p = pf_span_until(p, end, " ");
-            if (PF_STARTS(p, end, " authentication failed")) {
+            p = scan_span_until(p, end, " ");
+            if (SCAN_STARTS(p, end, " authentication failed")) {
                 e->kind = MSL_EV_AUTH_FAIL;
-                e->sasl_method = pf_sv(m, p);
-                const char *u = PF_RFIND(p, end, ", sasl_username=");
+                e->sasl_method = scan_sv(m, p);
+                const char *u = SCAN_RFIND(p, end, ", sasl_username=");
                 if (u)
-                    e->sasl_user = pf_sv(u + 16, end);
+                    e->sasl_user = scan_sv(u + 16, end);
             }
         }
         return 1;
@@ -206,20 +206,20 @@ int pf_smtpd_warning(const char *p, const char *end, struct msl_event *e)
 int pf_cache_cleanup(const char *p, const char *end, struct msl_event *e)
 {
     const char *s = p;
-    if (!PF_LIT(&p, end, "cache "))
+    if (!SCAN_LIT(&p, end, "cache "))
         return 0;
-    const char *c = PF_FIND(p, end, " cleanup: ");
+    const char *c = SCAN_FIND(p, end, " cleanup: ");
     if (!c)
         return 0;
     const char *k = c;
     while (k > p && k[-1] != ' ')
         k--;
     e->kind = MSL_EV_STATS;
-    e->detail = pf_sv(k, c + 8); /* "full cleanup" / "partial cleanup" */
-    e->text = pf_sv(s, end);
+    e->detail = scan_sv(k, c + 8); /* "full cleanup" / "partial cleanup" */
+    e->text = scan_sv(s, end);
     p = c + 10;
-    if (PF_LIT(&p, end, "retained="))
-        pf_uint(&p, end, &e->count);
+    if (SCAN_LIT(&p, end, "retained="))
+        scan_uint(&p, end, &e->count);
     return 1;
 }
 
@@ -240,40 +240,40 @@ int pf_postscreen(const char *p, const char *end, struct msl_event *e)
         ve--;
     if (ve == s)
         return 0;
-    e->detail = pf_sv(s, ve);
-    if (PF_STARTS(s, ve, "CONNECT") && ve - s == 7)
+    e->detail = scan_sv(s, ve);
+    if (SCAN_STARTS(s, ve, "CONNECT") && ve - s == 7)
         e->kind = MSL_EV_CONNECT;
-    else if (PF_STARTS(s, ve, "DISCONNECT") && ve - s == 10)
+    else if (SCAN_STARTS(s, ve, "DISCONNECT") && ve - s == 10)
         e->kind = MSL_EV_DISCONNECT;
     else
         e->kind = MSL_EV_POLICY;
     if (e->kind != MSL_EV_POLICY)
         e->detail = MSL_STR_NULL;
-    if (PF_LIT(&p, end, "rank ")) { /* DNSBL rank N for */
-        pf_uint(&p, end, &e->count);
-        PF_LIT(&p, end, " for ");
+    if (SCAN_LIT(&p, end, "rank ")) { /* DNSBL rank N for */
+        scan_uint(&p, end, &e->count);
+        SCAN_LIT(&p, end, " for ");
     }
-    if (p < end && pf_isdigit(*p)) { /* PREGREET N after */
-        pf_uint(&p, end, &e->count);
-        PF_LIT(&p, end, " ");
+    if (p < end && scan_isdigit(*p)) { /* PREGREET N after */
+        scan_uint(&p, end, &e->count);
+        SCAN_LIT(&p, end, " ");
     }
-    if (PF_LIT(&p, end, "after ")) { /* PREGREET/HANGUP: seconds */
-        pf_decimal(&p, end, &e->delay);
-        PF_LIT(&p, end, " ");
+    if (SCAN_LIT(&p, end, "after ")) { /* PREGREET/HANGUP: seconds */
+        scan_decimal(&p, end, &e->delay);
+        SCAN_LIT(&p, end, " ");
     }
-    PF_LIT(&p, end, "from ");
-    if (!pf_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port))
+    SCAN_LIT(&p, end, "from ");
+    if (!scan_hostaddr(&p, end, &e->client_host, &e->client_ip, &e->client_port))
         return 0;
-    if (PF_LIT(&p, end, " to ")) { /* CONNECT ... to [server]:25: not modelled */
+    if (SCAN_LIT(&p, end, " to ")) { /* CONNECT ... to [server]:25: not modelled */
         struct msl_str h, a;
-        pf_hostaddr(&p, end, &h, &a, NULL);
+        scan_hostaddr(&p, end, &h, &a, NULL);
     }
-    if (PF_LIT(&p, end, " after ")) {
+    if (SCAN_LIT(&p, end, " after ")) {
         const char *c = p;
-        p = pf_span_until(p, end, ":\r\n");
-        e->stage = pf_sv(c, p);
+        p = scan_span_until(p, end, ":\r\n");
+        e->stage = scan_sv(c, p);
     }
-    if (PF_LIT(&p, end, ": ") || PF_LIT(&p, end, " in ") || PF_LIT(&p, end, " "))
-        e->text = pf_sv(p, end);
+    if (SCAN_LIT(&p, end, ": ") || SCAN_LIT(&p, end, " in ") || SCAN_LIT(&p, end, " "))
+        e->text = scan_sv(p, end);
     return 1;
 }

@@ -41,7 +41,7 @@
  * output) gives no pid.
  */
 #include "mailsleuth/source.h"
-#include "postfix_int.h"
+#include "dialect/scan.h"
 
 #define WHY_SEND "qmail-send: unrecognised message"
 #define WHY_TCP "tcpserver: unrecognised message"
@@ -65,18 +65,18 @@ static struct msl_str token(const char **pp, const char *end)
     while (q < end && *q != ' ')
         q++;
     *pp = q;
-    return pf_sv(p, q);
+    return scan_sv(p, q);
 }
 
 /* Decimal number token "53"; the whole token must be digits. */
 static int number(const char **pp, const char *end, struct msl_str *out)
 {
     const char *p = *pp, *q = p;
-    while (q < end && pf_isdigit(*q) && q - p < 20)
+    while (q < end && scan_isdigit(*q) && q - p < 20)
         q++;
     if (q == p || (q < end && *q != ' ' && *q != ':'))
         return 0;
-    *out = pf_sv(p, q);
+    *out = scan_sv(p, q);
     *pp = q;
     return 1;
 }
@@ -86,7 +86,7 @@ static int pid_tok(const char **pp, const char *end, struct msl_event *e)
 {
     const char *p = *pp;
     int64_t v;
-    if (pf_uint(&p, end, &v) && (p == end || *p == ' ' || *p == ':')) {
+    if (scan_uint(&p, end, &v) && (p == end || *p == ' ' || *p == ':')) {
         e->pid = v;
         *pp = p;
         return 1;
@@ -104,11 +104,11 @@ static int splogger_stamp(const char **pp, const char *end, int64_t *us)
 {
     const char *p = *pp, *s = p;
     int64_t sec, usec = 0;
-    if (!pf_uint(&p, end, &sec) || p - s < 9 || p - s > 11 || p >= end || *p != '.')
+    if (!scan_uint(&p, end, &sec) || p - s < 9 || p - s > 11 || p >= end || *p != '.')
         return 0;
     p++;
     const char *f = p;
-    if (!pf_uint(&p, end, &usec) || p - f != 6 || p >= end || (*p != ' ' && *p != '+'))
+    if (!scan_uint(&p, end, &usec) || p - f != 6 || p >= end || (*p != ' ' && *p != '+'))
         return 0;
     *us = sec * 1000000 + usec;
     int kind = *p == ' ' ? 1 : 2;
@@ -135,83 +135,83 @@ static void report_fields(struct msl_str r, struct msl_event *e)
     const char *p = r.p, *end = r.p + r.n;
     for (const char *h = p; (h = memchr(h, '#', (size_t)(end - h))) != NULL; h++) {
         const char *q = h + 1;
-        if (q + 4 < end && *q >= '2' && *q <= '5' && q[1] == '.' && pf_isdigit(q[2])) {
+        if (q + 4 < end && *q >= '2' && *q <= '5' && q[1] == '.' && scan_isdigit(q[2])) {
             q += 2;
-            while (q < end && pf_isdigit(*q))
+            while (q < end && scan_isdigit(*q))
                 q++;
-            if (q + 1 < end && *q == '.' && pf_isdigit(q[1])) {
+            if (q + 1 < end && *q == '.' && scan_isdigit(q[1])) {
                 q++;
-                while (q < end && pf_isdigit(*q))
+                while (q < end && scan_isdigit(*q))
                     q++;
-                e->dsn = pf_sv(h + 1, q);
+                e->dsn = scan_sv(h + 1, q);
                 break;
             }
         }
     }
-    const char *s = PF_FIND(p, end, "said:_");
-    if (s && s + 9 <= end && pf_isdigit(s[6]) && pf_isdigit(s[7]) && pf_isdigit(s[8]) &&
+    const char *s = SCAN_FIND(p, end, "said:_");
+    if (s && s + 9 <= end && scan_isdigit(s[6]) && scan_isdigit(s[7]) && scan_isdigit(s[8]) &&
         (s + 9 == end || s[9] == '_' || s[9] == '-' || s[9] == '/'))
-        e->code = pf_sv(s + 6, s + 9);
-    const char *a = PF_FIND(p, end, "_accepted_message.");
+        e->code = scan_sv(s + 6, s + 9);
+    const char *a = SCAN_FIND(p, end, "_accepted_message.");
     if (a && a > p) {
         const char *q = p;
-        while (q < a && (pf_isdigit(*q) || *q == '.' || *q == ':' || (*q >= 'a' && *q <= 'f')))
+        while (q < a && (scan_isdigit(*q) || *q == '.' || *q == ':' || (*q >= 'a' && *q <= 'f')))
             q++;
         if (q == a)
-            e->relay_ip = pf_sv(p, a);
+            e->relay_ip = scan_sv(p, a);
     }
 }
 
 static const char *send_line(const char *p, const char *end, struct msl_event *e)
 {
     struct msl_str n;
-    if (PF_LIT(&p, end, "new msg ")) {
+    if (SCAN_LIT(&p, end, "new msg ")) {
         if (!number(&p, end, &n) || p != end)
             return WHY_SEND;
         e->kind = MSL_EV_RECEIVED;
         e->qid = n;
         return NULL;
     }
-    if (PF_LIT(&p, end, "info msg ")) {
-        if (!number(&p, end, &n) || !PF_LIT(&p, end, ": bytes ") ||
-            !pf_uint(&p, end, &e->size) || !PF_LIT(&p, end, " from "))
+    if (SCAN_LIT(&p, end, "info msg ")) {
+        if (!number(&p, end, &n) || !SCAN_LIT(&p, end, ": bytes ") ||
+            !scan_uint(&p, end, &e->size) || !SCAN_LIT(&p, end, " from "))
             return WHY_SEND;
-        const char *qp = PF_RFIND(p, end, " qp ");
-        if (!qp || !pf_addr(&p, qp, &e->from))
+        const char *qp = SCAN_RFIND(p, end, " qp ");
+        if (!qp || !scan_addr(&p, qp, &e->from))
             return WHY_SEND;
         e->kind = MSL_EV_SENDER;
         e->qid = n;
         p = qp + 4;
         e->detail = token(&p, end);
-        if (PF_LIT(&p, end, " uid "))
+        if (SCAN_LIT(&p, end, " uid "))
             e->uid = token(&p, end);
         return NULL;
     }
-    if (PF_LIT(&p, end, "starting delivery ")) {
+    if (SCAN_LIT(&p, end, "starting delivery ")) {
         struct msl_str d;
-        if (!number(&p, end, &d) || !PF_LIT(&p, end, ": msg ") || !number(&p, end, &n) ||
-            !PF_LIT(&p, end, " to "))
+        if (!number(&p, end, &d) || !SCAN_LIT(&p, end, ": msg ") || !number(&p, end, &n) ||
+            !SCAN_LIT(&p, end, " to "))
             return WHY_SEND;
         struct msl_str ch = token(&p, end);
-        if (!(word_eq(ch, "local") || word_eq(ch, "remote")) || !PF_LIT(&p, end, " "))
+        if (!(word_eq(ch, "local") || word_eq(ch, "remote")) || !SCAN_LIT(&p, end, " "))
             return WHY_SEND;
         e->kind = MSL_EV_INFO;
         e->qid = n;
         e->detail = d;
         e->relay_host = ch;
-        e->to = pf_sv(p, end);
+        e->to = scan_sv(p, end);
         e->text = MSL_STR_LIT("starting delivery");
         return NULL;
     }
-    if (PF_LIT(&p, end, "delivery ")) {
+    if (SCAN_LIT(&p, end, "delivery ")) {
         struct msl_str d;
-        if (!number(&p, end, &d) || !PF_LIT(&p, end, ": "))
+        if (!number(&p, end, &d) || !SCAN_LIT(&p, end, ": "))
             return WHY_SEND;
-        if (PF_LIT(&p, end, "success:"))
+        if (SCAN_LIT(&p, end, "success:"))
             e->status = MSL_ST_SENT;
-        else if (PF_LIT(&p, end, "deferral:"))
+        else if (SCAN_LIT(&p, end, "deferral:"))
             e->status = MSL_ST_DEFERRED;
-        else if (PF_LIT(&p, end, "failure:"))
+        else if (SCAN_LIT(&p, end, "failure:"))
             e->status = MSL_ST_BOUNCED;
         else
             return WHY_SEND;
@@ -219,27 +219,27 @@ static const char *send_line(const char *p, const char *end, struct msl_event *e
             p++;
         e->kind = MSL_EV_DELIVERY;
         e->detail = d;
-        struct msl_str r = pf_sv(p, end);
+        struct msl_str r = scan_sv(p, end);
         report_fields(r, e);
         e->text = unlogsafe(r);
         return NULL;
     }
-    if (PF_LIT(&p, end, "end msg ")) {
+    if (SCAN_LIT(&p, end, "end msg ")) {
         if (!number(&p, end, &n) || p != end)
             return WHY_SEND;
         e->kind = MSL_EV_QUEUE_REMOVED;
         e->qid = n;
         return NULL;
     }
-    if (PF_LIT(&p, end, "bounce msg ")) {
-        if (!number(&p, end, &n) || !PF_LIT(&p, end, " qp "))
+    if (SCAN_LIT(&p, end, "bounce msg ")) {
+        if (!number(&p, end, &n) || !SCAN_LIT(&p, end, " qp "))
             return WHY_SEND;
         e->kind = MSL_EV_DSN_CREATED;
         e->qid = n;
         e->detail = token(&p, end);
         return NULL;
     }
-    if (PF_LIT(&p, end, "triple bounce: discarding bounce/")) {
+    if (SCAN_LIT(&p, end, "triple bounce: discarding bounce/")) {
         if (!number(&p, end, &n))
             return WHY_SEND;
         e->kind = MSL_EV_INFO;
@@ -247,33 +247,33 @@ static const char *send_line(const char *p, const char *end, struct msl_event *e
         e->text = MSL_STR_LIT("triple bounce: discarding");
         return NULL;
     }
-    if (PF_LIT(&p, end, "status: ")) {
-        if (PF_STARTS(p, end, "exiting")) {
+    if (SCAN_LIT(&p, end, "status: ")) {
+        if (SCAN_STARTS(p, end, "exiting")) {
             e->kind = MSL_EV_DAEMON;
-            e->text = pf_sv(p, end);
+            e->text = scan_sv(p, end);
             return NULL;
         }
         const char *s = p;
         int64_t l, lmax, r, rmax;
-        if (!PF_LIT(&p, end, "local ") || !pf_uint(&p, end, &l) || !PF_LIT(&p, end, "/") ||
-            !pf_uint(&p, end, &lmax) || !PF_LIT(&p, end, " remote ") || !pf_uint(&p, end, &r) ||
-            !PF_LIT(&p, end, "/") || !pf_uint(&p, end, &rmax))
+        if (!SCAN_LIT(&p, end, "local ") || !scan_uint(&p, end, &l) || !SCAN_LIT(&p, end, "/") ||
+            !scan_uint(&p, end, &lmax) || !SCAN_LIT(&p, end, " remote ") || !scan_uint(&p, end, &r) ||
+            !SCAN_LIT(&p, end, "/") || !scan_uint(&p, end, &rmax))
             return WHY_SEND;
         e->kind = MSL_EV_STATS;
         e->count = l + r;
-        e->detail = pf_sv(s, p);
+        e->detail = scan_sv(s, p);
         return NULL;
     }
-    if (PF_LIT(&p, end, "warning: ")) {
+    if (SCAN_LIT(&p, end, "warning: ")) {
         e->kind = MSL_EV_WARNING;
         e->severity = MSL_SEV_WARNING;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return NULL;
     }
-    if (PF_LIT(&p, end, "alert: ")) {
+    if (SCAN_LIT(&p, end, "alert: ")) {
         e->kind = MSL_EV_ERROR;
         e->severity = MSL_SEV_ERROR;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return NULL;
     }
     return WHY_SEND;
@@ -284,45 +284,45 @@ static void tcp_remote(struct msl_str r, struct msl_event *e)
 {
     const char *p = r.p, *end = r.p + r.n;
     const char *c1 = memchr(p, ':', r.n);
-    const char *c3 = c1 ? pf_rfind(c1 + 1, end, ":", 1) : NULL;
-    const char *c2 = c3 ? pf_rfind(c1 + 1, c3, ":", 1) : NULL;
+    const char *c3 = c1 ? scan_rfind(c1 + 1, end, ":", 1) : NULL;
+    const char *c2 = c3 ? scan_rfind(c1 + 1, c3, ":", 1) : NULL;
     if (!c2)
         return;
     if (c1 > p)
-        e->client_host = pf_sv(p, c1);
-    e->client_ip = pf_sv(c1 + 1, c2);
+        e->client_host = scan_sv(p, c1);
+    e->client_ip = scan_sv(c1 + 1, c2);
     const char *q = c3 + 1;
     int64_t port;
-    if (pf_uint(&q, end, &port) && q == end && port <= 65535)
+    if (scan_uint(&q, end, &port) && q == end && port <= 65535)
         e->client_port = (int32_t)port;
 }
 
 static const char *tcp_line(const char *p, const char *end, struct msl_event *e)
 {
-    if (PF_LIT(&p, end, "status: ")) {
+    if (SCAN_LIT(&p, end, "status: ")) {
         const char *s = p;
         int64_t n, m;
-        if (!pf_uint(&p, end, &n) || !PF_LIT(&p, end, "/") || !pf_uint(&p, end, &m) || p != end)
+        if (!scan_uint(&p, end, &n) || !SCAN_LIT(&p, end, "/") || !scan_uint(&p, end, &m) || p != end)
             return WHY_TCP;
         e->kind = MSL_EV_STATS;
         e->count = n;
-        e->detail = pf_sv(s, end);
+        e->detail = scan_sv(s, end);
         return NULL;
     }
-    if (PF_LIT(&p, end, "pid ")) {
-        if (!pid_tok(&p, end, e) || !PF_LIT(&p, end, " from "))
+    if (SCAN_LIT(&p, end, "pid ")) {
+        if (!pid_tok(&p, end, e) || !SCAN_LIT(&p, end, " from "))
             return WHY_TCP;
         e->kind = MSL_EV_CONNECT;
         e->client_ip = token(&p, end);
         return e->client_ip.n ? NULL : WHY_TCP;
     }
-    int ok = PF_STARTS(p, end, "ok ");
-    if (ok || PF_STARTS(p, end, "deny ")) {
+    int ok = SCAN_STARTS(p, end, "ok ");
+    if (ok || SCAN_STARTS(p, end, "deny ")) {
         p += ok ? 3 : 5;
-        if (!pid_tok(&p, end, e) || !PF_LIT(&p, end, " "))
+        if (!pid_tok(&p, end, e) || !SCAN_LIT(&p, end, " "))
             return WHY_TCP;
         token(&p, end); /* local host:ip:port */
-        if (!PF_LIT(&p, end, " "))
+        if (!SCAN_LIT(&p, end, " "))
             return WHY_TCP;
         tcp_remote(token(&p, end), e);
         if (ok) {
@@ -336,18 +336,18 @@ static const char *tcp_line(const char *p, const char *end, struct msl_event *e)
         }
         return NULL;
     }
-    if (PF_LIT(&p, end, "end ")) {
-        if (!pid_tok(&p, end, e) || !PF_LIT(&p, end, " status "))
+    if (SCAN_LIT(&p, end, "end ")) {
+        if (!pid_tok(&p, end, e) || !SCAN_LIT(&p, end, " status "))
             return WHY_TCP;
         e->kind = MSL_EV_DISCONNECT;
-        e->text = pf_sv(p - 7, end);
+        e->text = scan_sv(p - 7, end);
         return NULL;
     }
-    int fatal = PF_LIT(&p, end, "fatal: ");
-    if (fatal || PF_LIT(&p, end, "warning: ")) {
+    int fatal = SCAN_LIT(&p, end, "fatal: ");
+    if (fatal || SCAN_LIT(&p, end, "warning: ")) {
         e->kind = fatal ? MSL_EV_ERROR : MSL_EV_WARNING;
         e->severity = fatal ? MSL_SEV_FATAL : MSL_SEV_WARNING;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return NULL;
     }
     return WHY_TCP;
@@ -364,33 +364,33 @@ static void reject_connect(struct msl_event *e)
 static const char *rbl_line(const char *p, const char *end, struct msl_event *e)
 {
     struct msl_str a = token(&p, end);
-    if (!a.n || !PF_LIT(&p, end, " "))
+    if (!a.n || !SCAN_LIT(&p, end, " "))
         return WHY_RBL;
-    if (PF_LIT(&p, end, "pid ")) {
+    if (SCAN_LIT(&p, end, "pid ")) {
         if (!pid_tok(&p, end, e))
             return WHY_RBL;
-        const char *c = PF_FIND(p, end, ": ");
+        const char *c = SCAN_FIND(p, end, ": ");
         if (!c)
             return WHY_RBL;
         if (c > p && *p == ' ')
-            e->detail = pf_sv(p + 1, c);
+            e->detail = scan_sv(p + 1, c);
         else if (c != p)
             return WHY_RBL;
         reject_connect(e);
         e->client_ip = a;
-        e->text = pf_sv(c + 2, end);
+        e->text = scan_sv(c + 2, end);
         const char *t = e->text.p;
-        if (e->text.n >= 3 && pf_isdigit(t[0]) && pf_isdigit(t[1]) && pf_isdigit(t[2]) &&
+        if (e->text.n >= 3 && scan_isdigit(t[0]) && scan_isdigit(t[1]) && scan_isdigit(t[2]) &&
             (e->text.n == 3 || t[3] == ' '))
-            e->code = pf_sv(t, t + 3);
+            e->code = scan_sv(t, t + 3);
         return NULL;
     }
-    if (PF_LIT(&p, end, "blocked ")) {
+    if (SCAN_LIT(&p, end, "blocked ")) {
         reject_connect(e);
         e->detail = a;
         e->client_ip = token(&p, end);
-        if (PF_LIT(&p, end, " "))
-            e->text = pf_sv(p, end);
+        if (SCAN_LIT(&p, end, " "))
+            e->text = scan_sv(p, end);
         return e->client_ip.n ? NULL : WHY_RBL;
     }
     return WHY_RBL;
@@ -399,14 +399,14 @@ static const char *rbl_line(const char *p, const char *end, struct msl_event *e)
 /* Patched qmail-smtpd: "421 badiprbl: ip 1.2.3.4 rbl: zone" and other "NNN text" replies. */
 static const char *smtpd_line(const char *p, const char *end, struct msl_event *e)
 {
-    if (end - p < 4 || !pf_isdigit(p[0]) || !pf_isdigit(p[1]) || !pf_isdigit(p[2]) ||
+    if (end - p < 4 || !scan_isdigit(p[0]) || !scan_isdigit(p[1]) || !scan_isdigit(p[2]) ||
         p[3] != ' ' || (p[0] != '4' && p[0] != '5'))
         return WHY_SMTPD;
     e->kind = MSL_EV_REJECT;
     e->action = MSL_ACT_REJECT;
-    e->code = pf_sv(p, p + 3);
-    e->text = pf_sv(p, end);
-    const char *ip = PF_FIND(p, end, " ip ");
+    e->code = scan_sv(p, p + 3);
+    e->text = scan_sv(p, end);
+    const char *ip = SCAN_FIND(p, end, " ip ");
     if (ip) {
         const char *q = ip + 4;
         e->client_ip = token(&q, end);
@@ -450,7 +450,7 @@ static int qm_parse(const struct msl_envelope *env, struct msl_event *e, const c
         e->kind = MSL_EV_INFO;
         e->daemon = MSL_STR_LIT("qmail-send");
         e->detail = MSL_STR_LIT("splogger continuation");
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     int k = prog_kind(env->program);
@@ -458,7 +458,7 @@ static int qm_parse(const struct msl_envelope *env, struct msl_event *e, const c
     /* a program prefix inside the message (splogger, multilog) */
     const char *c = memchr(p, ':', (size_t)(end - p));
     if (c && c + 1 < end && c[1] == ' ') {
-        struct msl_str pre = pf_sv(p, c);
+        struct msl_str pre = scan_sv(p, c);
         int pk = prog_kind(pre);
         if (pk >= 0 && pk != Q_SEND) {
             k = pk;

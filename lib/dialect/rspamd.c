@@ -16,7 +16,7 @@
  * verdict word in the message); like every view it is valid only during the callback.
  * All other views point into the message.
  */
-#include "postfix_int.h"
+#include "dialect/scan.h"
 
 static int rs_claims(struct msl_str prog)
 {
@@ -41,7 +41,7 @@ static struct msl_str rs_verdict(int spam, struct msl_str score)
 /* The value after "key" up to ", " (or end); "<...>" brackets are removed. */
 static struct msl_str rs_val(const char *p, const char *end, const char *key, size_t kn)
 {
-    const char *k = pf_find(p, end, key, kn);
+    const char *k = scan_find(p, end, key, kn);
     if (!k)
         return MSL_STR_NULL;
     const char *v = k + kn, *ve;
@@ -49,10 +49,10 @@ static struct msl_str rs_val(const char *p, const char *end, const char *key, si
         ve = v + 1;
         while (ve < end && !(*ve == '>' && (ve + 1 == end || ve[1] == ',')))
             ve++;
-        return pf_sv(v + 1, ve);
+        return scan_sv(v + 1, ve);
     }
-    ve = pf_find(v, end, ", ", 2);
-    return pf_sv(v, ve ? ve : end);
+    ve = scan_find(v, end, ", ", 2);
+    return scan_sv(v, ve ? ve : end);
 }
 
 static void rs_action(struct msl_str a, struct msl_event *e)
@@ -68,14 +68,14 @@ static void rs_action(struct msl_str a, struct msl_event *e)
 
 static int rs_task_log(const char *p, const char *end, struct msl_event *e)
 {
-    const char *m = PF_FIND(p, end, "(default: ");
+    const char *m = SCAN_FIND(p, end, "(default: ");
     if (!m)
-        m = PF_FIND(p, end, ": [");
+        m = SCAN_FIND(p, end, ": [");
     if (!m)
         return 0;
-    struct msl_str head = pf_sv(p, m);
+    struct msl_str head = scan_sv(p, m);
     const char *hp = head.p, *he = hp + head.n;
-    if (PF_STARTS(hp, he, "id: "))
+    if (SCAN_STARTS(hp, he, "id: "))
         e->msgid = rs_val(hp, he, "id: ", 4);
     e->qid = rs_val(hp, he, "qid: ", 5);
     if (e->qid.n == 0 || (e->qid.n == 5 && memcmp(e->qid.p, "undef", 5) == 0))
@@ -86,42 +86,42 @@ static int rs_task_log(const char *p, const char *end, struct msl_event *e)
     /* "(default: F (no action): [0.56/15.00] [SYMS])" */
     const char *q = m;
     int spam = 0;
-    if (PF_LIT(&q, end, "(default: ")) {
+    if (SCAN_LIT(&q, end, "(default: ")) {
         spam = q < end && *q == 'T';
-        const char *a = PF_FIND(q, end, " (");
-        const char *ae = a ? PF_FIND(a, end, "): ") : NULL;
+        const char *a = SCAN_FIND(q, end, " (");
+        const char *ae = a ? SCAN_FIND(a, end, "): ") : NULL;
         if (ae) {
-            rs_action(pf_sv(a + 2, ae), e);
+            rs_action(scan_sv(a + 2, ae), e);
             q = ae + 1;
         }
     }
-    const char *sb = PF_FIND(q, end, "[");
+    const char *sb = SCAN_FIND(q, end, "[");
     struct msl_str score = MSL_STR_NULL;
     if (sb) {
-        const char *sl = pf_span_until(sb + 1, end, "/]");
-        score = pf_sv(sb + 1, sl);
+        const char *sl = scan_span_until(sb + 1, end, "/]");
+        score = scan_sv(sb + 1, sl);
         const char *se = memchr(sb, ']', (size_t)(end - sb));
         if (se && se + 2 < end && se[1] == ' ' && se[2] == '[') {
-            const char *ys = se + 3, *ye = PF_FIND(ys, end, "])");
+            const char *ys = se + 3, *ye = SCAN_FIND(ys, end, "])");
             if (!ye)
-                ye = PF_FIND(ys, end, "]");
-            e->text = pf_sv(ys, ye ? ye : end);
+                ye = SCAN_FIND(ys, end, "]");
+            e->text = scan_sv(ys, ye ? ye : end);
             q = ye ? ye : end;
         }
     }
     e->detail = rs_verdict(spam, score);
-    const char *len = PF_FIND(q, end, ", len: ");
+    const char *len = SCAN_FIND(q, end, ", len: ");
     if (len) {
         const char *l = len + 7;
-        pf_uint(&l, end, &e->size);
+        scan_uint(&l, end, &e->size);
     }
     struct msl_str rc = rs_val(q, end, "rcpts: ", 7);
     if (!rc.p)
         rc = rs_val(q, end, "rcpt: ", 6);
     if (rc.p) {
         const char *r = rc.p, *re = r + rc.n;
-        const char *c = PF_FIND(r, re, ">,");
-        e->to = c ? pf_sv(r, c) : rc;
+        const char *c = SCAN_FIND(r, re, ">,");
+        e->to = c ? scan_sv(r, c) : rc;
     }
     e->kind = MSL_EV_POLICY;
     return 1;
@@ -130,33 +130,33 @@ static int rs_task_log(const char *p, const char *end, struct msl_event *e)
 /* lua proxy: "final result for instance='x': queue-id=<Q> action='no action' score=-0.1" */
 static int rs_final(const char *p, const char *end, struct msl_event *e)
 {
-    const char *f = PF_FIND(p, end, "final result for ");
+    const char *f = SCAN_FIND(p, end, "final result for ");
     if (!f)
         return 0;
     e->kind = MSL_EV_POLICY;
-    e->text = pf_sv(f, end);
-    const char *q = PF_FIND(f, end, "queue-id=<");
+    e->text = scan_sv(f, end);
+    const char *q = SCAN_FIND(f, end, "queue-id=<");
     if (q) {
         q += 10;
         const char *qe = memchr(q, '>', (size_t)(end - q));
         if (qe && qe > q)
-            e->qid = pf_sv(q, qe);
+            e->qid = scan_sv(q, qe);
     }
-    const char *a = PF_FIND(f, end, "action='");
+    const char *a = SCAN_FIND(f, end, "action='");
     int spam = 0;
     if (a) {
         a += 8;
         const char *ae = memchr(a, '\'', (size_t)(end - a));
         if (ae) {
-            rs_action(pf_sv(a, ae), e);
+            rs_action(scan_sv(a, ae), e);
             spam = e->action == MSL_ACT_REJECT || e->action == MSL_ACT_PREPEND;
         }
     }
     struct msl_str score = MSL_STR_NULL;
-    const char *s = PF_FIND(f, end, "score=");
+    const char *s = SCAN_FIND(f, end, "score=");
     if (s) {
         s += 6;
-        score = pf_sv(s, pf_span_until(s, end, " ,"));
+        score = scan_sv(s, scan_span_until(s, end, " ,"));
     }
     e->detail = rs_verdict(spam, score);
     return 1;
@@ -182,14 +182,14 @@ static int rs_parse(const struct msl_envelope *env, struct msl_event *e, const c
     }
     /* "module; " */
     const char *m = p;
-    while (m < end && ((*m >= 'a' && *m <= 'z') || *m == '_' || pf_isdigit(*m)))
+    while (m < end && ((*m >= 'a' && *m <= 'z') || *m == '_' || scan_isdigit(*m)))
         m++;
     if (m > p && m + 1 < end && m[0] == ';' && m[1] == ' ') {
-        e->detail = pf_sv(p, m);
+        e->detail = scan_sv(p, m);
         p = m + 2;
         shaped = 1;
     }
-    if (PF_LIT(&p, end, "rspamd_task_write_log: ")) {
+    if (SCAN_LIT(&p, end, "rspamd_task_write_log: ")) {
         e->detail = MSL_STR_NULL;
         if (rs_task_log(p, end, e))
             return 1;
@@ -203,7 +203,7 @@ static int rs_parse(const struct msl_envelope *env, struct msl_event *e, const c
         f++;
     if ((shaped || (f < end && *f == ':')) && p < end) {
         e->kind = MSL_EV_INFO;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     *why = "rspamd: unrecognised message";

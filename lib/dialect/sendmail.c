@@ -26,6 +26,7 @@
  * failure" -> AUTH_FAIL; STARTTLS= -> TLS.  A null sender has from.p != NULL, from.n == 0.
  */
 #include "sendmail_int.h"
+#include "mailsleuth/calendar.h"
 
 /* --- tag --------------------------------------------------------------------------------- */
 
@@ -80,7 +81,7 @@ int sm_qid(const char *p, size_t n, int64_t ref_us, int64_t *utc_us)
         if ((v[i] = qid_val(p[i])) < 0)
             return 0;
     for (size_t i = 8; i < n; i++)
-        if (!pf_isdigit(p[i]))
+        if (!scan_isdigit(p[i]))
             return 0;
     /* year%60, month 0-11, day 1-31, hour 0-23, minute 0-59, second 0-60 (leap) */
     if (v[0] >= 60 || v[1] >= 12 || v[2] < 1 || v[2] > 31 || v[3] >= 24 || v[4] >= 60 ||
@@ -121,7 +122,7 @@ static int take_qid(const char **pp, const char *end, struct msl_event *e, int64
         return 0;
     if (*q == '[') {
         const char *r = q + 1;
-        if (!pf_uint(&r, end, piece) || r >= end || *r != ']') {
+        if (!scan_uint(&r, end, piece) || r >= end || *r != ']') {
             *piece = -1;
             return 0;
         }
@@ -138,9 +139,9 @@ static int take_qid(const char **pp, const char *end, struct msl_event *e, int64
         int64_t t = 0;
         if (!sm_qid(p, n, e->ts, &t)) {
             *piece = -1;
-            return n >= 13 && pf_isdigit(ie[-1]) && pf_isdigit(p[n - 5]) ? -1 : 0;
+            return n >= 13 && scan_isdigit(ie[-1]) && scan_isdigit(p[n - 5]) ? -1 : 0;
         }
-        e->qid = pf_sv(p, ie);
+        e->qid = scan_sv(p, ie);
         e->qid_time = t;
     }
     *pp = q + 2;
@@ -172,20 +173,20 @@ static int kv_next(const char **pp, const char *end, struct msl_str *k, struct m
         p++;
     const char *vs;
     if (p < end && *p == '=' && p > ks) {
-        *k = pf_sv(ks, p);
+        *k = scan_sv(ks, p);
         vs = ++p;
         if (IS(*k, "stat") || IS(*k, "reject") || IS(*k, "quarantine")) {
-            *v = pf_sv(vs, end);
+            *v = scan_sv(vs, end);
             *pp = end;
             return 1;
         }
     } else {
-        *k = pf_sv(ks, ks);
+        *k = scan_sv(ks, ks);
         vs = ks;
     }
-    const char *c = PF_FIND(vs, end, ", ");
+    const char *c = SCAN_FIND(vs, end, ", ");
     p = c ? c : end;
-    *v = pf_sv(vs, p);
+    *v = scan_sv(vs, p);
     *pp = p;
     return 1;
 }
@@ -195,7 +196,7 @@ static struct msl_str addr_of(struct msl_str v)
 {
     if (v.n >= 2 && v.p[0] == '<' && v.p[v.n - 1] == '>' &&
         memchr(v.p, '>', v.n - 1) == NULL)
-        return pf_sv(v.p + 1, v.p + v.n - 1);
+        return scan_sv(v.p + 1, v.p + v.n - 1);
     return v;
 }
 
@@ -203,7 +204,7 @@ static int64_t uint_of(struct msl_str v)
 {
     const char *p = v.p;
     int64_t x = -1;
-    if (!pf_uint(&p, v.p + v.n, &x))
+    if (!scan_uint(&p, v.p + v.n, &x))
         return -1;
     return x;
 }
@@ -215,12 +216,12 @@ static int delay_of(struct msl_str v, double *out)
     int64_t d = 0, h, m, s;
     const char *plus = memchr(p, '+', v.n);
     if (plus) {
-        if (!pf_uint(&p, plus, &d) || p != plus)
+        if (!scan_uint(&p, plus, &d) || p != plus)
             return 0;
         p = plus + 1;
     }
-    if (!pf_uint(&p, end, &h) || !PF_LIT(&p, end, ":") || !pf_uint(&p, end, &m) ||
-        !PF_LIT(&p, end, ":") || !pf_uint(&p, end, &s) || p != end || m > 59 || s > 60)
+    if (!scan_uint(&p, end, &h) || !SCAN_LIT(&p, end, ":") || !scan_uint(&p, end, &m) ||
+        !SCAN_LIT(&p, end, ":") || !scan_uint(&p, end, &s) || p != end || m > 59 || s > 60)
         return 0;
     *out = (double)(((d * 24 + h) * 60 + m) * 60 + s);
     return 1;
@@ -232,7 +233,7 @@ static struct msl_str id_token(const char *p, const char *end)
     const char *q = id_end(p, end);
     if (q - p < 5 || (q < end && *q != ' ' && *q != ')' && *q != ','))
         return MSL_STR_NULL;
-    return pf_sv(p, q);
+    return scan_sv(p, q);
 }
 
 /* stat= text -> status, code, new_qid. */
@@ -240,22 +241,22 @@ static void stat_value(struct msl_str v, struct msl_event *e)
 {
     const char *p = v.p, *end = v.p + v.n;
     e->text = v;
-    if (PF_STARTS(p, end, "Sent")) {
+    if (SCAN_STARTS(p, end, "Sent")) {
         e->status = MSL_ST_SENT;
         const char *q = p + 4;
         /* MSP -> MTA: "Sent (QID Message accepted for delivery)" */
-        if (PF_LIT(&q, end, " (")) {
+        if (SCAN_LIT(&q, end, " (")) {
             struct msl_str id = id_token(q, end);
-            if (id.p && PF_STARTS(id.p + id.n, end, " Message accepted for delivery"))
+            if (id.p && SCAN_STARTS(id.p + id.n, end, " Message accepted for delivery"))
                 e->new_qid = id;
         }
-    } else if (PF_STARTS(p, end, "Deferred")) {
+    } else if (SCAN_STARTS(p, end, "Deferred")) {
         e->status = MSL_ST_DEFERRED;
-    } else if (PF_STARTS(p, end, "quarantined")) {
+    } else if (SCAN_STARTS(p, end, "quarantined")) {
         e->status = MSL_ST_HELD;
-    } else if (PF_STARTS(p, end, "queued")) {
+    } else if (SCAN_STARTS(p, end, "queued")) {
         e->status = MSL_ST_DEFERRED; /* DeliveryMode=queue / queue-only: tried later */
-    } else if (PF_STARTS(p, end, "User unknown") || PF_STARTS(p, end, "Service unavailable")) {
+    } else if (SCAN_STARTS(p, end, "User unknown") || SCAN_STARTS(p, end, "Service unavailable")) {
         e->status = MSL_ST_BOUNCED;
     } else if (e->dsn.n && e->dsn.p[0] == '5') {
         e->status = MSL_ST_BOUNCED;
@@ -267,15 +268,15 @@ static void stat_value(struct msl_str v, struct msl_event *e)
         e->status = MSL_ST_OTHER;
     }
     if (!e->new_qid.p) {
-        const char *qa = PF_FIND(p, end, "queued as ");
+        const char *qa = SCAN_FIND(p, end, "queued as ");
         if (qa)
             e->new_qid = id_token(qa + 10, end);
     }
     /* "Deferred: 451 4.3.5 text": the reply code is worth having for grouping */
     const char *c = memchr(p, ':', v.n);
-    if (c && c + 5 < end && c[1] == ' ' && pf_isdigit(c[2]) && pf_isdigit(c[3]) &&
-        pf_isdigit(c[4]) && c[5] == ' ')
-        e->code = pf_sv(c + 2, c + 5);
+    if (c && c + 5 < end && c[1] == ' ' && scan_isdigit(c[2]) && scan_isdigit(c[3]) &&
+        scan_isdigit(c[4]) && c[5] == ' ')
+        e->code = scan_sv(c + 2, c + 5);
 }
 
 static int receipt(const char *p, const char *end, struct msl_event *e)
@@ -329,13 +330,13 @@ static int delivery(const char *p, const char *end, struct msl_event *e)
             e->to = memchr(v.p, ',', v.n) ? v : addr_of(v);
             have_to = 1;
         } else if (IS(k, "ctladdr")) {
-            const char *o = PF_FIND(v.p, v.p + v.n, " (");
+            const char *o = SCAN_FIND(v.p, v.p + v.n, " (");
             if (o) { /* "<user@host> (uid/gid)" */
                 const char *u = o + 2, *ue = u;
-                while (ue < v.p + v.n && pf_isdigit(*ue))
+                while (ue < v.p + v.n && scan_isdigit(*ue))
                     ue++;
                 if (ue > u && ue < v.p + v.n && *ue == '/')
-                    e->uid = pf_sv(u, ue);
+                    e->uid = scan_sv(u, ue);
             }
         } else if (IS(k, "delay")) {
             delay_of(v, &e->delay);
@@ -372,7 +373,7 @@ static int delivery(const char *p, const char *end, struct msl_event *e)
 /* "done; delay=00:00:00, ntries=2" (LogLevel > 9) */
 static int done(const char *p, const char *end, struct msl_event *e)
 {
-    if (!PF_LIT(&p, end, "done") || (p < end && *p != ';' && *p != ','))
+    if (!SCAN_LIT(&p, end, "done") || (p < end && *p != ';' && *p != ','))
         return 0;
     struct msl_str k, v;
     while (kv_next(&p, end, &k, &v)) {
@@ -424,8 +425,8 @@ static int ruleset(const char *p, const char *end, struct msl_event *e)
             have_relay = 1;
         } else if (IS(k, "reject")) {
             e->action = MSL_ACT_REJECT;
-            const char *t = pf_reply(v.p, v.p + v.n, e);
-            e->text = pf_sv(t, v.p + v.n);
+            const char *t = scan_reply(v.p, v.p + v.n, e);
+            e->text = scan_sv(t, v.p + v.n);
         } else if (IS(k, "quarantine")) {
             e->action = MSL_ACT_HOLD;
             e->text = v;
@@ -448,7 +449,7 @@ static int ruleset(const char *p, const char *end, struct msl_event *e)
         e->client_host = arg1;
         e->client_ip = arg2;
     }
-    if (e->text.p && PF_FIND(e->text.p, e->text.p + e->text.n, "Relaying denied") &&
+    if (e->text.p && SCAN_FIND(e->text.p, e->text.p + e->text.n, "Relaying denied") &&
         !e->detail.p)
         e->detail = MSL_STR_LIT("relaying denied");
     return 1;
@@ -460,38 +461,38 @@ static int auth(const char *p, const char *end, struct msl_event *e)
 {
     struct sm_peer pr;
     const char *s = p;
-    if (PF_LIT(&p, end, "AUTH failure (")) {
+    if (SCAN_LIT(&p, end, "AUTH failure (")) {
         const char *m = p, *me = memchr(p, ')', (size_t)(end - p));
         if (!me || me == m)
             return 0;
         e->kind = MSL_EV_AUTH_FAIL;
-        e->sasl_method = pf_sv(m, me);
+        e->sasl_method = scan_sv(m, me);
         p = me + 1;
-        if (!PF_LIT(&p, end, ": "))
-            PF_LIT(&p, end, ":");
+        if (!SCAN_LIT(&p, end, ": "))
+            SCAN_LIT(&p, end, ":");
         /* the last relay= is Sendmail's; a user name may itself contain ", relay=" */
-        const char *rel = PF_RFIND(p, end, ", relay=");
+        const char *rel = SCAN_RFIND(p, end, ", relay=");
         const char *te = rel ? rel : end;
-        const char *usr = PF_FIND(p, te, ", user=");
-        e->text = pf_sv(p, usr ? usr : te);
+        const char *usr = SCAN_FIND(p, te, ", user=");
+        e->text = scan_sv(p, usr ? usr : te);
         if (usr)
-            e->sasl_user = pf_sv(usr + 7, te);
+            e->sasl_user = scan_sv(usr + 7, te);
         if (rel) {
-            sm_peer_value(pf_sv(rel + 8, end), &pr);
+            sm_peer_value(scan_sv(rel + 8, end), &pr);
             sm_peer_client(&pr, e);
         }
         return 1;
     }
-    if (PF_LIT(&p, end, "AUTH warning: ")) {
+    if (SCAN_LIT(&p, end, "AUTH warning: ")) {
         e->kind = MSL_EV_WARNING;
         e->severity = MSL_SEV_WARNING;
-        e->detail = pf_sv(s, s + 4);
-        e->text = pf_sv(p, end);
+        e->detail = scan_sv(s, s + 4);
+        e->text = scan_sv(p, end);
         return 1;
     }
-    if (PF_LIT(&p, end, "AUTH: available mech=")) { /* the advertised mechanisms */
+    if (SCAN_LIT(&p, end, "AUTH: available mech=")) { /* the advertised mechanisms */
         e->kind = MSL_EV_INFO;
-        e->text = pf_sv(s + 6, end);
+        e->text = scan_sv(s + 6, end);
         return 1;
     }
     struct msl_str k, v, side = MSL_STR_NULL, relay = MSL_STR_NULL;
@@ -526,15 +527,15 @@ static int auth(const char *p, const char *end, struct msl_event *e)
 static int starttls(const char *p, const char *end, struct msl_event *e)
 {
     const char *s = p;
-    if (!PF_LIT(&p, end, "STARTTLS"))
+    if (!SCAN_LIT(&p, end, "STARTTLS"))
         return 0;
     struct msl_str side = MSL_STR_NULL;
-    if (PF_LIT(&p, end, "=")) {
+    if (SCAN_LIT(&p, end, "=")) {
         const char *w = p;
-        p = pf_span_until(p, end, ",:");
-        side = pf_sv(w, p);
+        p = scan_span_until(p, end, ",:");
+        side = scan_sv(w, p);
     }
-    if (PF_STARTS(p, end, ", relay=") && !PF_FIND(p, end, ", error:")) {
+    if (SCAN_STARTS(p, end, ", relay=") && !SCAN_FIND(p, end, ", error:")) {
         struct msl_str k, v, relay = MSL_STR_NULL;
         struct sm_peer pr;
         while (kv_next(&p, end, &k, &v)) {
@@ -566,13 +567,13 @@ static int starttls(const char *p, const char *end, struct msl_event *e)
     /* a TLS problem: handshake failures, read errors, certificate trouble */
     e->kind = MSL_EV_WARNING;
     e->severity = MSL_SEV_WARNING;
-    e->detail = pf_sv(s, s + 8);
-    e->text = pf_sv(s, end);
-    const char *r = PF_RFIND(s, end, ", relay=");
+    e->detail = scan_sv(s, s + 8);
+    e->text = scan_sv(s, end);
+    const char *r = SCAN_RFIND(s, end, ", relay=");
     if (r) {
         struct sm_peer pr;
-        const char *q = r + 8, *qe = PF_FIND(q, end, ", ");
-        sm_peer_value(pf_sv(q, qe ? qe : end), &pr);
+        const char *q = r + 8, *qe = SCAN_FIND(q, end, ", ");
+        sm_peer_value(scan_sv(q, qe ? qe : end), &pr);
         if (IS(side, "client")) {
             e->relay_host = pr.host;
             e->relay_ip = pr.ip;
@@ -596,14 +597,14 @@ static int dsn_line(const char *p, const char *end, struct msl_event *e)
     const char *q = ie + 2;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         size_t n = strlen(kinds[i]);
-        if (pf_starts(q, end, kinds[i], n) && q + n < end && q[n] == ':') {
+        if (scan_starts(q, end, kinds[i], n) && q + n < end && q[n] == ':') {
             e->kind = MSL_EV_DSN_CREATED;
-            e->new_qid = pf_sv(p, ie);
-            e->detail = pf_sv(q, q + n);
+            e->new_qid = scan_sv(p, ie);
+            e->detail = scan_sv(q, q + n);
             q += n + 1;
             if (q < end && *q == ' ')
                 q++;
-            e->text = pf_sv(q, end);
+            e->text = scan_sv(q, end);
             return 1;
         }
     }
@@ -616,11 +617,11 @@ static int dispatch(const char *p, const char *end, struct msl_event *e)
         return 0;
     switch (*p) {
     case 'f':
-        if (PF_STARTS(p, end, "from="))
+        if (SCAN_STARTS(p, end, "from="))
             return receipt(p, end, e);
         break;
     case 't':
-        if (PF_STARTS(p, end, "to="))
+        if (SCAN_STARTS(p, end, "to="))
             return delivery(p, end, e);
         if (PF_STARTS(p, end, "tls_srv_features=") || PF_STARTS(p, end, "tls_clt_features=")) {
             /* 8.16+: the TLS features ruleset's answer before a handshake; no forensic fields */
@@ -631,19 +632,19 @@ static int dispatch(const char *p, const char *end, struct msl_event *e)
         }
         break;
     case 'd':
-        if (PF_STARTS(p, end, "done") && done(p, end, e))
+        if (SCAN_STARTS(p, end, "done") && done(p, end, e))
             return 1;
         break;
     case 'r':
-        if (PF_STARTS(p, end, "ruleset="))
+        if (SCAN_STARTS(p, end, "ruleset="))
             return ruleset(p, end, e);
         break;
     case 'A':
-        if (PF_STARTS(p, end, "AUTH") && auth(p, end, e))
+        if (SCAN_STARTS(p, end, "AUTH") && auth(p, end, e))
             return 1;
         break;
     case 'S':
-        if (PF_STARTS(p, end, "STARTTLS"))
+        if (SCAN_STARTS(p, end, "STARTTLS"))
             return starttls(p, end, e);
         break;
     default:
@@ -687,17 +688,17 @@ static int sendmail_parse(const struct msl_envelope *env, struct msl_event *e, c
         e->kind = MSL_EV_INFO;
         e->detail = MSL_STR_LIT("continued line");
         e->count = piece;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     if (had && e->qid.p && dsn_line(p, end, e))
         return 1;
     if (dispatch(p, end, e))
         return 1;
-    if (!had && (PF_STARTS(p, end, "started as: ") || PF_STARTS(p, end, "starting daemon") ||
-                 PF_STARTS(p, end, "restarting ") || PF_STARTS(p, end, "stopping daemon"))) {
+    if (!had && (SCAN_STARTS(p, end, "started as: ") || SCAN_STARTS(p, end, "starting daemon") ||
+                 SCAN_STARTS(p, end, "restarting ") || SCAN_STARTS(p, end, "stopping daemon"))) {
         e->kind = MSL_EV_DAEMON; /* the daemon's own start/stop notices */
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     e->kind = MSL_EV_NONE;

@@ -1,14 +1,15 @@
 /*
  * sendmail_int.h - internals shared by the Sendmail dialect files (sendmail.c: tag claims,
  * queue ids and the "key=value" lines of the envelope; sendmail_smtp.c: peers, SMTP-session,
- * milter, SYSERR and daemon lines).  Not installed.  The byte scanners are Postfix's
- * (postfix_int.h) and so is the cursor convention: (p, end), nothing read at or beyond end,
+ * milter, SYSERR and daemon lines).  Not installed.  The byte scanners are every dialect's
+ * (dialect/scan.h) and so is the cursor convention: (p, end), nothing read at or beyond end,
  * no NUL termination assumed.
  */
 #ifndef MSL_SENDMAIL_INT_H
 #define MSL_SENDMAIL_INT_H
 
-#include "postfix_int.h"
+#include "dialect/scan.h"
+#include "dialect/scan_compat.h" /* the kit's former pf_* names */
 
 /*
  * Returns 1 when p[0..n) is a Sendmail queue id (FORMATS.md 4.2): 8 characters of

@@ -14,7 +14,7 @@
  * Only the Message-ID links spamd to the MTA.  detail is composed in a thread-local buffer
  * (valid only during the callback); every other view points into the message.
  */
-#include "postfix_int.h"
+#include "dialect/scan.h"
 
 static int sd_claims(struct msl_str prog)
 {
@@ -39,7 +39,7 @@ static struct msl_str sd_verdict(int spam, struct msl_str score)
 static void sd_msgid(struct msl_str v, struct msl_event *e)
 {
     if (v.n >= 2 && v.p[0] == '<' && v.p[v.n - 1] == '>')
-        e->msgid = pf_sv(v.p + 1, v.p + v.n - 1);
+        e->msgid = scan_sv(v.p + 1, v.p + v.n - 1);
     else if (v.n && !(v.n == 7 && memcmp(v.p, "unknown", 7) == 0))
         e->msgid = v;
 }
@@ -54,13 +54,13 @@ static int sd_result(const char *p, const char *end, struct msl_event *e)
     while (p < end && *p == ' ')
         p++;
     const char *s = p;
-    p = pf_span_until(p, end, " ");
-    struct msl_str score = pf_sv(s, p);
-    if (!PF_LIT(&p, end, " - "))
+    p = scan_span_until(p, end, " ");
+    struct msl_str score = scan_sv(s, p);
+    if (!SCAN_LIT(&p, end, " - "))
         return 0;
     const char *t = p;
-    p = pf_span_until(p, end, " ");
-    e->text = pf_sv(t, p);
+    p = scan_span_until(p, end, " ");
+    e->text = scan_sv(t, p);
     while (p < end && *p == ' ')
         p++;
     while (p < end) {
@@ -71,15 +71,15 @@ static int sd_result(const char *p, const char *end, struct msl_event *e)
             p++;
             continue;
         }
-        struct msl_str key = pf_sv(k, p);
+        struct msl_str key = scan_sv(k, p);
         const char *v = ++p;
         if (p < end && *p == '<') {
             const char *c = memchr(p, '>', (size_t)(end - p));
             p = c ? c + 1 : end;
         } else {
-            p = pf_span_until(p, end, ",");
+            p = scan_span_until(p, end, ",");
         }
-        struct msl_str val = pf_sv(v, p);
+        struct msl_str val = scan_sv(v, p);
         if (p < end)
             p++;
 #define KEY(s) (key.n == sizeof(s) - 1 && memcmp(key.p, s, key.n) == 0)
@@ -92,11 +92,11 @@ static int sd_result(const char *p, const char *end, struct msl_event *e)
         else if (KEY("rport")) {
             const char *q = val.p;
             int64_t port;
-            if (pf_uint(&q, val.p + val.n, &port) && port < 65536)
+            if (scan_uint(&q, val.p + val.n, &port) && port < 65536)
                 e->client_port = (int32_t)port;
         } else if (KEY("size")) {
             const char *q = val.p;
-            pf_uint(&q, val.p + val.n, &e->size);
+            scan_uint(&q, val.p + val.n, &e->size);
         }
 #undef KEY
     }
@@ -110,14 +110,14 @@ static int sd_summary(const char *p, const char *end, int spam, struct msl_event
 {
     if (p >= end || *p != '(')
         return 0;
-    const char *s = p + 1, *se = pf_span_until(s, end, "/)");
+    const char *s = p + 1, *se = scan_span_until(s, end, "/)");
     e->kind = MSL_EV_POLICY;
-    e->detail = sd_verdict(spam, pf_sv(s, se));
-    e->text = pf_sv(p, end);
-    const char *b = PF_RFIND(p, end, " seconds, ");
+    e->detail = sd_verdict(spam, scan_sv(s, se));
+    e->text = scan_sv(p, end);
+    const char *b = SCAN_RFIND(p, end, " seconds, ");
     if (b) {
         const char *q = b + 10;
-        pf_uint(&q, end, &e->size);
+        scan_uint(&q, end, &e->size);
     }
     return 1;
 }
@@ -130,52 +130,52 @@ static int sd_message(const struct msl_envelope *env, struct msl_event *e)
         p = end = "";
     while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
         end--;
-    if (PF_STARTS(p, end, "prefork: ") || PF_STARTS(p, end, "config: ") ||
-        PF_STARTS(p, end, "logger: ")) {
+    if (SCAN_STARTS(p, end, "prefork: ") || SCAN_STARTS(p, end, "config: ") ||
+        SCAN_STARTS(p, end, "logger: ")) {
         e->kind = MSL_EV_DAEMON;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
-    if (!PF_LIT(&p, end, "spamd: "))
+    if (!SCAN_LIT(&p, end, "spamd: "))
         return 0;
-    if (PF_LIT(&p, end, "result: "))
+    if (SCAN_LIT(&p, end, "result: "))
         return sd_result(p, end, e);
-    if (PF_LIT(&p, end, "identified spam "))
+    if (SCAN_LIT(&p, end, "identified spam "))
         return sd_summary(p, end, 1, e);
-    if (PF_LIT(&p, end, "clean message "))
+    if (SCAN_LIT(&p, end, "clean message "))
         return sd_summary(p, end, 0, e);
-    if (PF_LIT(&p, end, "connection from ")) { /* "H [IP]:P to port 783, fd 5" */
+    if (SCAN_LIT(&p, end, "connection from ")) { /* "H [IP]:P to port 783, fd 5" */
         e->kind = MSL_EV_CONNECT;
-        e->text = pf_sv(p, end);
-        const char *ob = PF_FIND(p, end, " [");
+        e->text = scan_sv(p, end);
+        const char *ob = SCAN_FIND(p, end, " [");
         const char *cb = ob ? memchr(ob, ']', (size_t)(end - ob)) : NULL;
         if (cb) {
-            e->client_host = pf_sv(p, ob);
-            e->client_ip = pf_sv(ob + 2, cb);
+            e->client_host = scan_sv(p, ob);
+            e->client_ip = scan_sv(ob + 2, cb);
             const char *q = cb + 1;
             int64_t port;
-            if (PF_LIT(&q, end, ":") && pf_uint(&q, end, &port) && port < 65536)
+            if (SCAN_LIT(&q, end, ":") && scan_uint(&q, end, &port) && port < 65536)
                 e->client_port = (int32_t)port;
         }
         return 1;
     }
-    if (PF_STARTS(p, end, "got connection over ")) {
+    if (SCAN_STARTS(p, end, "got connection over ")) {
         e->kind = MSL_EV_CONNECT;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
-    if (PF_LIT(&p, end, "processing message ")) {
+    if (SCAN_LIT(&p, end, "processing message ")) {
         e->kind = MSL_EV_INFO;
-        e->text = pf_sv(p, end);
-        const char *f = PF_FIND(p, end, " for ");
-        sd_msgid(pf_sv(p, f ? f : end), e);
+        e->text = scan_sv(p, end);
+        const char *f = SCAN_FIND(p, end, " for ");
+        sd_msgid(scan_sv(p, f ? f : end), e);
         return 1;
     }
-    if (PF_STARTS(p, end, "server ") || PF_STARTS(p, end, "handled cleanup") ||
-        PF_STARTS(p, end, "setuid to ") || PF_STARTS(p, end, "checked out ") ||
-        PF_STARTS(p, end, "creating default_prefs")) {
+    if (SCAN_STARTS(p, end, "server ") || SCAN_STARTS(p, end, "handled cleanup") ||
+        SCAN_STARTS(p, end, "setuid to ") || SCAN_STARTS(p, end, "checked out ") ||
+        SCAN_STARTS(p, end, "creating default_prefs")) {
         e->kind = MSL_EV_DAEMON;
-        e->text = pf_sv(p, end);
+        e->text = scan_sv(p, end);
         return 1;
     }
     return 0;

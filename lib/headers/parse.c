@@ -16,6 +16,7 @@
 #include "mailsleuth/headers.h"
 #include "mailsleuth/mailsleuth.h"
 #include "util/buf.h"
+#include "mailsleuth/calendar.h"
 
 static char *dupn(const char *p, size_t n)
 {

@@ -20,6 +20,7 @@
 #include "mailsleuth/headers.h"
 #include "mailsleuth/mailsleuth.h"
 #include "util/buf.h"
+#include "mailsleuth/calendar.h"
 
 const char *msl_verdict_name(enum msl_verdict v)
 {

@@ -10,6 +10,7 @@
 
 #include "mailsleuth/envelope.h"
 #include "model/event_kv.h"
+#include "mailsleuth/calendar.h"
 #include "util/esc.h"
 
 struct out {

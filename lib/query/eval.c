@@ -60,7 +60,7 @@ static int ip_m(const struct q_node *n, const char *s, size_t len)
 {
     if (!s || !len)
         return 0;
-    return n->use_cidr ? q_cidr_match(&n->cidr, s, len) : q_pat_match(&n->pat, s, len);
+    return n->use_cidr ? msl_cidr_match(&n->cidr, s, len) : q_pat_match(&n->pat, s, len);
 }
 
 static int ip_str(const struct q_node *n, const char *s)

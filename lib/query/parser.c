@@ -237,7 +237,7 @@ static int32_t term_word(struct parser *ps)
     char buf[64];
     const char *why;
     if (cells_plain(t->v, t->nv, buf, sizeof buf) == 0 && t->nv > 0 &&
-        q_cidr_parse(&n->cidr, buf, t->nv, &why) == 0)
+        msl_cidr_parse(&n->cidr, buf, t->nv, &why) == 0)
         n->use_cidr = 1;
     return id;
 }
@@ -304,7 +304,7 @@ static int32_t term_field(struct parser *ps)
     case VK_IP:
         if (!has_wild(v, nv)) {
             if (cells_plain(v, nv, buf, sizeof buf) < 0 ||
-                q_cidr_parse(&n->cidr, buf, nv, &why) < 0) {
+                msl_cidr_parse(&n->cidr, buf, nv, &why) < 0) {
                 char msg[160];
                 int cidr = why && strncmp(why, "bad CIDR", 8) == 0;
                 snprintf(msg, sizeof msg, "%s '%s'%s", why ? why : "bad IP address", shown,

@@ -7,7 +7,6 @@
  *   parser.c    recursive descent (depth-limited) -> a flat node array; msl_query_compile
  *   value.c     typed values: numbers with k/m/g, times, status/kind name sets
  *   wildcard.c  compiled * / ? patterns: fast paths + the two-pointer star matcher
- *   cidr.c      IPv4/IPv6 prefixes (inet_pton at compile time, prefix compare at match time)
  *   eval.c      matching messages, sessions and events; msl_query_time_bounds
  *
  * The AST is an array of nodes; AND/OR nodes keep their operands as a sibling list, so a
@@ -21,6 +20,7 @@
 #include <stdint.h>
 
 #include "mailsleuth/query.h"
+#include "util/cidr.h"
 
 #define Q_MAX_DEPTH 64
 
@@ -115,18 +115,6 @@ int q_pat_match(const struct q_pat *p, const char *s, size_t n);
 /* Case-insensitive ASCII lowering, shared by everyone. */
 extern const unsigned char q_lower[256];
 
-/* ---- CIDR ---- */
-
-struct q_cidr {
-    int family; /* 4 or 6 */
-    unsigned prefix;
-    unsigned char addr[16];
-};
-
-/* Parses "ip" or "ip/len"; returns 0, or -1 with *why set. */
-int q_cidr_parse(struct q_cidr *c, const char *s, size_t n, const char **why);
-int q_cidr_match(const struct q_cidr *c, const char *ip, size_t n);
-
 /* ---- typed values ---- */
 
 /* Non-negative decimal with optional k/m/g (x1024) suffix; -1 on error. */
@@ -156,7 +144,7 @@ struct q_node {
     uint32_t mask;    /* status/final/kind bit set */
     int64_t num;      /* size/nrcpt operand, since/until time */
     struct q_pat pat;
-    struct q_cidr cidr;
+    struct msl_cidr cidr;
 };
 
 struct msl_query {

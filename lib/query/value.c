@@ -12,6 +12,7 @@
 #include "mailsleuth/envelope.h"
 #include "mailsleuth/event.h"
 #include "query/query_int.h"
+#include "mailsleuth/calendar.h"
 
 int q_parse_size(const char *s, size_t n, int64_t *out)
 {

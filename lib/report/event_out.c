@@ -61,9 +61,7 @@ void event_message(struct buf *b, const struct msl_event *e)
 
 static void jkv_str(struct buf *b, const char *k, const char *p, size_t n)
 {
-    buf_addf(b, ",\"%s\":\"", k);
-    esc_json(b, p, n);
-    buf_addc(b, '"');
+    esc_json_member(b, k, p, n);
 }
 
 void event_json(struct buf *b, const struct msl_event *e, const char *srcname,

@@ -5,6 +5,7 @@
 
 #include "mailsleuth/envelope.h"
 #include "report/localtime.h"
+#include "mailsleuth/calendar.h"
 
 void msl_split_time(long long sec, struct msl_civil *c)
 {

@@ -26,9 +26,7 @@ static void js(struct buf *b, const char *k, const char *v)
 {
     if (!v)
         return;
-    buf_addf(b, ",\"%s\":\"", k);
-    esc_json(b, v, strlen(v));
-    buf_addc(b, '"');
+    esc_json_member(b, k, v, strlen(v));
 }
 
 static void jt(struct buf *b, const char *k, long long us)

@@ -13,13 +13,13 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "query/query_int.h"
 #include "site/site_int.h"
+#include "util/cidr.h"
 #include "util/strmap.h"
 
 struct msl_site {
     struct msl_site_entry *e;
-    struct q_cidr *cidr; /* parallel to e (valid for MSL_SITE_TRUSTED_NET) */
+    struct msl_cidr *cidr; /* parallel to e (valid for MSL_SITE_TRUSTED_NET) */
     size_t n, cap;
     struct strmap *seen; /* "kind port value" (lower case) of every entry: duplicates */
     size_t dropped;      /* entries past MSL_SITE_MAX_ENTRIES */
@@ -78,10 +78,10 @@ int msl_site_add(struct msl_site *s, enum msl_site_kind k, enum msl_site_origin 
             snprintf(err, errsz, "'%s' contains blanks or control characters", value);
             return -1;
         }
-    struct q_cidr c = {0};
+    struct msl_cidr c = {0};
     if (k == MSL_SITE_TRUSTED_NET) {
         const char *w = NULL;
-        if (!site_is_cidr(value, vn) || q_cidr_parse(&c, value, vn, &w) != 0) {
+        if (!site_is_cidr(value, vn) || msl_cidr_parse(&c, value, vn, &w) != 0) {
             snprintf(err, errsz, "'%s' is not an address or CIDR like 192.0.2.0/24%s%s", value,
                      w ? ": " : "", w ? w : "");
             return -1;
@@ -109,7 +109,7 @@ int msl_site_add(struct msl_site *s, enum msl_site_kind k, enum msl_site_origin 
         if (!ne)
             goto oom;
         s->e = ne;
-        struct q_cidr *nq = realloc(s->cidr, nc * sizeof *nq);
+        struct msl_cidr *nq = realloc(s->cidr, nc * sizeof *nq);
         if (!nq)
             goto oom;
         s->cidr = nq;
@@ -176,7 +176,7 @@ const struct msl_site_entry *msl_site_trusted(const struct msl_site *s, const ch
     for (size_t i = 0; s && n && i < s->n; i++)
         if (s->e[i].kind == MSL_SITE_TRUSTED_NET &&
             !(no_defaults && s->e[i].origin == MSL_SITE_FROM_DEFAULT) &&
-            q_cidr_match(&s->cidr[i], ip, n))
+            msl_cidr_match(&s->cidr[i], ip, n))
             return &s->e[i];
     return NULL;
 }

@@ -2,8 +2,10 @@
  * hops.c - links the retained messages of a trace into paths, and estimates clock skew.
  *
  * For each delivery of each message:
- *   1. reply "queued as X", relay on loopback, message X received on the same host before
- *      the reply -> HOP_FILTER ("local-reinjection": a content filter, Sendmail MSP to MTA)
+ *   1. reply "queued as X", message X on the same host that the correlator's re-injection
+ *      rule accepts (correlate/reinject.h: relay on loopback or X's client address, X
+ *      received before the reply) -> HOP_FILTER ("local-reinjection": a content filter,
+ *      another instance, Sendmail MSP to MTA)
  *   2. reply "queued as X", message X on another host -> HOP_QUEUED_AS (if several, the
  *      one whose receipt is closest in time to the delivery)
  *   3. no such X: a message on another host with the same Message-ID, received within an
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "correlate/reinject.h"
 #include "mailsleuth/mailsleuth.h"
 #include "trace/trace_int.h"
 
@@ -38,9 +41,18 @@ static int same(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-static int loopback(const char *ip)
+static struct msl_str view(const char *s)
 {
-    return ip && (strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0);
+    return (struct msl_str){s, s ? strlen(s) : 0};
+}
+
+/* 1 when delivery d of m handed the message to x on the same host, which re-injected it */
+static int reinjection(const struct msl_message *m, const struct msl_delivery *d,
+                       const struct msl_message *x)
+{
+    struct msl_reinject_hop h = {d->status, view(m->qid), view(d->new_qid), view(d->relay_ip), d->ts};
+    struct msl_reinject_target r = {x->seen_receipt, x->received_ts, x->client_ip};
+    return msl_is_reinjection(&h, &r);
 }
 
 static long long recv_time(const struct msl_message *m)
@@ -98,9 +110,9 @@ static long find_target(const struct msl_trace *t, size_t from, const struct msl
             if (i == from || !same(x->qid, d->new_qid))
                 continue;
             int samehost = same(x->host, m->host);
-            /* on our own host only a content filter's re-injection: received over loopback
-             * before the filter answered "queued as"; anything else is a reused id */
-            if (samehost && (!loopback(d->relay_ip) || !x->seen_receipt || x->received_ts > d->ts))
+            /* on our own host only a re-injection (content filter or another instance, the
+             * correlator's rule: correlate/reinject.h); anything else is a reused id */
+            if (samehost && !reinjection(m, d, x))
                 continue;
             long long dist = llabs(recv_time(x) - d->ts);
             if (best < 0 || dist < bestdist) {

@@ -161,6 +161,17 @@ int esc_json(struct buf *b, const char *s, size_t n)
     return b->err;
 }
 
+int esc_json_member(struct buf *b, const char *key, const char *p, size_t n)
+{
+    buf_addc(b, ',');
+    buf_addc(b, '"');
+    buf_adds(b, key);
+    buf_add(b, "\":\"", 3);
+    esc_json(b, p, n);
+    buf_addc(b, '"');
+    return b->err;
+}
+
 int esc_csv(struct buf *b, const char *s, size_t n)
 {
     buf_addc(b, '"');

@@ -20,6 +20,9 @@
 
 int esc_text(struct buf *b, const char *p, size_t n);
 int esc_json(struct buf *b, const char *p, size_t n);
+/* One member of a JSON object after the first: ,"key":"value" with the value escaped
+ * (key is the program's own, written as it is). */
+int esc_json_member(struct buf *b, const char *key, const char *p, size_t n);
 int esc_csv(struct buf *b, const char *p, size_t n);
 int esc_html(struct buf *b, const char *p, size_t n);
 

@@ -28,8 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mailsleuth/envelope.h"
-#include "util/tz_priv.h"
+#include "mailsleuth/tz.h"
+#include "mailsleuth/calendar.h"
+#include "util/tz.h"
 
 #define ZONEINFO "/usr/share/zoneinfo/"
 #define TZ_CACHE_DAYS 512 /* power of two > 366: a year of consecutive days never collides */

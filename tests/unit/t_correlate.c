@@ -2,7 +2,7 @@
  * t_correlate.c - the correlator's rules (correlate.h, doc/CORRELATION.md), one test per
  * rule, each fed REAL Postfix lines (copied from the Lightmeter corpus in
  * ../shared/corpora/lightmeter-controlcenter and from tests/corpus/postfix/maillog) through
- * msl_envelope_parse + the Postfix dialect exactly as lib/model/pipeline.c does.
+ * msl_envelope_parse + the Postfix dialect exactly as lib/pipeline/pipeline.c does.
  *
  * The memory test feeds thousands of complete lifecycles and checks that the open counts
  * return to 0 and that the heap in use (glibc mallinfo2, when available) stays flat.

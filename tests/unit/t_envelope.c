@@ -17,6 +17,7 @@
 #include "mailsleuth/envelope.h"
 #include "mailsleuth/mailsleuth.h"
 #include "unit.h"
+#include "mailsleuth/calendar.h"
 
 #define US 1000000LL
 

@@ -13,6 +13,7 @@
 #include "mailsleuth/mailsleuth.h"
 #include "mailsleuth/query.h"
 #include "unit.h"
+#include "mailsleuth/calendar.h"
 
 /* records hold char *; -Wwrite-strings makes literals const */
 #define S(lit) ((char *)(uintptr_t)(lit))

@@ -11,6 +11,7 @@
 #include "dialect/sendmail_int.h"
 #include "mailsleuth/dialect.h"
 #include "unit.h"
+#include "mailsleuth/calendar.h"
 
 static struct msl_event ev;
 static const char *why;

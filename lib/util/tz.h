@@ -1,14 +1,15 @@
 /*
- * tz_priv.h - the fast internal side of struct msl_tz, for envelope.c and other dialects.
+ * tz.h - the library side of struct msl_tz (the public half is mailsleuth/tz.h): the fast
+ * per-hour offsets the envelope parser and other dialects use.
  *
  * Offsets are seconds east of UTC (Berlin in winter: +3600).  local = utc + offset.
  */
-#ifndef MSL_TZ_PRIV_H
-#define MSL_TZ_PRIV_H
+#ifndef MSL_UTIL_TZ_H
+#define MSL_UTIL_TZ_H
 
 #include <stdint.h>
 
-#include "mailsleuth/envelope.h"
+#include "mailsleuth/tz.h"
 
 /* Returns 1 and sets *off when the zone has one constant offset (UTC, "+02:00"). */
 int msl_tz_fixed_offset(const struct msl_tz *tz, int32_t *off);

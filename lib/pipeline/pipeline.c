@@ -11,8 +11,9 @@
 #include <string.h>
 
 #include "mailsleuth/mailsleuth.h"
-#include "model/handoff.h"
+#include "pipeline/handoff.h"
 #include "util/buf.h"
+#include "mailsleuth/calendar.h"
 #include "util/strmap.h"
 
 #define SAMPLE_LINES 64

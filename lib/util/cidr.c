@@ -1,18 +1,18 @@
 /*
- * cidr.c - ip: values as address prefixes.
+ * cidr.c - IP addresses and prefixes (the query's ip: values, hunt's --trusted-net).
  *
  * "192.0.2.7" is a /32, "2001:db8::1" a /128, "192.0.2.0/24" and "2001:db8::/32" compare the
- * first N bits.  The query side is parsed once with inet_pton; the record side is parsed per
- * match from a stack copy (records hold text).  A v4-mapped IPv6 client ("::ffff:192.0.2.7",
+ * first N bits.  The prefix is parsed once with inet_pton; the address is parsed per match from
+ * a stack copy (records hold text).  A v4-mapped IPv6 client ("::ffff:192.0.2.7",
  * as dual-stack listeners log it) is compared as IPv4 against an IPv4 prefix.  Different
  * families never match; /0 matches every address of its family.
  */
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "query/query_int.h"
+#include "util/cidr.h"
 
-static int parse_addr(const char *s, size_t n, int *family, unsigned char *addr)
+int msl_ip_parse(const char *s, size_t n, int *family, unsigned char *addr)
 {
     char tmp[64];
     if (n == 0 || n >= sizeof tmp)
@@ -34,12 +34,12 @@ static int parse_addr(const char *s, size_t n, int *family, unsigned char *addr)
     return 0;
 }
 
-int q_cidr_parse(struct q_cidr *c, const char *s, size_t n, const char **why)
+int msl_cidr_parse(struct msl_cidr *c, const char *s, size_t n, const char **why)
 {
     memset(c, 0, sizeof *c);
     const char *slash = memchr(s, '/', n);
     size_t an = slash ? (size_t)(slash - s) : n;
-    if (parse_addr(s, an, &c->family, c->addr) < 0) {
+    if (msl_ip_parse(s, an, &c->family, c->addr) < 0) {
         *why = slash ? "bad CIDR" : "bad IP address";
         return -1;
     }
@@ -83,11 +83,11 @@ static int prefix_eq(const unsigned char *a, const unsigned char *b, unsigned bi
 
 static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
 
-int q_cidr_match(const struct q_cidr *c, const char *ip, size_t n)
+int msl_cidr_match(const struct msl_cidr *c, const char *ip, size_t n)
 {
     unsigned char addr[16];
     int fam;
-    if (!ip || parse_addr(ip, n, &fam, addr) < 0)
+    if (!ip || msl_ip_parse(ip, n, &fam, addr) < 0)
         return 0;
     if (fam == 6 && c->family == 4 && memcmp(addr, v4mapped, 12) == 0)
         return prefix_eq(addr + 12, c->addr, c->prefix);

@@ -19,7 +19,7 @@
 
 #include "mailsleuth/mailsleuth.h"
 #include "model/event_fields.h"
-#include "model/handoff.h"
+#include "pipeline/handoff.h"
 
 #define HO_EVENTS 2048             /* events per batch */
 #define HO_BYTES ((size_t)1 << 20) /* bytes per batch (a line is at most 64 KiB) */
