@@ -59,6 +59,19 @@ static void text_field(struct buf *b, const char *v, size_t width)
     buf_addc(b, ' ');
 }
 
+/* The final status, 9 wide, in its colour (the padding stays outside the span). */
+static void status_field(struct buf *b, const struct msl_palette *pal, enum msl_status st)
+{
+    const char *name = st ? msl_status_name(st) : "unknown";
+    enum msl_hue hue = msl_hue_of_status(st);
+    buf_adds(b, msl_hue_on(pal, hue));
+    esc_text(b, name, strlen(name));
+    buf_adds(b, msl_hue_off(pal, hue));
+    for (size_t i = strlen(name); i < 9; i++)
+        buf_addc(b, ' ');
+    buf_addc(b, ' ');
+}
+
 static void evidence(struct buf *b, const struct msl_run *run, const struct msl_evline *l,
                      size_t n)
 {
@@ -122,7 +135,7 @@ static void render_message(struct search *s, const struct msl_message *m)
         buf_addc(b, ' ');
         text_field(b, m->host, 8);
         text_field(b, m->qid, 12);
-        text_field(b, m->final ? msl_status_name(m->final) : "unknown", 9);
+        status_field(b, s->a->pal, m->final);
         buf_adds(b, "from=<");
         esc_text(b, m->from ? m->from : "", m->from ? strlen(m->from) : 0);
         buf_adds(b, "> to=<");
@@ -449,6 +462,7 @@ int cmd_search(struct app *a, const char *expr)
     a->consumer = &s;
     struct msl_sink sink = app_sink(a, on_event);
     int run_rc = msl_run(a->cli.paths, a->cli.npaths, &a->ro, &sink, &a->run);
+    app_progress_done(a); /* the progress line goes before any output */
     int wrc = MSL_OK;
     if (s.c)
         msl_correlator_finish(s.c);
