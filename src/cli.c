@@ -122,6 +122,7 @@ static const char usage_text[] =
     "  mailsleuth trace alice@example.com /var/log/mail.log*\n"
     "  mailsleuth headers suspect.eml mx1/ mx2/\n"
     "  mailsleuth search 'ip:203.0.113.0/24 NOT status:sent' --format csv logs/\n"
+    "  mailsleuth hunt --format json --fail-on high logs/ > findings.json\n"
     "  mailsleuth timeline --since 2026-11-27T08:00 --format csv logs/ > timeline.csv\n"
     "  mailsleuth report samples/ -o case.html\n";
 
