@@ -5,18 +5,21 @@
 
 _mailsleuth_commands="summary timeline trace search verify hunt formats help"
 _mailsleuth_options="-f --format --tz --year --since --until --top --log-format --dialect
-    --against --detect --expr --sessions --events --rules --print-rules --fail-on
+    --against --detect --expr --recipients --sessions --events --rules --print-rules --fail-on
     --max-evidence --show-lines --local-domain --trusted-net --protected-domain --geoip --asn
-    --ip-list --unparsed --sort-memory --progress --no-progress --color -q --quiet -h --help
+    --ip-list --unparsed --sort-memory -j --jobs --progress --no-progress --color -q --quiet -h --help
     -V --version"
 # options followed by a value (completed below, or left to the user)
 _mailsleuth_valued="-f --format --tz --year --since --until --top --log-format --dialect
     --against --rules --fail-on --max-evidence --local-domain --trusted-net --protected-domain
-    --geoip --asn --ip-list --sort-memory --color"
+    --geoip --asn --ip-list --sort-memory -j --jobs --color"
 _mailsleuth_fields="from: to: rcpt-domain: from-domain: ip: client: user: host: msgid: qid:
-    helo: status: final: relay: dsn: text: kind: since: until: size> size< nrcpt> nrcpt<"
+    helo: status: final: relay: dsn: text: kind: since: until: size> size< nrcpt> nrcpt<
+    outcome: attempts> attempts<"
 _mailsleuth_statuses="sent deferred bounced expired discarded held forwarded undeliverable
     deliverable other rejected authfail"
+_mailsleuth_outcomes="delivered relayed forwarded deferred expired bounced rejected discarded
+    quarantined"
 _mailsleuth_severities="info low medium high critical"
 
 # Names of the file formats or syslog dialects `mailsleuth formats` lists.
@@ -70,7 +73,7 @@ _mailsleuth() {
     --against | --rules | --geoip | --asn)
         COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     --year | --since | --until | --top | --max-evidence | --local-domain | --trusted-net | \
-        --protected-domain | --ip-list | --sort-memory)
+        --protected-domain | --ip-list | --sort-memory | -j | --jobs)
         return 0 ;;
     esac
 
@@ -93,6 +96,8 @@ _mailsleuth() {
         local word=${cur##*[ (\'\"]} head=${cur%"${cur##*[ (\'\"]}"}
         if [[ $word == status:* || $word == final:* ]]; then
             COMPREPLY=($(compgen -P "$head${word%%:*}:" -W "$_mailsleuth_statuses" -- "${word#*:}"))
+        elif [[ $word == outcome:* ]]; then
+            COMPREPLY=($(compgen -P "${head}outcome:" -W "$_mailsleuth_outcomes" -- "${word#*:}"))
         else
             COMPREPLY=($(compgen -P "$head" -W "$_mailsleuth_fields AND OR NOT" -- "$word"))
         fi

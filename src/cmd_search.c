@@ -59,15 +59,14 @@ static void text_field(struct buf *b, const char *v, size_t width)
     buf_addc(b, ' ');
 }
 
-/* The final status, 9 wide, in its colour (the padding stays outside the span). */
-static void status_field(struct buf *b, const struct msl_palette *pal, enum msl_status st)
+/* A status or outcome column in its colour (the padding stays outside the span). */
+static void colored_field(struct buf *b, const struct msl_palette *pal, enum msl_hue hue,
+                          const char *name, size_t width)
 {
-    const char *name = st ? msl_status_name(st) : "unknown";
-    enum msl_hue hue = msl_hue_of_status(st);
     buf_adds(b, msl_hue_on(pal, hue));
     esc_text(b, name, strlen(name));
     buf_adds(b, msl_hue_off(pal, hue));
-    for (size_t i = strlen(name); i < 9; i++)
+    for (size_t i = strlen(name); i < width; i++)
         buf_addc(b, ' ');
     buf_addc(b, ' ');
 }
@@ -135,7 +134,8 @@ static void render_message(struct search *s, const struct msl_message *m)
         buf_addc(b, ' ');
         text_field(b, m->host, 8);
         text_field(b, m->qid, 12);
-        status_field(b, s->a->pal, m->final);
+        colored_field(b, s->a->pal, msl_hue_of_status(m->final),
+                      m->final ? msl_status_name(m->final) : "unknown", 9);
         buf_adds(b, "from=<");
         esc_text(b, m->from ? m->from : "", m->from ? strlen(m->from) : 0);
         buf_adds(b, "> to=<");
@@ -225,7 +225,8 @@ static void render_recipient(struct search *s, const struct msl_message *m,
         buf_addc(b, ' ');
         text_field(b, m->host, 8);
         text_field(b, m->qid, 12);
-        text_field(b, msl_outcome_name(r->outcome), 11);
+        colored_field(b, s->a->pal, msl_hue_of_outcome(r->outcome), msl_outcome_name(r->outcome),
+                      11);
         buf_adds(b, "to=<");
         esc_text(b, r->addr ? r->addr : "", r->addr ? strlen(r->addr) : 0);
         buf_addc(b, '>');

@@ -370,7 +370,9 @@ static void render_recipients(struct render *r, size_t mi, int depth)
         if (rc->deferrals && rc->outcome != MSL_OUT_DEFERRED)
             buf_addf(b, "deferred %u time%s, then ", (unsigned)rc->deferrals,
                      rc->deferrals == 1 ? "" : "s");
+        buf_adds(b, msl_hue_on(r->t->palette, msl_hue_of_outcome(rc->outcome)));
         buf_adds(b, msl_outcome_name(rc->outcome));
+        buf_adds(b, msl_hue_off(r->t->palette, msl_hue_of_outcome(rc->outcome)));
         if (rc->outcome == MSL_OUT_DEFERRED)
             buf_addf(b, " (%u attempt%s, still pending)", (unsigned)rc->attempts,
                      rc->attempts == 1 ? "" : "s");

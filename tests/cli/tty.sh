@@ -112,6 +112,9 @@ check_grep "search statuses coloured" "${ESC}[31mbounced${ESC}[0m" "$TMPD/c10"
 tty "$MS" trace --tz UTC bounce@remote.test "$S/" >"$TMPD/c11"
 check_grep "trace delivery statuses coloured" "${ESC}[31mbounced${ESC}[0m" "$TMPD/c11"
 check_grep "trace final statuses coloured" "[final: ${ESC}[3" "$TMPD/c11"
+check_grep "trace recipient outcomes coloured" ": ${ESC}[31mbounced${ESC}[0m at " "$TMPD/c11"
+tty "$MS" search --tz UTC --recipients outcome:forwarded "$S/" >"$TMPD/c12"
+check_grep "search --recipients outcomes coloured" "${ESC}[36mforwarded${ESC}[0m" "$TMPD/c12"
 
 # hostile log content: ESC sequences in a sender (a colour reset, an OSC title) stay text
 sed "s/from=<alice@example.test>/from=<alice$(printf '\033')[0m$(printf '\033')]0;pwn$(printf '\007')@example.test>/" \
