@@ -4,7 +4,6 @@
  * following symbolic links to directories; stdin and FIFOs make the total unknown.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -81,11 +80,16 @@ static void add_size(const char *path, int depth, int64_t *total)
         snprintf(sub, pl + nl + 2, "%s/%s", path, de->d_name);
         struct stat ls;
         /* inside a directory the reader skips special files and symlinked directories */
-        if (lstat(sub, &ls) == 0 && S_ISLNK(ls.st_mode) && stat(sub, &ls) == 0 &&
-            S_ISREG(ls.st_mode))
-            *total += (int64_t)ls.st_size;
-        else if (S_ISREG(ls.st_mode) || S_ISDIR(ls.st_mode))
-            add_size(sub, depth + 1, total);
+        if (lstat(sub, &ls) == 0) {
+            if (S_ISLNK(ls.st_mode)) {
+                if (stat(sub, &ls) == 0 && S_ISREG(ls.st_mode))
+                    *total += (int64_t)ls.st_size;
+            } else if (S_ISREG(ls.st_mode)) {
+                *total += (int64_t)ls.st_size;
+            } else if (S_ISDIR(ls.st_mode)) {
+                add_size(sub, depth + 1, total);
+            }
+        }
         free(sub);
     }
     closedir(d);

@@ -75,6 +75,15 @@ want=$(awk -v n="$total" 'BEGIN { printf "%.1f KiB", n / 1024 }')
 check_grep "--progress forces it in a pipe; compressed bytes count against the file size" \
     "mailsleuth: 100% $want of $want" "$TMPD/p5"
 check "forced line is cleared at the end too" "$(tail -c 4 "$TMPD/p5")" "$CLEAR"
+# directories: counted as the reader reads them (a symlinked directory is not followed)
+mkdir -p "$TMPD/d/sub" "$TMPD/other" && cp "$S/maillog.1.gz" "$TMPD/d/" && cp "$S/maillog" "$TMPD/d/sub/" &&
+    cp "$S/maillog" "$TMPD/other/" && ln -s "$TMPD/other" "$TMPD/d/link"
+"$MS" summary --progress "$TMPD/d" >/dev/null 2>"$TMPD/p5b"
+check_grep "directory total leaves out the symlinked directory" "100% $want of $want" "$TMPD/p5b"
+# stdin redirected from a file has a size too
+one=$(awk -v n="$(wc -c <"$S/maillog")" 'BEGIN { printf "%.1f KiB", n / 1024 }')
+"$MS" summary --progress - <"$S/maillog" >/dev/null 2>"$TMPD/p5c"
+check_grep "stdin from a file: its size is the total" "100% $one of $one" "$TMPD/p5c"
 "$MS" trace --progress alice@example.test "$S/maillog.1.gz" "$S/maillog" >/dev/null 2>"$TMPD/p6"
 check_grep "trace reads its inputs again: the pass is named" "pass 2: 100% $want of $want" "$TMPD/p6"
 
