@@ -7,12 +7,12 @@ _mailsleuth_commands="summary timeline trace search verify hunt formats help"
 _mailsleuth_options="-f --format --tz --year --since --until --top --log-format --dialect
     --against --detect --expr --recipients --sessions --events --rules --print-rules --fail-on
     --max-evidence --show-lines --local-domain --trusted-net --protected-domain --geoip --asn
-    --ip-list --unparsed --sort-memory -j --jobs --progress --no-progress --color -q --quiet -h --help
+    --ip-list --unparsed --sort-memory --trace-memory -j --jobs --progress --no-progress --color -q --quiet -h --help
     -V --version"
 # options followed by a value (completed below, or left to the user)
 _mailsleuth_valued="-f --format --tz --year --since --until --top --log-format --dialect
     --against --rules --fail-on --max-evidence --local-domain --trusted-net --protected-domain
-    --geoip --asn --ip-list --sort-memory -j --jobs --color"
+    --geoip --asn --ip-list --sort-memory --trace-memory -j --jobs --color"
 _mailsleuth_fields="from: to: rcpt-domain: from-domain: ip: client: user: host: msgid: qid:
     helo: status: final: relay: dsn: text: kind: since: until: size> size< nrcpt> nrcpt<
     outcome: attempts> attempts<"
@@ -73,7 +73,7 @@ _mailsleuth() {
     --against | --rules | --geoip | --asn)
         COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     --year | --since | --until | --top | --max-evidence | --local-domain | --trusted-net | \
-        --protected-domain | --ip-list | --sort-memory | -j | --jobs)
+        --protected-domain | --ip-list | --sort-memory | --trace-memory | -j | --jobs)
         return 0 ;;
     esac
 
