@@ -3,7 +3,7 @@
 # tests/cli/completion.sh checks the commands, options and search fields below against
 # `mailsleuth --help` and the query parser, so they cannot drift apart.
 
-_mailsleuth_commands="summary timeline trace search verify hunt formats help"
+_mailsleuth_commands="summary timeline trace search verify hunt headers formats help"
 _mailsleuth_options="-f --format --tz --year --since --until --top --log-format --dialect
     --against --detect --expr --recipients --sessions --events --rules --print-rules --fail-on
     --max-evidence --show-lines --local-domain --trusted-net --protected-domain --geoip --asn

@@ -65,7 +65,8 @@ comp() { # comp WORD... (the last word is the one being completed)
         COMP_WORDBREAKS=" \"'"'"'><=;|&(:"; _mailsleuth; echo "${COMPREPLY[*]}"' "$BASHC" "$@"
 }
 check "command names" "$(comp mailsleuth s)" "summary search"
-check "all commands" "$(comp mailsleuth '')" "summary timeline trace search verify hunt formats help -h --help -V --version"
+check "headers command" "$(comp mailsleuth he)" "headers help"
+check "all commands" "$(comp mailsleuth '')" "summary timeline trace search verify hunt headers formats help -h --help -V --version"
 check "long option" "$(comp mailsleuth summary --fo)" "--format"
 check "--format values" "$(comp mailsleuth search -f j)" "json jsonl"
 check "--color=VALUE" "$(comp mailsleuth hunt --color=n)" "never"

@@ -18,12 +18,20 @@ check "examples found in --help" "$([ "$n" -ge 5 ] && echo yes)" "yes"
 i=0
 while IFS= read -r ex; do
     i=$((i + 1))
-    # the paths the help uses, mapped onto the samples
-    cmd=$(printf '%s\n' "$ex" | sed -e "s#/var/log/mail\.log\*#$S/maillog*#g" \
-        -e "s#\([ ]\)logs/#\1$S/#g" -e "s#\([ ]\)mx[12]/#\1$S/#g")
+    # the paths the help uses, mapped onto the samples; `headers` needs a message whose
+    # servers' logs are given: the two-server capture with its mailboxes (tests/corpus)
+    case $ex in
+    "mailsleuth headers "*)
+        H="$ROOT/tests/corpus/headers"
+        cmd=$(printf '%s\n' "$ex" | sed -e "s#suspect\.eml#$H/mail/mx2-frank.mbox#" \
+            -e "s#\([ ]\)mx\([12]\)/#\1$H/postfix-mx\2/#g") ;;
+    *)
+        cmd=$(printf '%s\n' "$ex" | sed -e "s#/var/log/mail\.log\*#$S/maillog*#g" \
+            -e "s#\([ ]\)logs/#\1$S/#g" -e "s#\([ ]\)mx[12]/#\1$S/#g") ;;
+    esac
     # every remaining word that looks like a path must be known
-    unknown=$(printf '%s\n' "$cmd" | tr ' ' '\n' | grep -E '/|\.(zip|log|gz|json|csv)$' |
-        grep -vE "^($S|'|<|case\.zip$|[a-z]+\.(json|csv)$|[A-Z][a-z]+/[A-Za-z_]+$)" |
+    unknown=$(printf '%s\n' "$cmd" | tr ' ' '\n' | grep -E '/|\.(zip|log|gz|json|csv|eml|mbox|html|txt)$' |
+        grep -vE "^($S|$ROOT/tests/corpus/headers/|'|<|case\.zip$|[a-z]+\.(json|csv)$|[A-Z][a-z]+/[A-Za-z_]+$)" |
         grep -v '^ip:' || true)
     check "example $i names only known paths: $ex" "$unknown" ""
     out="$TMPD/run/out.$i"
