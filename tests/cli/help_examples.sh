@@ -27,11 +27,12 @@ while IFS= read -r ex; do
             -e "s#\([ ]\)mx\([12]\)/#\1$H/postfix-mx\2/#g") ;;
     *)
         cmd=$(printf '%s\n' "$ex" | sed -e "s#/var/log/mail\.log\*#$S/maillog*#g" \
-            -e "s#\([ ]\)logs/#\1$S/#g" -e "s#\([ ]\)mx[12]/#\1$S/#g") ;;
+            -e "s#\([ ]\)logs/#\1$S/#g" -e "s#\([ ]\)mx[12]/#\1$S/#g" \
+            -e "s#\([ ]\)samples/#\1$S/#g") ;;
     esac
     # every remaining word that looks like a path must be known
     unknown=$(printf '%s\n' "$cmd" | tr ' ' '\n' | grep -E '/|\.(zip|log|gz|json|csv|eml|mbox|html|txt)$' |
-        grep -vE "^($S|$ROOT/tests/corpus/headers/|'|<|case\.zip$|[a-z]+\.(json|csv)$|[A-Z][a-z]+/[A-Za-z_]+$)" |
+        grep -vE "^($S|$ROOT/tests/corpus/headers/|'|<|case\.(zip|html)$|[a-z]+\.(json|csv)$|[A-Z][a-z]+/[A-Za-z_]+$)" |
         grep -v '^ip:' || true)
     check "example $i names only known paths: $ex" "$unknown" ""
     out="$TMPD/run/out.$i"
@@ -43,6 +44,7 @@ while IFS= read -r ex; do
     [ $rc -gt 1 ] && head -5 "$out.err"
     # output goes to stdout or to the file the example redirects to
     target=$(printf '%s\n' "$ex" | sed -n 's/.*> *\([^ ]*\)$/\1/p')
+    [ -z "$target" ] && target=$(printf '%s\n' "$ex" | sed -n 's/.* -o *\([^ ]*\).*/\1/p')
     [ -n "$target" ] && out="$TMPD/run/$target"
     check "example $i writes output" "$([ -s "$out" ] && echo yes)" "yes"
 done <"$TMPD/examples"
