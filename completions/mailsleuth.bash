@@ -6,12 +6,13 @@
 _mailsleuth_commands="summary timeline trace search verify hunt headers report formats help"
 _mailsleuth_options="-f --format -o --output --tz --year --since --until --top --log-format --dialect
     --against --detect --expr --recipients --sessions --events --rules --print-rules --fail-on
-    --max-evidence --show-lines --local-domain --trusted-net --protected-domain --geoip --asn
+    --max-evidence --show-lines --local-domain --trusted-net --site-config --site --protected-domain --geoip --asn
     --ip-list --unparsed --sort-memory --trace-memory -j --jobs --progress --no-progress --color -q --quiet -h --help
     -V --version"
 # options followed by a value (completed below, or left to the user)
 _mailsleuth_valued="-f --format -o --output --tz --year --since --until --top --log-format --dialect
-    --against --rules --fail-on --max-evidence --local-domain --trusted-net --protected-domain
+    --against --rules --fail-on --max-evidence --local-domain --trusted-net --site-config --site
+    --protected-domain
     --geoip --asn --ip-list --sort-memory --trace-memory -j --jobs --color"
 _mailsleuth_fields="from: to: rcpt-domain: from-domain: ip: client: user: host: msgid: qid:
     helo: status: final: relay: dsn: text: kind: since: until: size> size< nrcpt> nrcpt<
@@ -70,7 +71,7 @@ _mailsleuth() {
     --tz)
         COMPREPLY=($(compgen -W "UTC $(cd /usr/share/zoneinfo 2>/dev/null &&
             compgen -f -- "$cur")" -- "$cur")); return 0 ;;
-    -o | --output | --against | --rules | --geoip | --asn)
+    -o | --output | --against | --rules | --geoip | --asn | --site-config | --site)
         COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     --year | --since | --until | --top | --max-evidence | --local-domain | --trusted-net | \
         --protected-domain | --ip-list | --sort-memory | --trace-memory | -j | --jobs)
