@@ -47,7 +47,7 @@ LIB := $(O)/libmailsleuth.a
 BIN := $(O)/mailsleuth
 
 all: $(BIN) mailsleuth
-.PHONY: all check test fuzz bench clean install lint mailsleuth
+.PHONY: all check test fuzz bench clean install uninstall lint mailsleuth
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -93,10 +93,29 @@ bench: $(BIN) $(TOOL_BINS)
 lint:
 	mandoc -Tlint -Wwarning doc/mailsleuth.1
 
+# Installs the binary, man page, shell completions and docs under $(DESTDIR)$(PREFIX);
+# uninstall removes exactly those files (and the directories of ours left empty).
+BINDIR  := $(PREFIX)/bin
+MANDIR  := $(PREFIX)/share/man/man1
+BASHDIR := $(PREFIX)/share/bash-completion/completions
+ZSHDIR  := $(PREFIX)/share/zsh/site-functions
+DOCDIR  := $(PREFIX)/share/doc/mailsleuth
+DOCS    := README.md $(sort $(wildcard doc/*.md)) doc/hunt-rules.example
+
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mailsleuth
-	install -m 644 doc/mailsleuth.1 $(DESTDIR)$(PREFIX)/share/man/man1/mailsleuth.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHDIR) \
+	    $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/mailsleuth
+	install -m 644 doc/mailsleuth.1 $(DESTDIR)$(MANDIR)/mailsleuth.1
+	install -m 644 completions/mailsleuth.bash $(DESTDIR)$(BASHDIR)/mailsleuth
+	install -m 644 completions/_mailsleuth $(DESTDIR)$(ZSHDIR)/_mailsleuth
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mailsleuth $(DESTDIR)$(MANDIR)/mailsleuth.1 \
+	    $(DESTDIR)$(BASHDIR)/mailsleuth $(DESTDIR)$(ZSHDIR)/_mailsleuth
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-san build-fuzz mailsleuth

@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "mailsleuth/site.h"
+#include "progress.h"
 #include "util/esc.h"
 
 int app_setup(struct app *a)
@@ -55,25 +56,25 @@ int app_setup(struct app *a)
         }
         c->paths[c->npaths++] = "-";
     }
-    a->progress = !c->quiet && isatty(2);
+    /* progress: never with -q or --no-progress; forced by --progress; else on a terminal */
+    a->progress = c->quiet || c->progress < 0 ? 0 : c->progress > 0 || isatty(2);
+    if (a->progress)
+        a->meter = progress_start(c->paths, c->npaths, c->progress > 0);
+    a->pal = color_choose(c->color, 1);
     return 0;
 }
 
 void app_progress(struct app *a)
 {
-    if (!a->progress || (++a->seen & 0xfffff) != 0)
-        return;
-    time_t now = time(NULL);
-    if (now == a->last_progress)
-        return;
-    a->last_progress = now;
-    fprintf(stderr, "\rmailsleuth: %llu lines read...", (unsigned long long)a->seen);
+    /* publish every 64th count (a relaxed store): the display thread reads it */
+    if ((++a->seen & 63) == 0 && a->meter)
+        progress_events(a->meter, a->seen);
 }
 
 void app_progress_done(struct app *a)
 {
-    if (a->progress && a->seen >= 0x100000)
-        fputs("\r\033[K", stderr);
+    progress_stop(a->meter);
+    a->meter = NULL;
 }
 
 static void on_unparsed(void *ctx, const struct msl_line *ln, const char *why)
@@ -92,7 +93,9 @@ static void on_unparsed(void *ctx, const struct msl_line *ln, const char *why)
     buf_adds(&b, ": ");
     esc_text(&b, ln->p, ln->n);
     buf_addc(&b, '\n');
+    progress_lock(a->meter);
     fwrite(b.p, 1, b.n, stderr);
+    progress_unlock(a->meter);
     buf_free(&b);
 }
 
@@ -103,12 +106,14 @@ static void on_problem(void *ctx, enum msl_problem_kind k, const char *name, con
         return;
     struct buf b;
     buf_init(&b, 16384);
-    buf_adds(&b, a->progress ? "\rmailsleuth: " : "mailsleuth: ");
+    buf_adds(&b, "mailsleuth: ");
     esc_text(&b, name, strlen(name));
     buf_adds(&b, k == MSL_PROB_ERROR ? ": error: " : ": warning: ");
     esc_text(&b, msg, strlen(msg));
     buf_addc(&b, '\n');
+    progress_lock(a->meter); /* clears the progress line first */
     fwrite(b.p, 1, b.n, stderr);
+    progress_unlock(a->meter);
     buf_free(&b);
 }
 
@@ -145,6 +150,7 @@ int app_finish(struct app *a, int run_rc, int wrc)
 
 void app_free(struct app *a)
 {
+    app_progress_done(a); /* also when a command stopped before its run */
     msl_run_free(&a->run);
     msl_tz_free(a->tz);
     free(a->cli.paths);

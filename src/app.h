@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "color.h"
 #include "mailsleuth/mailsleuth.h"
 #include "mailsleuth/report.h"
 
@@ -17,9 +18,10 @@ struct app {
     struct msl_tz *tz;
     struct msl_run run;
     struct msl_run_opts ro;
-    int progress;
-    uint64_t seen;
-    time_t last_progress;
+    int progress;             /* a progress display may run (app_setup decides) */
+    uint64_t seen;            /* events seen (app_progress) */
+    struct progress *meter;   /* the progress line's thread, while the run lasts */
+    const struct msl_palette *pal; /* colours for text on stdout, NULL = plain */
     int failed;     /* a consumer failed (out of memory) */
     void *consumer; /* the command's consumer (summary, timeline, ...) */
     struct msl_invocation inv; /* argv, for JSON provenance */
@@ -30,7 +32,9 @@ struct app {
 int app_setup(struct app *a);
 /* A sink with the shared unparsed/problem/progress callbacks and the given event callback. */
 struct msl_sink app_sink(struct app *a, int (*event)(void *ctx, const struct msl_event *e));
+/* Counts one event for the progress line (cheap: call it per event). */
 void app_progress(struct app *a);
+/* Ends the progress line: call it when the run is over, before writing output. */
 void app_progress_done(struct app *a);
 /* Exit status after a run whose output was written with result wrc. */
 int app_finish(struct app *a, int run_rc, int wrc);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "color.h"
 #include "mailsleuth/mailsleuth.h"
 
 static const char usage_text[] =
@@ -97,6 +98,13 @@ static const char usage_text[] =
     "  -j, --jobs N       threads: 1 parses and analyses on one core; 2 or more (the default\n"
     "                     on a machine with several cores) parses on one and analyses on\n"
     "                     another; the output is the same\n"
+    "      --progress     show progress (bytes read of the inputs' size, rate, time left)\n"
+    "                     on stderr even when it is not a terminal (default: on a terminal,\n"
+    "                     for runs longer than a second)\n"
+    "      --no-progress  never show progress\n"
+    "      --color[=WHEN] colour severities, statuses and headings in text output: auto\n"
+    "                     (default: on a terminal unless NO_COLOR is set or TERM=dumb),\n"
+    "                     always (--color alone) or never\n"
     "  -q, --quiet        no progress and no per-file problem messages on stderr\n"
     "  -h, --help         this text\n"
     "  -V, --version      print the version\n"
@@ -114,6 +122,7 @@ static const char usage_text[] =
     "  mailsleuth trace alice@example.com /var/log/mail.log*\n"
     "  mailsleuth headers suspect.eml mx1/ mx2/\n"
     "  mailsleuth search 'ip:203.0.113.0/24 NOT status:sent' --format csv logs/\n"
+    "  mailsleuth hunt --format json --fail-on high logs/ > findings.json\n"
     "  mailsleuth timeline --since 2026-11-27T08:00 --format csv logs/ > timeline.csv\n"
     "  mailsleuth report samples/ -o case.html\n";
 
@@ -309,6 +318,15 @@ int cli_parse(struct cli *c, int argc, char **argv)
             c->events = 1;
         } else if (!strcmp(a, "--unparsed")) {
             c->unparsed = 1;
+        } else if (!strcmp(a, "--progress") || !strcmp(a, "--no-progress")) {
+            c->progress = !strcmp(a, "--progress") ? 1 : -1;
+        } else if (!strcmp(a, "--color")) {
+            c->color = val ? val : "always"; /* only --color=WHEN takes a value */
+            if (!color_valid(c->color)) {
+                fprintf(stderr, "mailsleuth: --color wants auto, always or never, not '%s'\n",
+                        c->color);
+                return EXIT_USAGE;
+            }
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             c->quiet = 1;
         } else {

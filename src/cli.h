@@ -27,6 +27,8 @@ struct cli {
     int unparsed;   /* print not-understood lines to stderr */
     int quiet;      /* no progress, no problem messages */
     int jobs;       /* -j: threads (0 = by the machine) */
+    int progress;   /* 1 --progress, -1 --no-progress, 0 auto (stderr is a terminal) */
+    const char *color; /* --color=auto|always|never; NULL = auto */
     int expr;       /* trace: the query is a search expression */
     int sessions;   /* search: match sessions */
     int recipients; /* search: one row per recipient outcome */

@@ -37,6 +37,7 @@ int cmd_formats(struct app *a)
     a->ro.detect_only = 1;
     struct msl_sink sink = app_sink(a, NULL);
     int run_rc = msl_run(a->cli.paths, a->cli.npaths, &a->ro, &sink, &a->run);
+    app_progress_done(a); /* the progress line goes before any output */
     const struct msl_format *const *fs = msl_formats();
     for (size_t i = 0; i < a->run.nsources; i++) {
         const struct msl_run_source *rs = &a->run.sources[i];

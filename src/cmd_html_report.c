@@ -179,6 +179,7 @@ int cmd_html_report(struct app *a)
         s.app_unparsed = sink.unparsed;
         sink.unparsed = on_unparsed;
         run_rc = msl_run(c->paths, c->npaths, &a->ro, &sink, &a->run);
+        app_progress_done(a); /* the progress line goes before any output */
         msl_correlator_finish(s.corr);
         msl_summary_finish(s.sum);
         msl_hunt_finish(s.hunt);

@@ -198,7 +198,8 @@ int cmd_hunt(struct app *a)
     struct msl_hunt_opts ho = {
         .max_evidence = c->max_evidence, .show_lines = c->show_lines,
         .local_domains = c->local_domains, .nlocal_domains = c->nlocal_domains,
-        .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets, .site = site};
+        .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets, .site = site,
+        .palette = a->pal};
     struct hunt s = {.a = a};
     s.h = msl_hunt_new(&ho, rules);
     msl_rules_free(rules);
@@ -217,6 +218,7 @@ int cmd_hunt(struct app *a)
     s.app_unparsed = sink.unparsed;
     sink.unparsed = on_unparsed;
     int run_rc = msl_run(c->paths, c->npaths, &a->ro, &sink, &a->run);
+    app_progress_done(a); /* the progress line goes before any output */
     msl_correlator_finish(s.c);
     msl_hunt_finish(s.h);
     if (msl_hunt_failed(s.h))

@@ -41,7 +41,8 @@ int cmd_summary(struct app *a)
     int rc = app_setup(a);
     if (rc)
         return rc;
-    struct msl_summary_opts so = {.tz = a->tz, .top = a->cli.top, .inv = &a->inv};
+    struct msl_summary_opts so = {.tz = a->tz, .top = a->cli.top, .inv = &a->inv,
+                                  .palette = a->pal};
     a->ro.hash = json; /* JSON answers carry the inputs' fingerprints */
     struct msl_summary *the_summary = msl_summary_new(&so);
     a->consumer = the_summary;
@@ -49,6 +50,7 @@ int cmd_summary(struct app *a)
         return EXIT_INTERNAL;
     struct msl_sink sink = app_sink(a, to_summary);
     int run_rc = msl_run(a->cli.paths, a->cli.npaths, &a->ro, &sink, &a->run);
+    app_progress_done(a); /* the progress line goes before any output */
     int wrc = MSL_OK;
     if (!a->failed) {
         msl_summary_finish(the_summary);
@@ -82,6 +84,7 @@ int cmd_timeline(struct app *a)
         return EXIT_INTERNAL;
     struct msl_sink sink = app_sink(a, to_timeline);
     int run_rc = msl_run(a->cli.paths, a->cli.npaths, &a->ro, &sink, &a->run);
+    app_progress_done(a); /* the progress line goes before any output */
     int wrc = a->failed ? MSL_OK : msl_timeline_write(the_timeline, stdout);
     msl_timeline_free(the_timeline);
     return app_finish(a, run_rc, wrc);

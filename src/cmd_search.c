@@ -59,6 +59,18 @@ static void text_field(struct buf *b, const char *v, size_t width)
     buf_addc(b, ' ');
 }
 
+/* A status or outcome column in its colour (the padding stays outside the span). */
+static void colored_field(struct buf *b, const struct msl_palette *pal, enum msl_hue hue,
+                          const char *name, size_t width)
+{
+    buf_adds(b, msl_hue_on(pal, hue));
+    esc_text(b, name, strlen(name));
+    buf_adds(b, msl_hue_off(pal, hue));
+    for (size_t i = strlen(name); i < width; i++)
+        buf_addc(b, ' ');
+    buf_addc(b, ' ');
+}
+
 static void evidence(struct buf *b, const struct msl_run *run, const struct msl_evline *l,
                      size_t n)
 {
@@ -122,7 +134,8 @@ static void render_message(struct search *s, const struct msl_message *m)
         buf_addc(b, ' ');
         text_field(b, m->host, 8);
         text_field(b, m->qid, 12);
-        text_field(b, m->final ? msl_status_name(m->final) : "unknown", 9);
+        colored_field(b, s->a->pal, msl_hue_of_status(m->final),
+                      m->final ? msl_status_name(m->final) : "unknown", 9);
         buf_adds(b, "from=<");
         esc_text(b, m->from ? m->from : "", m->from ? strlen(m->from) : 0);
         buf_adds(b, "> to=<");
@@ -212,7 +225,8 @@ static void render_recipient(struct search *s, const struct msl_message *m,
         buf_addc(b, ' ');
         text_field(b, m->host, 8);
         text_field(b, m->qid, 12);
-        text_field(b, msl_outcome_name(r->outcome), 11);
+        colored_field(b, s->a->pal, msl_hue_of_outcome(r->outcome), msl_outcome_name(r->outcome),
+                      11);
         buf_adds(b, "to=<");
         esc_text(b, r->addr ? r->addr : "", r->addr ? strlen(r->addr) : 0);
         buf_addc(b, '>');
@@ -449,6 +463,7 @@ int cmd_search(struct app *a, const char *expr)
     a->consumer = &s;
     struct msl_sink sink = app_sink(a, on_event);
     int run_rc = msl_run(a->cli.paths, a->cli.npaths, &a->ro, &sink, &a->run);
+    app_progress_done(a); /* the progress line goes before any output */
     int wrc = MSL_OK;
     if (s.c)
         msl_correlator_finish(s.c);

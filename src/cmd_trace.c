@@ -90,9 +90,11 @@ int cmd_trace(struct app *a, const char *query)
         msl_query_free(q);
         return EXIT_INTERNAL;
     }
+    msl_trace_set_palette(t, a->pal);
     struct msl_sink outer = app_sink(a, NULL);
     a->ro.hash = json; /* JSON answers carry the inputs' fingerprints (last pass) */
     int run_rc = msl_trace_run(t, a->cli.paths, a->cli.npaths, &a->ro, &outer, &a->run);
+    app_progress_done(a); /* the progress line goes before any output */
     int wrc = MSL_OK;
     if (run_rc != MSL_ENOMEM)
         wrc = json ? msl_trace_write_json(t, &a->run, a->tz, &a->inv, stdout)

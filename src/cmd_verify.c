@@ -396,6 +396,7 @@ int cmd_verify(struct app *a)
     a->ro.hash = 1;
     struct msl_sink sink = app_sink(a, on_event);
     int run_rc = msl_run(a->cli.paths, a->cli.npaths, &a->ro, &sink, &a->run);
+    app_progress_done(a); /* the progress line goes before any output */
     int wrc = MSL_OK;
     int diff = EXIT_OK;
     if (!a->failed) {

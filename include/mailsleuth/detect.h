@@ -141,6 +141,7 @@ int64_t msl_rules_get(const struct msl_rules *r, const char *rule, const char *k
 /* Writes the full configuration with defaults and documentation (doc/hunt-rules.example). */
 void msl_rules_write(const struct msl_rules *r, FILE *out);
 
+struct msl_palette;
 struct msl_hunt_opts {
     size_t max_evidence;     /* 0 = 10 */
     int show_lines;
@@ -153,6 +154,7 @@ struct msl_hunt_opts {
      * local_domains and trusted_nets above are added to a copy of it as CLI entries; the
      * loopback defaults are always added.  Every entry is stated as a note. */
     const struct msl_site *site;
+    const struct msl_palette *palette; /* text: colours for severities (palette.h); NULL plain */
 };
 
 struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_rules *r);

@@ -27,12 +27,14 @@ struct msl_invocation {
     char **argv;
 };
 
+struct msl_palette;
 struct msl_summary_opts {
     const struct msl_tz *tz; /* zone for per-day / per-hour buckets and printed times */
     int top;                 /* rows in top-N tables; 0 = all */
     const struct msl_invocation *inv; /* for JSON provenance; may be NULL */
     int external_messages; /* messages come from the caller's correlator through
                               msl_summary_message (one correlator for several consumers) */
+    const struct msl_palette *palette; /* text: colours for headings (palette.h); NULL plain */
 };
 
 struct msl_summary;

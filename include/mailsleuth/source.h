@@ -123,6 +123,19 @@ int msl_read_paths(const char *const *paths, size_t npaths, const struct msl_rea
                    const struct msl_read_cb *cb, struct msl_read_totals *totals);
 
 /*
+ * How far the reader has got, for progress displays; safe to call from any thread.
+ * runs: msl_read_paths() calls begun in this process; consumed: bytes the current (or last)
+ * one has read from files and stdin as stored (a compressed file's compressed bytes, a
+ * bundle's bytes, not its members'); active: 1 while one runs.
+ */
+struct msl_read_progress {
+    uint64_t runs;
+    uint64_t consumed;
+    int active;
+};
+void msl_read_progress(struct msl_read_progress *p);
+
+/*
  * Orders file names of one rotated set oldest first.  Exposed for tests.  names is sorted
  * in place (pointers are moved, strings untouched).
  */

@@ -51,6 +51,9 @@ size_t msl_trace_matches(const struct msl_trace *t);
 
 int msl_trace_write_text(struct msl_trace *t, const struct msl_run *run, const struct msl_tz *tz,
                          FILE *out);
+struct msl_palette;
+/* Colours for statuses in the text (palette.h); NULL (the default) is plain text. */
+void msl_trace_set_palette(struct msl_trace *t, const struct msl_palette *p);
 struct msl_invocation;
 /* inv (may be NULL) is recorded in the JSON provenance with the inputs' fingerprints. */
 int msl_trace_write_json(struct msl_trace *t, const struct msl_run *run, const struct msl_tz *tz,

@@ -384,6 +384,7 @@ struct msl_hunt {
     struct strmap *marked; /* user -> int64_t ts */
     struct msl_site *site; /* the run's site context: given entries, CLI, defaults */
     int failed;
+    const struct msl_palette *palette; /* for findings_render.c */
 };
 
 /* The run's site context: the given one's entries, then --local-domain / --trusted-net,
@@ -418,11 +419,17 @@ static int site_setup(struct msl_hunt *h, const struct msl_hunt_opts *o)
     return h->failed ? -1 : 0;
 }
 
+const struct msl_palette *det_palette(const struct msl_hunt *h)
+{
+    return h->palette;
+}
+
 struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_rules *r)
 {
     struct msl_hunt *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
+    h->palette = o->palette;
     h->marked = strmap_new(sizeof(int64_t));
     h->site = msl_site_new();
     if (!h->marked || !h->site) {

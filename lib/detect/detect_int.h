@@ -41,6 +41,8 @@ void det_explain(struct msl_finding *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Frees everything a finding owns and zeroes it. */
 void det_finding_clear(struct msl_finding *f);
+/* The colours msl_hunt_opts gave (NULL: plain text). */
+const struct msl_palette *det_palette(const struct msl_hunt *h);
 
 /* The last k hits of a key, oldest first when full. */
 struct det_ring {

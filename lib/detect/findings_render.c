@@ -10,6 +10,7 @@
 
 #include "detect/detect_int.h"
 #include "mailsleuth/mailsleuth.h"
+#include "mailsleuth/palette.h"
 #include "mailsleuth/report.h"
 #include "report/event_out.h"
 #include "report/provenance.h"
@@ -118,14 +119,15 @@ static void text_s(struct buf *b, const char *s)
 }
 
 static void finding_text(struct buf *b, const struct msl_finding *f, const struct msl_run *run,
-                         const struct msl_tz *tz)
+                         const struct msl_tz *tz, const struct msl_palette *pal)
 {
+    enum msl_hue hue = msl_hue_of_severity((int)f->severity);
     char sev[16];
     size_t i = 0;
     for (const char *p = msl_fsev_name(f->severity); *p && i < sizeof sev - 1; p++)
         sev[i++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
     sev[i] = '\0';
-    buf_addf(b, "[%s] %s: ", sev, f->rule);
+    buf_addf(b, "%s[%s]%s %s: ", msl_hue_on(pal, hue), sev, msl_hue_off(pal, hue), f->rule);
     text_s(b, f->title);
     buf_addf(b, "\n  %s: ", f->entity_type);
     text_s(b, entity_of(f, run));
@@ -241,7 +243,7 @@ int msl_hunt_write(const struct msl_hunt *h, enum msl_hunt_format fmt, const str
             rc = flush(&b, out);
     } else {
         for (size_t i = 0; i < nf && rc == MSL_OK; i++) {
-            finding_text(&b, &f[i], run, tz);
+            finding_text(&b, &f[i], run, tz, det_palette(h));
             rc = flush(&b, out);
         }
         if (nn) {

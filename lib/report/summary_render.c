@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mailsleuth/mailsleuth.h"
+#include "mailsleuth/palette.h"
 #include "mailsleuth/report.h"
 #include "report/localtime.h"
 #include "report/provenance.h"
@@ -150,10 +151,11 @@ static void text_bytes(struct buf *b, long long v, const char *label)
         buf_addf(b, "  %10lld  %s\n", v, label);
 }
 
-static void heading(struct buf *b, const char *title)
+static void heading(struct buf *b, const struct msl_summary *s, const char *title)
 {
     size_t n = strlen(title);
-    buf_addf(b, "\n%s\n", title);
+    buf_addf(b, "\n%s%s%s\n", msl_hue_on(s->opts.palette, MSL_HUE_HEADING), title,
+             msl_hue_off(s->opts.palette, MSL_HUE_HEADING));
     for (size_t i = 0; i < n; i++)
         buf_addc(b, '-');
     buf_addc(b, '\n');
@@ -165,7 +167,7 @@ static void text_section(struct buf *b, const struct msl_summary *s, const struc
     struct strmap *m = section_map(s, sec);
     size_t n;
     const struct strmap_entry **arr = strmap_sorted(m, sec->by_bytes ? cmp_bytes : cmp_count, &n);
-    heading(b, sec->title);
+    heading(b, s, sec->title);
     if (n == 0) {
         buf_adds(b, "  none\n");
         free(arr);
@@ -250,7 +252,7 @@ static void text_servers(struct buf *b, const struct msl_summary *s)
     size_t n;
     const struct strmap_entry **arr = strmap_sorted(s->hosts, cmp_keys, &n);
     if (n > 1) {
-        heading(b, "Per-Server Summary");
+        heading(b, s, "Per-Server Summary");
         buf_adds(b, "  received delivered  deferred   bounced  rejected  sasl-fail  server\n");
         for (size_t i = 0; i < n; i++) {
             const struct counters *c = arr[i]->val;
@@ -271,13 +273,13 @@ static void text_traffic(struct buf *b, const struct msl_summary *s)
     size_t n;
     const struct strmap_entry **arr = strmap_sorted(s->days, cmp_keys, &n);
     if (n > 1) {
-        heading(b, "Per-Day Traffic Summary");
+        heading(b, s, "Per-Day Traffic Summary");
         buf_adds(b, "  date          received delivered  deferred   bounced  rejected\n");
         for (size_t i = 0; i < n; i++)
             text_traffic_row(b, arr[i]->key, arr[i]->val, 1.0);
     }
     free(arr);
-    heading(b, n > 1 ? "Per-Hour Traffic Daily Average" : "Per-Hour Traffic Summary");
+    heading(b, s, n > 1 ? "Per-Hour Traffic Daily Average" : "Per-Hour Traffic Summary");
     buf_adds(b, "  time          received delivered  deferred   bounced  rejected\n");
     for (int h = 0; h < 24; h++) {
         char label[16];
@@ -295,7 +297,7 @@ int msl_summary_write_text(struct msl_summary *s, const struct msl_run *run, FIL
     msl_summary_totals(s, &t);
     text_inputs(&b, s, run);
 
-    heading(&b, "Grand Totals");
+    heading(&b, s, "Grand Totals");
     buf_adds(&b, "messages\n");
     text_num(&b, c->received, "received");
     text_num(&b, c->delivered, "delivered");
@@ -338,7 +340,7 @@ int msl_summary_write_text(struct msl_summary *s, const struct msl_run *run, FIL
         text_section(&b, s, &sections[i], s->opts.top);
         flush(&b, out);
     }
-    heading(&b, "Messages with no size data");
+    heading(&b, s, "Messages with no size data");
     if (s->nosize_count == 0) {
         buf_adds(&b, "  none\n");
     } else {
@@ -356,7 +358,7 @@ int msl_summary_write_text(struct msl_summary *s, const struct msl_run *run, FIL
             p = nl + 1;
         }
     }
-    heading(&b, "Lines not understood (by reason)");
+    heading(&b, s, "Lines not understood (by reason)");
     if (run->nreasons == 0)
         buf_adds(&b, "  none\n");
     for (size_t i = 0; i < run->nreasons && (s->opts.top <= 0 || i < (size_t)s->opts.top); i++) {

@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,22 @@
 
 #include "source/source_int.h"
 #include "util/sha256.h"
+
+/* Progress counters (msl_read_progress): atomics, as a display thread reads them. */
+static _Atomic uint64_t progress_runs, progress_consumed;
+static _Atomic int progress_active;
+
+void src_consumed(size_t n)
+{
+    atomic_fetch_add_explicit(&progress_consumed, n, memory_order_relaxed);
+}
+
+void msl_read_progress(struct msl_read_progress *p)
+{
+    p->runs = atomic_load_explicit(&progress_runs, memory_order_acquire);
+    p->consumed = atomic_load_explicit(&progress_consumed, memory_order_relaxed);
+    p->active = atomic_load_explicit(&progress_active, memory_order_relaxed);
+}
 
 struct src_strblk {
     struct src_strblk *next;
@@ -339,6 +356,9 @@ int msl_read_paths(const char *const *paths, size_t npaths, const struct msl_rea
     const char **set = NULL;
 
     memset(&run, 0, sizeof run);
+    atomic_store_explicit(&progress_consumed, 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&progress_runs, 1, memory_order_release);
+    atomic_store_explicit(&progress_active, 1, memory_order_relaxed);
     run.cb = cb ? cb : &no_cb;
     run.block = opts && opts->block_size ? opts->block_size : SRC_DEFAULT_BLOCK;
     if (run.block > (size_t)1 << 30)
@@ -406,6 +426,7 @@ int msl_read_paths(const char *const *paths, size_t npaths, const struct msl_rea
     }
 
 out:
+    atomic_store_explicit(&progress_active, 0, memory_order_relaxed);
     if (totals != NULL)
         *totals = run.tot;
     while (run.strs != NULL) {

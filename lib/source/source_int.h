@@ -122,6 +122,8 @@ struct src_origin {
 };
 
 ssize_t src_fd_read(struct src_stream *s, void *buf, size_t n);
+/* Counts bytes read from disk or stdin for msl_read_progress(). */
+void src_consumed(size_t n);
 /* Reads one stream (sniffs magic, then plain, compressed or archive). depth = nesting level. */
 void src_read_stream(struct src_run *r, struct src_stream *s, const struct src_origin *o,
                      int depth);

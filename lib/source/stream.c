@@ -66,8 +66,10 @@ ssize_t src_fd_read(struct src_stream *s, void *buf, size_t n)
                 sha256_update(s->file_hash, buf, (size_t)got);
             s->file_read += (uint64_t)got;
         }
-        if (got >= 0)
+        if (got >= 0) {
+            src_consumed((size_t)got);
             return got;
+        }
         if (errno == EINTR)
             continue;
         snprintf(s->err, sizeof s->err, "%s", strerror(errno));

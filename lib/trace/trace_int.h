@@ -30,6 +30,7 @@ struct skew {
 
 struct msl_trace {
     const struct msl_query *q;
+    const struct msl_palette *palette; /* text colours (msl_trace_set_palette), NULL plain */
     char *query_text;
     int pass;
     int single_pass;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mailsleuth/mailsleuth.h"
+#include "mailsleuth/palette.h"
 #include "mailsleuth/trace.h"
 #include "report/event_out.h"
 #include "report/provenance.h"
@@ -168,9 +169,12 @@ static void describe_delivery(struct render *r, const struct msl_message *m, siz
         buf_adds(b, ">)");
     }
     /* sent into a mailbox here, or accepted by the next server */
-    buf_addf(b, " %s", d->status != MSL_ST_SENT ? msl_status_name(d->status)
-                       : d->local              ? "delivered"
-                                               : "accepted");
+    enum msl_hue hue = msl_hue_of_status(d->status);
+    buf_addf(b, " %s%s%s", msl_hue_on(r->t->palette, hue),
+             d->status != MSL_ST_SENT ? msl_status_name(d->status)
+             : d->local              ? "delivered"
+                                     : "accepted",
+             msl_hue_off(r->t->palette, hue));
     if (d->relay_host) {
         buf_adds(b, " via ");
         s(b, d->relay_host);
@@ -366,7 +370,9 @@ static void render_recipients(struct render *r, size_t mi, int depth)
         if (rc->deferrals && rc->outcome != MSL_OUT_DEFERRED)
             buf_addf(b, "deferred %u time%s, then ", (unsigned)rc->deferrals,
                      rc->deferrals == 1 ? "" : "s");
+        buf_adds(b, msl_hue_on(r->t->palette, msl_hue_of_outcome(rc->outcome)));
         buf_adds(b, msl_outcome_name(rc->outcome));
+        buf_adds(b, msl_hue_off(r->t->palette, msl_hue_of_outcome(rc->outcome)));
         if (rc->outcome == MSL_OUT_DEFERRED)
             buf_addf(b, " (%u attempt%s, still pending)", (unsigned)rc->attempts,
                      rc->attempts == 1 ? "" : "s");
@@ -423,8 +429,9 @@ static void render_message(struct render *r, size_t mi, int depth)
         s(b, m->msgid);
         buf_addc(b, '>');
     }
-    buf_addf(b, "  [final: %s, %s]\n", m->final ? msl_status_name(m->final) : "unknown",
-             msl_msg_end_name(m->end));
+    buf_addf(b, "  [final: %s%s%s, %s]\n", msl_hue_on(t->palette, msl_hue_of_status(m->final)),
+             m->final ? msl_status_name(m->final) : "unknown",
+             msl_hue_off(t->palette, msl_hue_of_status(m->final)), msl_msg_end_name(m->end));
     if (!m->seen_receipt) {
         indent(b, depth);
         buf_adds(b, "  (its receipt is not in these logs: the log starts mid-lifecycle)\n");
@@ -515,6 +522,11 @@ static void render_done(struct render *r)
     free(r->shown);
     free(r->printed);
     free(r->sess_printed);
+}
+
+void msl_trace_set_palette(struct msl_trace *t, const struct msl_palette *p)
+{
+    t->palette = p;
 }
 
 int msl_trace_write_text(struct msl_trace *t, const struct msl_run *run, const struct msl_tz *tz,

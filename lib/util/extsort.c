@@ -156,7 +156,8 @@ int extsort_drain(struct extsort *x, int (*fn)(void *ctx, int64_t key, const voi
                   void *ctx)
 {
     if (x->nruns == 0) {
-        qsort(x->recs, x->nrec, sizeof *x->recs, cmp_rec);
+        if (x->nrec) /* recs is NULL when nothing was added: qsort(NULL, 0) is undefined */
+            qsort(x->recs, x->nrec, sizeof *x->recs, cmp_rec);
         for (size_t i = 0; i < x->nrec; i++) {
             int rc = fn(ctx, x->recs[i].key, x->mem + x->recs[i].off, x->recs[i].len);
             if (rc)
