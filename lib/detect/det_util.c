@@ -330,12 +330,6 @@ int det_handed_on(const struct msl_delivery *d)
     return !d->local && (d->relay_ip || (d->relay_host && strcmp(d->relay_host, "none") != 0));
 }
 
-int det_is_local_daemon(const char *daemon)
-{
-    return daemon && (!strcmp(daemon, "local") || !strcmp(daemon, "virtual") ||
-                      !strcmp(daemon, "lmtp"));
-}
-
 int det_is_smtp_daemon(const char *daemon)
 {
     /* Postfix smtp, Sendmail esmtp/smtp8/dsmtp/relay mailers, Exim remote_smtp transports */

@@ -138,7 +138,6 @@ struct det_infer {
  * the dialect logged it (every MTA); prefer these to the name tests below. */
 int det_delivered_here(const struct msl_delivery *d);
 int det_handed_on(const struct msl_delivery *d);
-int det_is_local_daemon(const char *daemon); /* Postfix names: local, virtual, lmtp */
 int det_is_smtp_daemon(const char *daemon);  /* smtp, esmtp, relay, remote_smtp ... */
 /* A SASL user, or an RFC 3848 authenticated protocol (ESMTPA, ESMTPSA) as Sendmail logs. */
 int det_msg_authenticated(const struct msl_message *m);

@@ -134,7 +134,7 @@ static void on_message(void *p, const struct msl_message *m)
             d->as_sender++;
             for (size_t i = 0; i < m->ndeliveries; i++)
                 if (m->deliveries[i].status == MSL_ST_SENT &&
-                    det_is_local_daemon(m->deliveries[i].daemon))
+                    det_delivered_here(&m->deliveries[i]))
                     d->delivered_in++;
             size_t before = d->f.nevidence;
             cite_ev(s, d, m, NULL, MSL_EV_SENDER);
@@ -148,7 +148,7 @@ static void on_message(void *p, const struct msl_message *m)
         return; /* a content-filter hand-off or a DSN: its recipients are not chosen mail */
     for (size_t i = 0; i < m->ndeliveries; i++) {
         const struct msl_delivery *dv = &m->deliveries[i];
-        if (!dv->to || det_is_local_daemon(dv->daemon))
+        if (!dv->to || det_delivered_here(dv))
             continue;
         size_t k = i + 1;
         while (k < m->ndeliveries &&
