@@ -682,6 +682,10 @@ int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct
             if (cr_add_str(&s->qids, &s->nqids, e->qid))
                 c->oom = 1;
             m->m.session_id = s->id;
+            /* first wins: a dialect whose message lines name only the session (OpenSMTPD)
+             * gets the client from the session's connect line, others keep their own */
+            MSET(m, m->m.client_ip, sv(s->client_ip));
+            MSET(m, m->m.client_host, sv(s->client_host));
             if (s->helo)
                 MSET(m, m->m.helo, sv(s->helo));
         }

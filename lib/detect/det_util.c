@@ -454,6 +454,12 @@ int det_infer_is_local_any(const struct det_infer *in, const char *domain)
                                  strmap_find(in->any, domain, strlen(domain)) != NULL);
 }
 
+int det_infer_knows_local(const struct det_infer *in)
+{
+    return strmap_len(in->any) > 0 ||
+           msl_site_count(msl_hunt_site(in->env->hunt), MSL_SITE_LOCAL_DOMAIN) > 0;
+}
+
 int det_infer_is_trusted(const struct det_infer *in, const char *host, const char *ip)
 {
     if (!ip || !*ip)

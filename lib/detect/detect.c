@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "detect/det_session_ip.h"
 #include "detect/detect_int.h"
 #include "mailsleuth/mailsleuth.h"
 #include "util/buf.h"
@@ -383,6 +384,7 @@ struct msl_hunt {
     size_t nnotes;
     struct strmap *marked; /* user -> int64_t ts */
     struct msl_site *site; /* the run's site context: given entries, CLI, defaults */
+    struct det_session_ip sip; /* the client of lines that name only their session */
     int failed;
     const struct msl_palette *palette; /* for findings_render.c */
 };
@@ -432,7 +434,8 @@ struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_ru
     h->palette = o->palette;
     h->marked = strmap_new(sizeof(int64_t));
     h->site = msl_site_new();
-    if (!h->marked || !h->site) {
+    if (!h->marked || !h->site ||
+        det_session_ip_init(&h->sip, o->max_keys ? o->max_keys : 100000) != 0) {
         msl_hunt_free(h);
         return NULL;
     }
@@ -484,6 +487,7 @@ void msl_hunt_free(struct msl_hunt *h)
     free(h->notes);
     strmap_free(h->marked);
     msl_site_free(h->site);
+    det_session_ip_free(&h->sip);
     free(h);
 }
 
@@ -491,9 +495,13 @@ void msl_hunt_event(struct msl_hunt *h, const struct msl_event *e)
 {
     if (e->flags & MSL_EVF_ECHO)
         return; /* a restatement of another line: rules count the original once */
+    /* every rule sees the client of a line that names only its session (OpenSMTPD) or
+     * process (Sendmail), from that session's connect line */
+    struct msl_event copy = *e;
+    copy.client_ip = det_session_ip_of(&h->sip, e);
     for (size_t i = 0; i < h->nact; i++)
         if (h->act[i].d->on_event)
-            h->act[i].d->on_event(h->act[i].st, e);
+            h->act[i].d->on_event(h->act[i].st, &copy);
 }
 
 void msl_hunt_message(struct msl_hunt *h, const struct msl_message *m)

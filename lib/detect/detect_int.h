@@ -146,6 +146,8 @@ void det_infer_event(struct det_infer *in, const struct msl_event *e);
 void det_infer_message(struct det_infer *in, const struct msl_message *m);
 int det_infer_is_local(const struct det_infer *in, const char *host, const char *domain);
 int det_infer_is_local_any(const struct det_infer *in, const char *domain);
+/* Some local domain is known (site context or a local delivery seen so far). */
+int det_infer_knows_local(const struct det_infer *in);
 int det_infer_is_trusted(const struct det_infer *in, const char *host, const char *ip);
 /* Notes "RULE: local domains inferred ..." (and the trusted clients when trusted). */
 void det_infer_note(const struct det_infer *in, const char *rule, int trusted);

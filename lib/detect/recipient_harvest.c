@@ -7,14 +7,13 @@
  *
  * Streams events: REJECT lines whose reply says the user is unknown (550 5.1.1, "User
  * unknown", "No such user", "unknown user", OpenSMTPD "Invalid recipient"; the client of a
- * line that names only its session comes from the session's connect, det_session_ip.h), DISCONNECT command counters (rcpt=ok/total)
+ * line that names only its session comes from the session's connect: the hunt fills it for every rule, det_session_ip.h), DISCONNECT command counters (rcpt=ok/total)
  * for the attempts, and "too many errors after RCPT" lines.  State per client IP: a det_kwt
  * for windows plus totals and up to max_evidence cited lines; max_keys clients.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/det_session_ip.h"
 #include "detect/detect_int.h"
 #include "mailsleuth/mailsleuth.h"
 
@@ -36,7 +35,6 @@ struct st {
     const struct msl_detect_env *env;
     struct det_kwt t;
     struct strmap *c;
-    struct det_session_ip sip; /* client of lines that name only their session */
     uint64_t dropped;
 };
 
@@ -117,9 +115,7 @@ static uint64_t rcpt_attempts(struct msl_str t)
 static void on_event(void *p, const struct msl_event *ev)
 {
     struct st *s = p;
-    struct msl_event copy = *ev;
-    copy.client_ip = det_session_ip_of(&s->sip, ev);
-    const struct msl_event *e = &copy;
+    const struct msl_event *e = ev; /* client_ip filled by the hunt from the session */
     if (!e->client_ip.n)
         return;
     if (is_unknown_rcpt(e)) {
@@ -187,9 +183,8 @@ static void *new_st(const struct msl_detect_env *env)
         return NULL;
     s->env = env;
     s->c = strmap_new(sizeof(struct client));
-    if (!s->c || det_session_ip_init(&s->sip, env->max_keys) ||
+    if (!s->c ||
         det_kwt_init(&s->t, env, (size_t)env->params[0], env->params[1], window_cb, s)) {
-        det_session_ip_free(&s->sip);
         strmap_free(s->c);
         free(s);
         return NULL;
@@ -221,7 +216,6 @@ static void free_st(void *p)
 {
     struct st *s = p;
     det_kwt_free(&s->t);
-    det_session_ip_free(&s->sip);
     if (s->c) {
         strmap_each(s->c, free_client, NULL);
         strmap_free(s->c);
