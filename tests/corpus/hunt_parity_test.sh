@@ -70,4 +70,17 @@ for dir in hunt hunt-exim hunt-sendmail hunt-opensmtpd; do
     "$MS" summary -f json --tz UTC $logs >"$TMPD/$dir.s.json"
     check "$dir: every line parses" "$(jq .inputs.unparsed "$TMPD/$dir.s.json")" 0
 done
+# OpenSMTPD's "Invalid recipient" is judged by the local domains: the relay probes alone (no local
+# delivery in the log) are not judged and a note says so; naming the local domain judges them
+O=$C/hunt-opensmtpd/maillog
+if [ -f "$O" ]; then
+    grep -e 'address=127.0.0.9 ' -e 'Invalid recipient: <victim@' "$O" >"$TMPD/probes.log"
+    "$MS" hunt -q -f json --tz UTC "$TMPD/probes.log" >"$TMPD/probes.json"
+    check "opensmtpd probes alone: no relay-attempt" "$(jq '[.findings[] | select(.rule == "relay-attempt")] | length' "$TMPD/probes.json")" 0
+    check "opensmtpd probes alone: the note says they were not judged" \
+        "$(jq -r '.notes[]' "$TMPD/probes.json" | grep -c '4 "Invalid recipient" refusals not judged')" 1
+    "$MS" hunt -q -f json --tz UTC --local-domain example.test "$TMPD/probes.log" >"$TMPD/probes2.json"
+    check "opensmtpd probes with --local-domain: relay-attempt 127.0.0.9 medium, 4 refusals" \
+        "$(jq -r '.findings[] | select(.rule == "relay-attempt") | "\(.entity.value) \(.severity) \(.counts.refusals)"' "$TMPD/probes2.json")" "127.0.0.9 medium 4"
+fi
 finish "hunt parity"
