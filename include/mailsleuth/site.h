@@ -72,7 +72,8 @@ int msl_site_add(struct msl_site *s, enum msl_site_kind k, enum msl_site_origin 
 /* 127.0.0.0/8 and ::1 trusted: the server's own loopback clients. */
 void msl_site_add_defaults(struct msl_site *s);
 /* Reads an MTA configuration: a file (main.cf, master.cf, exim4.conf[.template],
- * update-exim4.conf.conf, local-host-names, relay-domains, access, smtpd.conf) or a
+ * update-exim4.conf.conf, local-host-names, relay-domains, access, smtpd.conf, Courier's
+ * locals, hosteddomains, esmtpacceptmailfor, a file of smtpaccess/) or a
  * directory holding them.  Returns 0 (MSL_OK), MSL_EINPUT (cannot read; err says which)
  * or MSL_EUSAGE (nothing recognised). */
 int msl_site_load_config(struct msl_site *s, const char *path, char *err, size_t errsz);
@@ -80,7 +81,8 @@ int msl_site_load_config(struct msl_site *s, const char *path, char *err, size_t
 int msl_site_load_file(struct msl_site *s, const char *path, char *err, size_t errsz);
 /* Parses configuration text of a known kind (for tests and the fuzzer): kind is
  * "postfix-main", "postfix-master", "exim", "sendmail-lhn", "sendmail-relay",
- * "sendmail-access", "opensmtpd", "site". */
+ * "sendmail-access", "opensmtpd", "courier-smtpaccess", "courier-locals", "courier-hosted",
+ * "courier-accept", "courier-me", "site". */
 int msl_site_parse_text(struct msl_site *s, const char *kind, const char *text, size_t n,
                         const char *name, char *err, size_t errsz);
 

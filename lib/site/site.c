@@ -350,6 +350,18 @@ static const char *kind_of(const char *path, const char *text)
         return "sendmail-access";
     if (!strcmp(b, "smtpd.conf"))
         return "opensmtpd";
+    if (!strcmp(b, "locals"))
+        return "courier-locals";
+    if (!strcmp(b, "hosteddomains"))
+        return "courier-hosted";
+    if (!strcmp(b, "esmtpacceptmailfor"))
+        return "courier-accept";
+    if (b - path >= 12 && !strncmp(b - 12, "smtpaccess/", 11))
+        return "courier-smtpaccess"; /* a file of /etc/courier/smtpaccess/ */
+    if (b - path >= 24 && !strncmp(b - 24, "esmtpacceptmailfor.dir/", 23))
+        return "courier-accept";
+    if (b - path >= 15 && !strncmp(b - 15, "hosteddomains/", 14))
+        return "courier-hosted";
     if (text && (strstr(text, "domainlist") || strstr(text, "hostlist")))
         return "exim";
     if (text && strstr(text, "match ") && strstr(text, "action "))
@@ -396,6 +408,16 @@ int msl_site_parse_text(struct msl_site *s, const char *kind, const char *text, 
         rc = site_sendmail_access(&c, t);
     else if (!strcmp(kind, "opensmtpd"))
         rc = site_opensmtpd(&c, t);
+    else if (!strcmp(kind, "courier-smtpaccess"))
+        rc = site_courier_access(&c, t);
+    else if (!strcmp(kind, "courier-locals"))
+        rc = site_courier_domains(&c, t, MSL_SITE_LOCAL_DOMAIN, "Courier locals");
+    else if (!strcmp(kind, "courier-hosted"))
+        rc = site_courier_domains(&c, t, MSL_SITE_LOCAL_DOMAIN, "Courier hosteddomains");
+    else if (!strcmp(kind, "courier-me"))
+        rc = site_courier_domains(&c, t, MSL_SITE_LOCAL_DOMAIN, "Courier me (no locals file)");
+    else if (!strcmp(kind, "courier-accept"))
+        rc = site_courier_domains(&c, t, MSL_SITE_RELAY_DOMAIN, "Courier esmtpacceptmailfor");
     else if (!strcmp(kind, "site"))
         rc = site_file(&c, t);
     else
@@ -415,12 +437,79 @@ static int load_one(struct msl_site *s, const char *path, const char *kind, char
         kind = kind_of(path, t);
     int rc = MSL_EUSAGE;
     if (!kind)
-        snprintf(err, errsz, "%s: not a Postfix, Exim, Sendmail or OpenSMTPD configuration "
+        snprintf(err, errsz, "%s: not a Postfix, Exim, Sendmail, OpenSMTPD or Courier configuration "
                              "file this reader knows (doc/SITE.md)", path);
     else
         rc = msl_site_parse_text(s, kind, t, n, path, err, errsz);
     free(t);
     return rc;
+}
+
+/* Each regular file of dir (sorted, so entries come in a stable order), as kind. */
+static int load_dir_files(struct msl_site *s, const char *dir, const char *kind, int *found,
+                          char *err, size_t errsz)
+{
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0)
+        return MSL_OK; /* absent: nothing of this kind */
+    int rc = MSL_OK;
+    for (int i = 0; i < n; i++) {
+        char p[4096];
+        struct stat st;
+        int w = snprintf(p, sizeof p, "%s/%s", dir, names[i]->d_name);
+        if (rc == MSL_OK && names[i]->d_name[0] != '.' && w > 0 && (size_t)w < sizeof p &&
+            stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+            int r = load_one(s, p, kind, err, errsz);
+            if (r == MSL_EINPUT || r == MSL_ENOMEM)
+                rc = r;
+            *found += r == MSL_OK;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* Courier's /etc/courier: smtpaccess/ (files), locals (else me: Courier's default local
+ * domain), hosteddomains and esmtpacceptmailfor(.dir), each a file or a directory. */
+static int load_courier(struct msl_site *s, const char *dir, int *found, char *err,
+                        size_t errsz)
+{
+    static const struct {
+        const char *name, *kind;
+    } lists[] = {{"smtpaccess", "courier-smtpaccess"}, {"locals", "courier-locals"},
+                 {"hosteddomains", "courier-hosted"}, {"esmtpacceptmailfor", "courier-accept"},
+                 {"esmtpacceptmailfor.dir", "courier-accept"}};
+    char p[4096];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/smtpaccess", dir);
+    if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+        return MSL_OK; /* not a Courier directory */
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, lists[i].name);
+        if (stat(p, &st) != 0)
+            continue;
+        int rc = MSL_OK;
+        if (S_ISDIR(st.st_mode)) {
+            rc = load_dir_files(s, p, lists[i].kind, found, err, errsz);
+        } else if (S_ISREG(st.st_mode)) {
+            rc = load_one(s, p, lists[i].kind, err, errsz);
+            *found += rc == MSL_OK;
+        }
+        if (rc == MSL_EINPUT || rc == MSL_ENOMEM)
+            return rc;
+    }
+    snprintf(p, sizeof p, "%s/locals", dir);
+    if (stat(p, &st) != 0) {
+        snprintf(p, sizeof p, "%s/me", dir);
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+            int rc = load_one(s, p, "courier-me", err, errsz);
+            if (rc == MSL_EINPUT || rc == MSL_ENOMEM)
+                return rc;
+        }
+    }
+    return MSL_OK;
 }
 
 int msl_site_load_config(struct msl_site *s, const char *path, char *err, size_t errsz)
@@ -454,10 +543,14 @@ int msl_site_load_config(struct msl_site *s, const char *path, char *err, size_t
             return rc;
         found += rc == MSL_OK;
     }
+    int rc = load_courier(s, path, &found, err, errsz);
+    if (rc != MSL_OK)
+        return rc;
     if (!found) {
         snprintf(err, errsz, "%s: no MTA configuration found there (looked for main.cf, "
                              "master.cf, exim4.conf, update-exim4.conf.conf, local-host-names, "
-                             "relay-domains, access, smtpd.conf)", path);
+                             "relay-domains, access, smtpd.conf, Courier's smtpaccess/, "
+                             "locals, hosteddomains, esmtpacceptmailfor)", path);
         return MSL_EUSAGE;
     }
     return MSL_OK;
@@ -494,6 +587,23 @@ size_t site_token(const char **p, const char *seps, const char **tok)
     *tok = t;
     *p = s;
     return (size_t)(s - t);
+}
+
+/* "127" -> 127.0.0.0/8, "192.168.1" -> 192.168.1.0/24; full addresses stay. */
+int site_quad_cidr(const char *s, size_t n, char *out, size_t on)
+{
+    int dots = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '.')
+            dots++;
+        else if (!isdigit((unsigned char)s[i]))
+            return 0;
+    }
+    if (!n || s[n - 1] == '.' || dots > 3)
+        return 0;
+    static const char *const tail[] = {".0.0.0/8", ".0.0/16", ".0/24", ""};
+    snprintf(out, on, "%.*s%s", (int)n, s, tail[dots]);
+    return 1;
 }
 
 int site_is_cidr(const char *s, size_t n)

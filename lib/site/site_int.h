@@ -30,6 +30,9 @@ void site_add(struct site_ctx *c, enum msl_site_kind k, const char *value, size_
 size_t site_token(const char **p, const char *seps, const char **tok);
 /* 1 when the n bytes at s look like an IP address or CIDR (hex digits, '.', ':', '/'). */
 int site_is_cidr(const char *s, size_t n);
+/* A partial dotted quad as Sendmail and Courier write networks: "127" -> 127.0.0.0/8,
+ * "192.168.1" -> 192.168.1.0/24, a full address stays.  Returns 0 when s is not one. */
+int site_quad_cidr(const char *s, size_t n, char *out, size_t on);
 /* Reads a whole file (at most MSL_SITE_MAX_FILE bytes) into a NUL-terminated buffer. */
 char *site_read_file(const char *path, size_t *n, char *err, size_t errsz);
 
@@ -41,6 +44,8 @@ int site_exim_debconf(struct site_ctx *c, char *text);
 int site_sendmail_list(struct site_ctx *c, char *text, enum msl_site_kind k, const char *why);
 int site_sendmail_access(struct site_ctx *c, char *text);
 int site_opensmtpd(struct site_ctx *c, char *text);
+int site_courier_access(struct site_ctx *c, char *text);
+int site_courier_domains(struct site_ctx *c, char *text, enum msl_site_kind k, const char *why);
 int site_file(struct site_ctx *c, char *text);
 
 #endif

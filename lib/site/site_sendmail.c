@@ -28,23 +28,6 @@ int site_sendmail_list(struct site_ctx *c, char *text, enum msl_site_kind k, con
     return MSL_OK;
 }
 
-/* "127" -> 127.0.0.0/8, "192.168.1" -> 192.168.1.0/24; full addresses stay. */
-static int quad_cidr(const char *s, size_t n, char *out, size_t on)
-{
-    int dots = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '.')
-            dots++;
-        else if (!isdigit((unsigned char)s[i]))
-            return 0;
-    }
-    if (!n || s[n - 1] == '.' || dots > 3)
-        return 0;
-    static const char *const tail[] = {".0.0.0/8", ".0.0/16", ".0/24", ""};
-    snprintf(out, on, "%.*s%s", (int)n, s, tail[dots]);
-    return 1;
-}
-
 int site_sendmail_access(struct site_ctx *c, char *text)
 {
     unsigned long ln = 0;
@@ -75,7 +58,7 @@ int site_sendmail_access(struct site_ctx *c, char *text)
             continue;
         }
         char cidr[64];
-        if (!to && quad_cidr(k, kn, cidr, sizeof cidr))
+        if (!to && site_quad_cidr(k, kn, cidr, sizeof cidr))
             site_add(c, MSL_SITE_TRUSTED_NET, cidr, strlen(cidr), -1, "Sendmail access RELAY",
                      ln);
         else if (!to && site_is_cidr(k, kn))

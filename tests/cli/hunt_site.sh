@@ -32,6 +32,20 @@ check "opensmtpd: listen on localhost (port 25)" \
     "$(notes "$TMPD/od.json" | grep -c 'smtpd port 25 service: OpenSMTPD listen on')" 1
 check "defaults stated: loopback trusted" "$(notes "$TMPD/od.json" | grep -c '^site: 127.0.0.0/8 trusted: loopback$')" 1
 
+# Courier: the configuration the Courier capture ran with (smtpaccess RELAYCLIENT, locals):
+# its internal host 127.0.0.2 is trusted by the configuration, so its local senders are no
+# finding at all (without it: info, as every loopback client)
+CO=$(dirname "$0")/../corpus/courier/maillog
+"$MS" hunt -q -f json --tz UTC --site-config "$S/courier-mx3" "$CO" >"$TMPD/co.json"
+check_rc "hunt --site-config courier-mx3" $? 0
+check "courier: smtpaccess RELAYCLIENT and locals stated with file:line" \
+    "$(notes "$TMPD/co.json" | grep -c -e '^site: 127.0.0.2 trusted: Courier smtpaccess RELAYCLIENT (.*smtpaccess/default:2)$' -e '^site: example.test local: Courier locals (.*/locals:1)$')" 2
+check "courier with its configuration: no spoofed-local-sender for 127.0.0.2" \
+    "$(jq '[.findings[] | select(.rule == "spoofed-local-sender")] | length' "$TMPD/co.json")" 0
+"$MS" hunt -q -f json --tz UTC "$CO" >"$TMPD/co0.json"
+check "courier without it: 127.0.0.2's local senders at info only" \
+    "$(jq -r '[.findings[] | select(.rule == "spoofed-local-sender") | .entity.value + " " + .severity] | join(",")' "$TMPD/co0.json")" "127.0.0.2 info"
+
 # bad input: a usage error naming the file
 "$MS" hunt -q --site-config "$TMPD/nonexistent" "$HUNT" >/dev/null 2>"$TMPD/err"
 check_rc "missing --site-config" $? 2

@@ -241,6 +241,10 @@ cleanup
 sleep 1
 mkdir -p "$OUT"
 cp "$WORK/maillog" "$OUT/maillog"
+# the configuration it ran with, for --site-config tests (tests/data/site/courier-mx3)
+SITE=${SITE:-$HERE/../data/site/courier-mx3}
+mkdir -p "$SITE/smtpaccess"
+cp $C/me $C/locals $C/esmtpacceptmailfor "$SITE/" && cp $C/smtpaccess/default "$SITE/smtpaccess/"
 {
     echo "# ground truth of tests/corpus/courier/maillog, written by courier_capture.sh from its own scenario"
     echo "# plan and the clients' exit codes (never from the log): courier-mta $CVER, host $HOSTNAME_SET"

@@ -2,7 +2,7 @@
  * t_site.c - unit tests of the site context (lib/site): Debian's default configurations
  * (tests/data/site/, copied from the Debian 12 packages: postfix main.cf/master.cf as its
  * postinst writes them, update-exim4.conf output, sendmail's example access/relay-domains,
- * opensmtpd's smtpd.conf) and small texts for the corner cases of each grammar.
+ * opensmtpd's smtpd.conf; the courier-mta configuration of the Courier capture) and small texts for the corner cases of each grammar.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +228,44 @@ static void t_bad_input(void)
     msl_site_free(s);
 }
 
+static void t_courier(void)
+{
+    /* the configuration tests/corpus/courier_capture.sh ran courier-mta with */
+    struct msl_site *s = load(DATA "courier-mx3");
+    if (!s)
+        return;
+    const struct msl_site_entry *e = msl_site_trusted(s, "127.0.0.2", 1);
+    CHECK(e && strstr(e->why, "smtpaccess") && e->line == 2);
+    CHECK(msl_site_trusted(s, "127.0.0.3", 1) == NULL);
+    e = msl_site_local(s, "example.test");
+    CHECK(e && strstr(e->why, "Courier locals") && e->line == 1);
+    CHECK(msl_site_local(s, "localhost") != NULL);
+    CHECK_INT(msl_site_count(s, MSL_SITE_RELAY_DOMAIN), 0); /* esmtpacceptmailfor = locals */
+    msl_site_free(s);
+    /* couriertcpd's grammar: partial quads, colon-led IPv6 groups, options after allow */
+    s = text("courier-smtpaccess", "# comment\n192.168.0\tallow,RELAYCLIENT\n"
+                                   "10.1.2.3\tallow,BLOCK=\"x\",RELAYCLIENT=\n"
+                                   "172.16\tdeny\n10.9\tallow\n"
+                                   ":fd00:0001\tallow,RELAYCLIENT\n"
+                                   "10.7\tallow,NORELAYCLIENT\n");
+    CHECK(s && msl_site_trusted(s, "192.168.0.77", 1) != NULL);
+    CHECK(s && msl_site_trusted(s, "192.168.1.1", 1) == NULL);
+    CHECK(s && msl_site_trusted(s, "10.1.2.3", 1) != NULL);
+    CHECK(s && msl_site_trusted(s, "172.16.0.1", 1) == NULL);
+    CHECK(s && msl_site_trusted(s, "10.9.0.1", 1) == NULL);  /* allowed, not relaying */
+    CHECK(s && msl_site_trusted(s, "10.7.0.1", 1) == NULL);  /* not the RELAYCLIENT option */
+    CHECK(s && msl_site_trusted(s, "fd00:1::5", 1) != NULL);
+    CHECK(s && msl_site_trusted(s, "fd00:2::5", 1) == NULL);
+    msl_site_free(s);
+    s = text("courier-locals", "example.org\n!mail.example.org\n");
+    CHECK(s && msl_site_local(s, "example.org") != NULL);
+    CHECK(s && msl_site_local(s, "mail.example.org") == NULL);
+    msl_site_free(s);
+    s = text("courier-hosted", "hosted.example\talias.example\n");
+    CHECK(s && msl_site_local(s, "hosted.example") && msl_site_local(s, "alias.example"));
+    msl_site_free(s);
+}
+
 int main(void)
 {
     RUN(t_postfix_debian);
@@ -236,6 +274,7 @@ int main(void)
     RUN(t_exim_debian);
     RUN(t_sendmail_debian);
     RUN(t_opensmtpd);
+    RUN(t_courier);
     RUN(t_site_file);
     RUN(t_bad_input);
     return unit_done("t_site");
