@@ -17,7 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const kinds[] = {"postfix-main", "postfix-master", "exim",
                                         "exim-debconf", "sendmail-lhn", "sendmail-relay",
-                                        "sendmail-access", "opensmtpd", "site"};
+                                        "sendmail-access", "opensmtpd", "courier-smtpaccess",
+                                        "courier-locals", "courier-hosted", "courier-accept",
+                                        "site"};
     if (size < 1)
         return 0;
     struct msl_site *s = msl_site_new();
