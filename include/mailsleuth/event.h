@@ -107,6 +107,9 @@ enum msl_severity {
                                  * Exim without H=, Sendmail local/prog mailers, OpenSMTPD
                                  * mda, Exchange DELIVER, qmail local, Dovecot,
                                  * courierlocal/courierdeliver) */
+#define MSL_EVF_PER_PASS 0x80u  /* a line the MTA writes once per delivery pass, the same
+                                 * text each time (Courier "completed,id="): a later copy
+                                 * is another pass, not a duplicated line */
 
 /* Evidence: where the line came from.  src indexes the run's source table. */
 struct msl_evidence {

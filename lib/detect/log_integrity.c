@@ -5,7 +5,8 @@
  *  - gaps of at least `gap_min` that are also at least `gap_factor` times the file's median
  *    spacing between lines (a quiet night on a busy server is not a gap on an idle one);
  *  - exact duplicate lines: the same as the line before, or, for a line with a queue id,
- *    as one of the last 64 lines ("message repeated" lines excluded);
+ *    as one of the last 64 lines ("message repeated" lines, the later events of a line that
+ *    gives several, and lines an MTA writes once per delivery pass excluded);
  *  - the host name changing mid-file (a file with at most 3 host names and at most 4
  *    changes; more is a central log server collecting several hosts, not a change);
  *  - syslog's own notices of lost or suppressed messages (rsyslog, journald);
@@ -95,6 +96,7 @@ struct file {
     struct msl_finding f[C__N];
     uint64_t hash[NHASH];
     size_t hpos;
+    uint64_t hline; /* line number of the last hashed line: one line, several events */
     /* rotation-discontinuity */
     uint64_t events;
     int64_t first_ts;
@@ -528,7 +530,11 @@ static void on_event(void *p, const struct msl_event *e)
         }
     }
     /* duplicates */
-    if (!(e->flags & MSL_EVF_REPEATED) && e->raw.n) {
+    /* a line that names several recipients gives one event each (Sendmail to=a,b; Exim):
+     * the later events of the same line are not copies of it */
+    if (!(e->flags & (MSL_EVF_REPEATED | MSL_EVF_PER_PASS)) && e->raw.n &&
+        !(f->hpos && e->ev.line == f->hline)) {
+        f->hline = e->ev.line;
         uint64_t h = strmap_hash(e->raw.p, e->raw.n) ^ (uint64_t)e->raw.n;
         /* identical to the previous line, or, for lines naming a queue id (unique per
          * transaction), to one of the last NHASH lines; "connect from X" lines of one

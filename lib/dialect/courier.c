@@ -24,7 +24,8 @@
  *             (a notice being generated; from=<> is the notice's sender) -> INFO
  *   completed,id=QID                                             -> INFO (detail "completed"):
  *             logged after every delivery pass, also one that left recipients deferred, so
- *             it is not the end of the message (courier is in msl_mta_logs_no_end)
+ *             it is not the end of the message (courier is in msl_mta_logs_no_end), and
+ *             the same text again after another pass is no duplicate (MSL_EVF_PER_PASS)
  *   Waiting. ...                                                 -> INFO; start-up and
  *             shutdown notices -> DAEMON (also authdaemond's, courier-authlib's daemon)
  * courierlocal, courierdeliver, courieresmtp, courieruucp, courierdsn ... (delivery modules)
@@ -385,6 +386,7 @@ static int courierd(const char *p, const char *end, struct msl_event *e)
             return 0;
         e->kind = MSL_EV_INFO;
         e->detail = MSL_STR_LIT("completed");
+        e->flags |= MSL_EVF_PER_PASS;
         return 1;
     }
     if (PF_STARTS(p, end, "Waiting.")) {

@@ -150,4 +150,27 @@ if [ -x "$GEN" ]; then
 else
     skip "volume drop: $GEN not built"
 fi
+# duplicate lines on the other MTAs' real captures: none untouched (a Sendmail to= line naming
+# two recipients gives two events of one line; Courier writes "completed,id=" after every
+# delivery pass, the same text again after its DSN pass), and a copied line is still found
+for cap in hunt-sendmail/maillog hunt-exim/mainlog courier/maillog hunt-opensmtpd/maillog; do
+    if [ -f "$CORP/$cap" ]; then
+        "$MS" hunt -q -f json --tz UTC --year 2026 "$CORP/$cap" >dupcap.json
+        check "$cap untouched: no duplicate-lines" "$(li dupcap.json | grep -c duplicate-lines)" 0
+    fi
+done
+SM=$CORP/hunt-sendmail/maillog
+if [ -f "$SM" ]; then
+    awk 'NR == 88 { print; print; next } { print }' "$SM" >smdup.log  # line 88: to=<contact1>,<lead1>
+    "$MS" hunt -q -f json --tz UTC --year 2026 smdup.log >smdup.json
+    check "sendmail: a copied two-recipient line is one duplicate, cited at its copy (89)" \
+        "$(li smdup.json | grep duplicate-lines | cut -d'|' -f4)" "smdup.log:89"
+fi
+CO=$CORP/courier/maillog
+if [ -f "$CO" ]; then
+    awk 'NR == 60 { print; print; next } { print }' "$CO" >codup.log  # courieresmtp 550 line
+    "$MS" hunt -q -f json --tz UTC --year 2026 codup.log >codup.json
+    check "courier: a copied delivery line is one duplicate, cited at its copy (61)" \
+        "$(li codup.json | grep duplicate-lines | cut -d'|' -f4)" "codup.log:61"
+fi
 finish "cli integrity"
