@@ -57,7 +57,7 @@ _mailsleuth() {
     fi
     case $prev in
     -f | --format)
-        COMPREPLY=($(compgen -W "text json jsonl csv" -- "$cur")); return 0 ;;
+        COMPREPLY=($(compgen -W "text json jsonl csv ecs ecs-bulk splunk-hec" -- "$cur")); return 0 ;;
     --color)
         COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return 0 ;;
     --fail-on)

@@ -44,7 +44,8 @@ static const char usage_text[] =
     "  help         this text\n"
     "\n"
     "options:\n"
-    "  -f, --format FMT   summary, trace, headers: text|json; timeline: text|jsonl|csv;\n"
+    "  -f, --format FMT   summary, trace, headers: text|json; timeline: text|jsonl|csv|\n"
+    "                     ecs|ecs-bulk|splunk-hec (Elasticsearch, Splunk HEC);\n"
     "                     search: text|json|jsonl|csv; hunt: text|json|jsonl (default text)\n"
     "      --tz ZONE      zone of time stamps that carry none, and of printed times\n"
     "                     (IANA name like Europe/Berlin, UTC, +02:00; default: this machine's)\n"
@@ -124,6 +125,7 @@ static const char usage_text[] =
     "  mailsleuth search 'ip:203.0.113.0/24 NOT status:sent' --format csv logs/\n"
     "  mailsleuth hunt --format json --fail-on high logs/ > findings.json\n"
     "  mailsleuth timeline --since 2026-11-27T08:00 --format csv logs/ > timeline.csv\n"
+    "  mailsleuth timeline --format ecs-bulk logs/ > bulk.ndjson\n"
     "  mailsleuth report samples/ -o case.html\n";
 
 void cli_usage(FILE *out)

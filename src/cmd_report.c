@@ -64,15 +64,10 @@ int cmd_summary(struct app *a)
 int cmd_timeline(struct app *a)
 {
     const char *f = a->cli.format;
-    enum msl_timeline_format fmt;
-    if (!f || !strcmp(f, "text"))
-        fmt = MSL_TL_TEXT;
-    else if (!strcmp(f, "jsonl") || !strcmp(f, "json"))
-        fmt = MSL_TL_JSONL;
-    else if (!strcmp(f, "csv"))
-        fmt = MSL_TL_CSV;
-    else {
-        fprintf(stderr, "mailsleuth: timeline writes text, jsonl or csv, not '%s'\n", f);
+    enum msl_timeline_format fmt = MSL_TL_TEXT;
+    if (f && msl_timeline_format_from_name(f, &fmt) != 0) {
+        fprintf(stderr, "mailsleuth: timeline writes text, jsonl, csv, ecs, ecs-bulk or "
+                        "splunk-hec, not '%s'\n", f);
         return EXIT_USAGE;
     }
     int rc = app_setup(a);

@@ -66,7 +66,16 @@ void msl_summary_totals(const struct msl_summary *s, struct msl_totals *t);
  * runs to temporary files past a limit).  Text shows local time in tz; JSONL and CSV carry
  * Timesketch's columns (message, datetime in UTC ISO 8601, timestamp_desc) plus our fields
  * and the evidence "file:line". */
-enum msl_timeline_format { MSL_TL_TEXT, MSL_TL_JSONL, MSL_TL_CSV };
+enum msl_timeline_format {
+    MSL_TL_TEXT,
+    MSL_TL_JSONL,    /* our event JSON (also Timesketch's JSONL: datetime, timestamp_desc, message) */
+    MSL_TL_CSV,
+    MSL_TL_ECS,      /* Elastic Common Schema documents, one a line */
+    MSL_TL_ECS_BULK, /* the same, each after its _bulk action line */
+    MSL_TL_HEC,      /* Splunk HTTP Event Collector events */
+};
+/* "text", "jsonl" (or "json"), "csv", "ecs", "ecs-bulk", "splunk-hec" -> 0 and *f; else -1. */
+int msl_timeline_format_from_name(const char *name, enum msl_timeline_format *f);
 struct msl_timeline;
 /* run must outlive the timeline: source names are looked up in it. */
 struct msl_timeline *msl_timeline_new(enum msl_timeline_format f, const struct msl_tz *tz,

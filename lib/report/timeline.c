@@ -11,6 +11,7 @@
 
 #include "mailsleuth/mailsleuth.h"
 #include "mailsleuth/report.h"
+#include "report/event_export.h"
 #include "report/event_out.h"
 #include "util/esc.h"
 #include "util/extsort.h"
@@ -88,6 +89,13 @@ static void render(struct msl_timeline *t, const struct msl_event *e)
         event_json(b, e, src, t->tz);
         buf_addc(b, '\n');
         break;
+    case MSL_TL_ECS:
+    case MSL_TL_ECS_BULK:
+        event_ecs(b, e, src, t->fmt == MSL_TL_ECS_BULK);
+        break;
+    case MSL_TL_HEC:
+        event_hec(b, e, src);
+        break;
     case MSL_TL_CSV: {
         struct buf *m = &t->tmp;
         event_fmt_time(m, NULL, e->ts);
@@ -124,6 +132,22 @@ static void render(struct msl_timeline *t, const struct msl_event *e)
         break;
     }
     }
+}
+
+int msl_timeline_format_from_name(const char *name, enum msl_timeline_format *f)
+{
+    static const struct {
+        const char *name;
+        enum msl_timeline_format f;
+    } names[] = {{"text", MSL_TL_TEXT}, {"jsonl", MSL_TL_JSONL}, {"json", MSL_TL_JSONL},
+                 {"csv", MSL_TL_CSV},   {"ecs", MSL_TL_ECS},     {"ecs-bulk", MSL_TL_ECS_BULK},
+                 {"splunk-hec", MSL_TL_HEC}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(name, names[i].name)) {
+            *f = names[i].f;
+            return 0;
+        }
+    return -1;
 }
 
 int msl_timeline_add(struct msl_timeline *t, const struct msl_event *e)
