@@ -4,7 +4,8 @@
  * set, the correlator (messages, sessions, hops' reply ids) and the summary, on arbitrary
  * bytes.  The input is read through a memfd as a file, so the real reader and sampling run.
  * Invariants: every event's views lie inside its raw line, the emitted records are
- * well-formed, and summary and JSON rendering finish.
+ * well-formed, summary and JSON rendering finish, and the ECS and Splunk HEC documents of
+ * every event are one line each with no raw control byte (all content escaped).
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -18,6 +19,8 @@
 #include "mailsleuth/mailsleuth.h"
 #include "mailsleuth/report.h"
 #include "model/event_fields.h"
+#include "report/event_export.h"
+#include "util/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -60,6 +63,14 @@ static int on_event(void *ctx, const struct msl_event *e)
     check_view(e, e->host);
     check_view(e, e->program);
     f->events++;
+    struct buf b;
+    buf_init(&b, 1 << 22);
+    event_ecs(&b, e, "fuzz", 1);
+    event_hec(&b, e, "fuzz");
+    FUZZ_ASSERT(!b.err && b.n > 0 && b.p[b.n - 1] == '\n');
+    for (size_t i = 0; i < b.n; i++)
+        FUZZ_ASSERT((unsigned char)b.p[i] >= 0x20 || b.p[i] == '\n');
+    buf_free(&b);
     FUZZ_ASSERT(msl_correlator_add(f->c, e) == MSL_OK);
     FUZZ_ASSERT(msl_summary_add(f->s, e) == MSL_OK);
     return f->events > 200000; /* bound the work per input */
