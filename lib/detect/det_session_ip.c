@@ -21,18 +21,39 @@ int det_session_ip_init(struct det_session_ip *s, size_t max)
 /* The session an event belongs to: the MTA's session id where the dialect gives one in
  * .detail (OpenSMTPD), else the server process (Sendmail forks one per connection and logs
  * "NOQUEUE: connect from [ip]", then "<rcpt>... User unknown" under the same pid). */
+static size_t put(char *buf, size_t cap, size_t at, const char *p, size_t n)
+{
+    if (at == 0 || at + n + 1 > cap)
+        return 0;
+    if (n)
+        memcpy(buf + at, p, n);
+    buf[at + n] = '\n';
+    return at + n + 1;
+}
+
+/* Built by hand, not snprintf: the hunt asks for every event. */
 static size_t key(char *buf, size_t cap, const struct msl_event *e)
 {
-    int n;
-    if (e->detail.n)
-        n = snprintf(buf, cap, "s\n%.*s\n%.*s", (int)e->host.n, e->host.p ? e->host.p : "",
-                     (int)e->detail.n, e->detail.p);
-    else if (e->pid >= 0)
-        n = snprintf(buf, cap, "p\n%.*s\n%.*s\n%lld", (int)e->host.n, e->host.p ? e->host.p : "",
-                     (int)e->program.n, e->program.p ? e->program.p : "", (long long)e->pid);
-    else
+    size_t n;
+    if (e->detail.n) {
+        buf[0] = 's';
+        buf[1] = '\n';
+        n = put(buf, cap, 2, e->host.p, e->host.n);
+        n = put(buf, cap, n, e->detail.p, e->detail.n);
+    } else if (e->pid >= 0) {
+        char pid[24];
+        size_t pn = 0;
+        for (unsigned long long v = (unsigned long long)e->pid; pn == 0 || v; v /= 10)
+            pid[sizeof pid - 1 - pn++] = (char)('0' + v % 10);
+        buf[0] = 'p';
+        buf[1] = '\n';
+        n = put(buf, cap, 2, e->host.p, e->host.n);
+        n = put(buf, cap, n, e->program.p, e->program.n);
+        n = put(buf, cap, n, pid + sizeof pid - pn, pn);
+    } else {
         return 0;
-    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+    }
+    return n;
 }
 
 struct msl_str det_session_ip_of(struct det_session_ip *s, const struct msl_event *e)
