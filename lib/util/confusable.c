@@ -24,10 +24,31 @@
 #include <unicode/uspoof.h>
 
 #include "util/confusable.h"
+#include "util/strmap.h"
+
+/* Skeletons computed before, by input: lookalike-domain compares every candidate with
+ * every reference domain, and ICU's skeleton is most of its cost. */
+#define SKEL_CACHE_MAX 65536
 
 struct conf_checker {
     USpoofChecker *sc;
+    struct strmap *skel; /* input -> char * (malloc'ed skeleton) */
 };
+
+static void free_skel(void *ctx, const struct strmap_entry *e)
+{
+    (void)ctx;
+    free(*(char **)e->val);
+}
+
+static void skel_clear(struct conf_checker *c)
+{
+    if (c->skel) {
+        strmap_each(c->skel, free_skel, NULL);
+        strmap_free(c->skel);
+    }
+    c->skel = strmap_new(sizeof(char *));
+}
 
 const char *conf_kind_name(enum conf_kind k)
 {
@@ -54,6 +75,7 @@ struct conf_checker *conf_new(void)
         free(c);
         return NULL;
     }
+    skel_clear(c); /* no cache (out of memory) only costs time */
     return c;
 }
 
@@ -62,6 +84,10 @@ void conf_free(struct conf_checker *c)
     if (!c)
         return;
     uspoof_close(c->sc);
+    if (c->skel) {
+        strmap_each(c->skel, free_skel, NULL);
+        strmap_free(c->skel);
+    }
     free(c);
 }
 
@@ -101,11 +127,28 @@ int conf_skeleton(struct conf_checker *c, const char *utf8, char *out, size_t ou
         return -1;
     char low[CONF_MAX_DOMAIN * 4];
     lower_copy(utf8, low, sizeof low);
+    size_t ln = strlen(low);
+    char **hit = c->skel ? strmap_find(c->skel, low, ln) : NULL;
+    if (hit) {
+        size_t n = strlen(*hit);
+        if (n >= outsz)
+            return -1;
+        memcpy(out, *hit, n + 1);
+        return 0;
+    }
     UErrorCode st = U_ZERO_ERROR;
     int32_t n = uspoof_getSkeletonUTF8(c->sc, 0, low, -1, out, (int32_t)outsz, &st);
     if (U_FAILURE(st) || n < 0 || (size_t)n >= outsz)
         return -1;
     out[n] = '\0';
+    if (c->skel && strmap_len(c->skel) >= SKEL_CACHE_MAX)
+        skel_clear(c);
+    char *copy = c->skel ? strdup(out) : NULL;
+    char **slot = copy ? strmap_get(c->skel, low, ln, NULL) : NULL;
+    if (slot)
+        *slot = copy;
+    else
+        free(copy);
     return 0;
 }
 
