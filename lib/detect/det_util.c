@@ -5,6 +5,7 @@
  * many lines support it.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,8 @@ void det_related(const struct msl_detect_env *env, char ***arr, size_t *n, const
 void det_related_message(const struct msl_detect_env *env, struct msl_finding *f,
                          const char *host, const char *qid)
 {
+    if (f->nmessages >= env->max_evidence)
+        return; /* full: formatting would be wasted */
     char tmp[512];
     snprintf(tmp, sizeof tmp, "%s:%s", host ? host : "?", qid ? qid : "?");
     det_related(env, &f->messages, &f->nmessages, tmp);
@@ -104,6 +107,8 @@ void det_related_message(const struct msl_detect_env *env, struct msl_finding *f
 void det_related_session(const struct msl_detect_env *env, struct msl_finding *f,
                          const struct msl_event *e)
 {
+    if (f->nsessions >= env->max_evidence)
+        return;
     char tmp[512];
     snprintf(tmp, sizeof tmp, "%.*s %.*s[%lld] %.*s", (int)e->host.n, e->host.p ? e->host.p : "",
              (int)e->program.n, e->program.p ? e->program.p : "", (long long)e->pid,
@@ -386,10 +391,17 @@ void det_infer_event(struct det_infer *in, const struct msl_event *e)
         strmap_get(in->denied, e->client_ip.p, e->client_ip.n, NULL);
 }
 
+/* "host\ns" into key (by hand: once or more per message and rule); 0 when too long. */
 static int hostkey(char *key, size_t n, const char *host, const char *s)
 {
-    int w = snprintf(key, n, "%s\n%s", host ? host : "", s ? s : "");
-    return w > 0 && (size_t)w < n ? w : 0;
+    size_t hn = host ? strlen(host) : 0, sn = s ? strlen(s) : 0;
+    if (hn + sn + 2 > n || hn + sn + 1 > (size_t)INT_MAX)
+        return 0;
+    memcpy(key, host ? host : "", hn);
+    key[hn] = '\n';
+    memcpy(key + hn + 1, s ? s : "", sn);
+    key[hn + 1 + sn] = '\0';
+    return (int)(hn + 1 + sn);
 }
 
 void det_infer_message(struct det_infer *in, const struct msl_message *m)
