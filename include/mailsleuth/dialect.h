@@ -18,6 +18,7 @@ extern "C" {
 struct msl_dialect {
     const char *name; /* "postfix" */
     const char *mta;  /* value for event.mta */
+    uint32_t caps;    /* MSL_MTA_*: what this MTA's logging is like (event.mta_caps) */
     /* Non-zero when this dialect handles lines with this program tag. */
     int (*claims)(struct msl_str program);
     /*

@@ -92,6 +92,23 @@ enum msl_severity {
     MSL_SEV__COUNT
 };
 
+/* What an MTA's logging is like (event.mta_caps), declared once on its dialect or format
+ * descriptor so that correlation and rules never compare MTA names. */
+#define MSL_MTA_NO_END_LINE 0x1u /* no end-of-message line: a message completes when every
+                                  * recipient is final (Sendmail at its default LogLevel,
+                                  * OpenSMTPD, Exchange, Microsoft 365, Courier) */
+#define MSL_MTA_FORKS 0x2u       /* deliveries are logged by other processes than the one
+                                  * that received the message, so only connection-level
+                                  * events belong to the server process's session
+                                  * (Sendmail, Exim) */
+#define MSL_MTA_LIFECYCLE 0x4u   /* logs a receipt and an end line for every message, so
+                                  * log-integrity can judge holes (Postfix, Exim) */
+#define MSL_MTA_TRANSACTIONS 0x8u /* logs transactions, but not that whole life cycle
+                                   * (Sendmail, OpenSMTPD, Exchange, qmail) */
+#define MSL_MTA_TRACKING 0x10u   /* Exchange message tracking: TRANSFER rows, recipient
+                                  * counts and the Message-ID on every row; protocol-log
+                                  * sessions keyed by the server's own session id */
+
 /* Event flags. */
 #define MSL_EVF_LOCAL_TIME 0x1u /* source stamp had no zone: ts was computed with --tz */
 #define MSL_EVF_YEAR_GUESS 0x2u /* source stamp had no year: inferred */
@@ -128,6 +145,7 @@ struct msl_event {
     /* from the envelope */
     struct msl_str host;    /* server name as logged */
     struct msl_str mta;     /* "postfix", "exim", ... (static string) */
+    uint32_t mta_caps;      /* MSL_MTA_* of that MTA, from its dialect's or format's descriptor */
     struct msl_str program; /* full tag without pid: "postfix-in/submission/smtpd" */
     struct msl_str daemon;  /* last tag component: "smtpd" */
     struct msl_str service; /* middle component (master.cf service), e.g. "submission" */
@@ -188,9 +206,6 @@ const char *msl_severity_name(enum msl_severity s);
 /* 1 for statuses after which a recipient needs no more attempts (sent, bounced, expired,
  * discarded, forwarded). */
 int msl_status_is_final(enum msl_status s);
-/* 1 for MTAs that log no end-of-message line (Sendmail at its default LogLevel, OpenSMTPD,
- * Exchange, Microsoft 365 and Courier): their messages complete when every recipient is final. */
-int msl_mta_logs_no_end(struct msl_str mta);
 /* Recipients named in one delivery's to= (Sendmail lists several: "<a>,<b>"); 0 for none. */
 size_t msl_rcpt_count(struct msl_str to);
 

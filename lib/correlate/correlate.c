@@ -337,9 +337,9 @@ static void on_message_event(struct msl_correlator *c, const struct msl_event *e
                              : cr_msg_find(c, e->host, e->qid);
     if (!m)
         return;
-    if (msl_mta_logs_no_end(e->mta))
+    if (e->mta_caps & MSL_MTA_NO_END_LINE)
         m->no_end_line = 1;
-    int exchange = cr_is(e->mta, "exchange");
+    int exchange = (e->mta_caps & MSL_MTA_TRACKING) != 0;
     int close = 0;
     switch (e->kind) {
     case MSL_EV_RECEIVED:

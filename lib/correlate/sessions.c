@@ -95,12 +95,11 @@ static int connection_kind(enum msl_kind k)
 static int session_key(struct msl_correlator *c, const struct msl_event *e)
 {
     if (e->pid >= 0 && (cr_is(e->daemon, "smtpd") ||
-                        ((cr_is(e->mta, "sendmail") || cr_is(e->mta, "exim")) &&
-                         connection_kind(e->kind)))) {
+                        ((e->mta_caps & MSL_MTA_FORKS) && connection_kind(e->kind)))) {
         sess_key(&c->kb, e->host, e->pid);
         return 1;
     }
-    if (e->pid < 0 && cr_is(e->mta, "exchange") && e->detail.n &&
+    if (e->pid < 0 && (e->mta_caps & MSL_MTA_TRACKING) && e->detail.n &&
         cr_is(e->program, "SMTP-RECV")) {
         sid_key(&c->kb, e->host, e->detail);
         return 2;
@@ -593,7 +592,7 @@ int cr_session_event(struct msl_correlator *c, const struct msl_event *e, struct
             postscreen_event(c, e);
         return c->oom ? MSL_ENOMEM : MSL_OK;
     }
-    if (m && e->kind == MSL_EV_RECEIVED && e->pid < 0 && cr_is(e->mta, "exchange") &&
+    if (m && e->kind == MSL_EV_RECEIVED && e->pid < 0 && (e->mta_caps & MSL_MTA_TRACKING) &&
         cr_is(e->program, "SMTP")) {
         xs_receive(c, e, m);
         return c->oom ? MSL_ENOMEM : MSL_OK;

@@ -177,12 +177,6 @@ static int is_lost_notice(struct msl_str t)
            (det_contains(t, "lost") && det_contains(t, "messages due to rate-limiting"));
 }
 
-static int str_eq(struct msl_str a, const char *b)
-{
-    size_t n = strlen(b);
-    return a.n == n && memcmp(a.p, b, n) == 0;
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
     return a >= 0 ? a / b : -((-a + b - 1) / b);
@@ -412,10 +406,9 @@ static void host_event(struct st *s, const struct msl_event *e)
     if (e->ts > h->last_ts)
         h->last_ts = e->ts;
     if (e->qid.n) {
-        if (str_eq(e->mta, "postfix") || str_eq(e->mta, "exim"))
+        if (e->mta_caps & MSL_MTA_LIFECYCLE)
             h->mta_ok = 1;
-        else if (str_eq(e->mta, "sendmail") || str_eq(e->mta, "opensmtpd") ||
-                 str_eq(e->mta, "exchange") || str_eq(e->mta, "qmail"))
+        else if (e->mta_caps & MSL_MTA_TRANSACTIONS)
             h->mta_other = 1;
     }
     vol_add(s, h, e);

@@ -24,7 +24,7 @@
  *             (a notice being generated; from=<> is the notice's sender) -> INFO
  *   completed,id=QID                                             -> INFO (detail "completed"):
  *             logged after every delivery pass, also one that left recipients deferred, so
- *             it is not the end of the message (courier is in msl_mta_logs_no_end), and
+ *             it is not the end of the message (MSL_MTA_NO_END_LINE), and
  *             the same text again after another pass is no duplicate (MSL_EVF_PER_PASS)
  *   Waiting. ...                                                 -> INFO; start-up and
  *             shutdown notices -> DAEMON (also authdaemond's, courier-authlib's daemon)
@@ -587,6 +587,7 @@ static int courier_parse(const struct msl_envelope *env, struct msl_event *e, co
 const struct msl_dialect msl_dialect_courier = {
     .name = "courier",
     .mta = "courier",
+    .caps = MSL_MTA_NO_END_LINE,
     .claims = courier_claims,
     .parse = courier_parse,
 };

@@ -1138,6 +1138,7 @@ static int exim_parse(const struct msl_envelope *env, struct msl_event *out, con
 const struct msl_dialect msl_dialect_exim = {
     .name = "exim",
     .mta = "exim",
+    .caps = MSL_MTA_LIFECYCLE | MSL_MTA_FORKS,
     .claims = exim_claims,
     .parse = exim_parse,
 };

@@ -301,6 +301,7 @@ static int trk_line(void *p, const struct msl_line *ln, const struct msl_emitter
     struct msl_str client = opt(col(st, nf, C_CLIENT_HOST));
     e.host = is_send ? (client.n ? client : server) : (server.n ? server : client);
     e.mta = MSL_STR_LIT("exchange");
+    e.mta_caps = msl_format_exchange_msgtrk.caps;
     struct msl_str source = opt(col(st, nf, C_SOURCE));
     e.program = source.n ? source : MSL_STR_LIT("MSGTRK");
     e.daemon = e.program;
@@ -420,6 +421,7 @@ static int trk_detect(const struct msl_str *lines, size_t n)
 
 const struct msl_format msl_format_exchange_msgtrk = {
     .name = "exchange-msgtrk",
+    .caps = MSL_MTA_NO_END_LINE | MSL_MTA_TRANSACTIONS | MSL_MTA_TRACKING,
     .description = "Microsoft Exchange message tracking log (MSGTRK*.LOG, W3C CSV with "
                    "#Fields header, 2007-2019)",
     .detect = trk_detect,

@@ -382,6 +382,7 @@ static int sm_line(void *p, const struct msl_line *ln, const struct msl_emitter 
     }
     e.kind = MSL_EV_INFO;
     e.mta = MSL_STR_LIT("exchange");
+    e.mta_caps = msl_format_exchange_smtp.caps;
     e.program = send ? MSL_STR_LIT("SMTP-SEND") : MSL_STR_LIT("SMTP-RECV");
     e.daemon = e.program;
     e.service = conn;
@@ -485,6 +486,7 @@ static int sm_detect(const struct msl_str *lines, size_t n)
 
 const struct msl_format msl_format_exchange_smtp = {
     .name = "exchange-smtp",
+    .caps = MSL_MTA_NO_END_LINE | MSL_MTA_TRANSACTIONS | MSL_MTA_TRACKING,
     .description = "Microsoft Exchange SMTP protocol log (RECV*.LOG / SEND*.LOG, W3C CSV); "
                    "sessions keyed by session-id",
     .detect = sm_detect,

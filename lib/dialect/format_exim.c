@@ -142,6 +142,7 @@ static int ex_line(void *vp, const struct msl_line *ln, const struct msl_emitter
     struct msl_event e;
     msl_event_clear(&e);
     e.mta = MSL_STR_LIT("exim");
+    e.mta_caps = msl_dialect_exim.caps; /* the same MTA as Exim through syslog */
     e.program = MSL_STR_LIT("exim");
     size_t n = stamp_utc(st, p, end, &e.ts, &e.flags);
     if (n) {

@@ -526,6 +526,7 @@ static int m_line(void *p, const struct msl_line *ln, const struct msl_emitter *
     }
     e.host = MSL_STR_LIT("exchange-online");
     e.mta = MSL_STR_LIT("exchange");
+    e.mta_caps = msl_format_m365_trace.caps;
     e.program = MSL_STR_LIT("message-trace");
     e.daemon = e.program;
     e.service = opt(v[M_CONNECTOR]);
@@ -584,6 +585,7 @@ static int m_detect(const struct msl_str *lines, size_t n)
 
 const struct msl_format msl_format_m365_trace = {
     .name = "m365-trace",
+    .caps = MSL_MTA_NO_END_LINE | MSL_MTA_TRANSACTIONS | MSL_MTA_TRACKING,
     .description = "Microsoft 365 message trace export (Get-MessageTrace(Detail) CSV, "
                    "historical search reports, JSON records)",
     .detect = m_detect,

@@ -228,6 +228,7 @@ static int ml_line(void *p, const struct msl_line *ln, const struct msl_emitter 
     e.pid = env.pid;
     e.program = env.program;
     e.mta = (struct msl_str){d->mta, strlen(d->mta)};
+    e.mta_caps = d->caps;
     if (!d->parse(&env, &e, why)) {
         if (tagged && d == &msl_dialect_qmail) {
             snprintf(st->why, sizeof st->why, "no dialect for program \"%.*s\"",

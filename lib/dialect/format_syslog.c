@@ -323,6 +323,7 @@ static int sy_message(struct syslog_state *st, struct msl_envelope *envp,
     e.program = env.program;
     e.pid = env.pid;
     e.mta = (struct msl_str){d->mta, strlen(d->mta)};
+    e.mta_caps = d->caps;
     if (!d->parse(&env, &e, why)) {
         if (!*why)
             *why = "not understood";

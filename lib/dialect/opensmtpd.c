@@ -763,6 +763,7 @@ static int os_parse(const struct msl_envelope *env, struct msl_event *e, const c
 const struct msl_dialect msl_dialect_opensmtpd = {
     .name = "opensmtpd",
     .mta = "opensmtpd",
+    .caps = MSL_MTA_NO_END_LINE | MSL_MTA_TRANSACTIONS,
     .claims = os_claims,
     .parse = os_parse,
 };

@@ -456,6 +456,7 @@ static int postfix_parse(const struct msl_envelope *env, struct msl_event *e, co
 const struct msl_dialect msl_dialect_postfix = {
     .name = "postfix",
     .mta = "postfix",
+    .caps = MSL_MTA_LIFECYCLE,
     .claims = postfix_claims,
     .parse = postfix_parse,
 };

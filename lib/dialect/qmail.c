@@ -495,6 +495,7 @@ static int qm_parse(const struct msl_envelope *env, struct msl_event *e, const c
 const struct msl_dialect msl_dialect_qmail = {
     .name = "qmail",
     .mta = "qmail",
+    .caps = MSL_MTA_TRANSACTIONS,
     .claims = qm_claims,
     .parse = qm_parse,
 };

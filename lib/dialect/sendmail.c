@@ -709,6 +709,7 @@ static int sendmail_parse(const struct msl_envelope *env, struct msl_event *e, c
 const struct msl_dialect msl_dialect_sendmail = {
     .name = "sendmail",
     .mta = "sendmail",
+    .caps = MSL_MTA_NO_END_LINE | MSL_MTA_FORKS | MSL_MTA_TRANSACTIONS,
     .claims = sendmail_claims,
     .parse = sendmail_parse,
 };

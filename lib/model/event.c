@@ -125,18 +125,6 @@ int msl_status_is_final(enum msl_status s)
            s == MSL_ST_DISCARDED || s == MSL_ST_FORWARDED;
 }
 
-static int str_is(struct msl_str v, const char *lit)
-{
-    size_t n = strlen(lit);
-    return v.p && v.n == n && memcmp(v.p, lit, n) == 0;
-}
-
-int msl_mta_logs_no_end(struct msl_str mta)
-{
-    return str_is(mta, "sendmail") || str_is(mta, "opensmtpd") || str_is(mta, "exchange") ||
-           str_is(mta, "courier"); /* courierd's "completed" ends a delivery pass, not the message */
-}
-
 size_t msl_rcpt_count(struct msl_str to)
 {
     if (!to.p || to.n == 0)

@@ -318,6 +318,7 @@ static size_t feed(struct msl_correlator *c, const char *const *lines, size_t n)
         e.program = env.program;
         e.pid = env.pid;
         e.mta = (struct msl_str){d->mta, strlen(d->mta)};
+        e.mta_caps = d->caps;
         e.ev = (struct msl_evidence){0, i + 1, 0};
         e.raw = (struct msl_str){lines[i], len};
         if (!d->parse(&env, &e, &why))

@@ -12,6 +12,7 @@
 
 #include "detect/detect_int.h"
 #include "mailsleuth/detect.h"
+#include "mailsleuth/dialect.h"
 #include "mailsleuth/mailsleuth.h"
 #include "unit.h"
 
@@ -253,6 +254,7 @@ static struct msl_event hev(const char *host, uint32_t src, int64_t ts, uint64_t
     e.ev.line = line;
     e.host = (struct msl_str){host, strlen(host)};
     e.mta = MSL_STR_LIT("postfix");
+    e.mta_caps = msl_dialect_postfix.caps;
     e.qid = MSL_STR_LIT("ABC123");
     return e;
 }
@@ -446,6 +448,7 @@ static void t_integrity_lifecycle_other_mta(void)
     struct msl_hunt *h = hunt_only("log-integrity", NULL, 0, 0);
     struct msl_event e = hev("sm1", 0, T0, 1, MSL_EV_RECEIVED);
     e.mta = MSL_STR_LIT("sendmail");
+    e.mta_caps = msl_dialect_sendmail.caps;
     msl_hunt_event(h, &e);
     e.ts = T0 + 2 * HOUR;
     msl_hunt_event(h, &e);
