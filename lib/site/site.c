@@ -576,6 +576,21 @@ void site_add(struct site_ctx *c, enum msl_site_kind k, const char *value, size_
         c->added++;
 }
 
+char *site_next_line(char **cur)
+{
+    char *line = *cur;
+    if (!line || !*line)
+        return NULL;
+    char *nl = strchr(line, '\n');
+    if (nl) {
+        *nl = '\0';
+        *cur = nl + 1;
+    } else {
+        *cur = line + strlen(line);
+    }
+    return line;
+}
+
 size_t site_token(const char **p, const char *seps, const char **tok)
 {
     const char *s = *p;

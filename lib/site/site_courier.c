@@ -44,10 +44,7 @@ static int groups_cidr(const char *s, size_t n, char *out, size_t on)
 int site_courier_access(struct site_ctx *c, char *text)
 {
     unsigned long ln = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
+    for (char *cur = text, *line; (line = site_next_line(&cur)) != NULL;) {
         ln++;
         const char *q = line, *a, *v;
         size_t an = site_token(&q, "", &a);
@@ -71,10 +68,7 @@ int site_courier_access(struct site_ctx *c, char *text)
 int site_courier_domains(struct site_ctx *c, char *text, enum msl_site_kind k, const char *why)
 {
     unsigned long ln = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
+    for (char *cur = text, *line; (line = site_next_line(&cur)) != NULL;) {
         ln++;
         const char *q = line, *t;
         size_t n;

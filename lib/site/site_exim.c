@@ -221,10 +221,7 @@ int site_exim_debconf(struct site_ctx *c, char *text)
 {
     unsigned long ln = 0;
     int seen = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
+    for (char *cur = text, *line; (line = site_next_line(&cur)) != NULL;) {
         ln++;
         if (strncmp(line, "dc_", 3) != 0)
             continue;

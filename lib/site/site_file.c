@@ -27,10 +27,7 @@ static const struct {
 int site_file(struct site_ctx *c, char *text)
 {
     unsigned long ln = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
+    for (char *cur = text, *line; (line = site_next_line(&cur)) != NULL;) {
         ln++;
         char *hash = strchr(line, '#');
         if (hash)

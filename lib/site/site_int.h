@@ -25,6 +25,8 @@ struct site_ctx {
 void site_add(struct site_ctx *c, enum msl_site_kind k, const char *value, size_t n,
               int32_t port, const char *why, unsigned long line);
 
+/* The next line at *cur, its '\n' replaced by NUL (*cur moves past it); NULL at the end. */
+char *site_next_line(char **cur);
 /* Next token of s separated by any of seps (and blanks); *p advances.  Returns length (0
  * at the end) and sets *tok. */
 size_t site_token(const char **p, const char *seps, const char **tok);

@@ -77,10 +77,7 @@ static void add_file_table(struct site_ctx *c, const struct os_table *t, enum ms
     struct site_ctx sub = *c;
     sub.name = path;
     unsigned long ln = 0;
-    for (char *l = text, *next; l && *l; l = next) {
-        next = strchr(l, '\n');
-        if (next)
-            *next++ = '\0';
+    for (char *at = text, *l; (l = site_next_line(&at)) != NULL;) {
         ln++;
         const char *q = l, *key;
         size_t kn = site_token(&q, "", &key);

@@ -235,10 +235,7 @@ static void transports(struct site_ctx *c, const struct pf *pf, const char *dir)
         struct site_ctx sub = *c;
         sub.name = path;
         unsigned long ln = 0;
-        for (char *line = text, *next; line && *line; line = next) {
-            next = strchr(line, '\n');
-            if (next)
-                *next++ = '\0';
+        for (char *at = text, *line; (line = site_next_line(&at)) != NULL;) {
             ln++;
             const char *q = line, *k, *v;
             size_t kn = site_token(&q, "", &k);

@@ -15,10 +15,7 @@
 int site_sendmail_list(struct site_ctx *c, char *text, enum msl_site_kind k, const char *why)
 {
     unsigned long ln = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
+    for (char *cur = text, *line; (line = site_next_line(&cur)) != NULL;) {
         ln++;
         const char *q = line, *t;
         size_t n;
@@ -31,10 +28,7 @@ int site_sendmail_list(struct site_ctx *c, char *text, enum msl_site_kind k, con
 int site_sendmail_access(struct site_ctx *c, char *text)
 {
     unsigned long ln = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
+    for (char *cur = text, *line; (line = site_next_line(&cur)) != NULL;) {
         ln++;
         const char *q = line, *k, *v;
         size_t kn = site_token(&q, "", &k);
