@@ -153,16 +153,16 @@ int cmd_html_report(struct app *a)
         msl_rules_free(rules);
         return EXIT_USAGE;
     }
-    struct msl_hunt_opts ho = {
-        .max_evidence = c->max_evidence, .show_lines = 1, /* the report shows the lines */
-        .local_domains = c->local_domains, .nlocal_domains = c->nlocal_domains,
-        .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets, .site = site};
     /* the look-alike and policy rules read protected and local domains from here; the
      * GeoIP databases of hunt are not opened by report */
     struct geo_hunt_cfg geo = {.protected_domains = c->protected_domains,
                                .nprotected = c->nprotected_domains,
                                .local_domains = c->local_domains, .nlocal = c->nlocal_domains};
-    geo_hunt_configure(&geo);
+    struct msl_hunt_opts ho = {
+        .max_evidence = c->max_evidence, .show_lines = 1, /* the report shows the lines */
+        .local_domains = c->local_domains, .nlocal_domains = c->nlocal_domains,
+        .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets, .site = site,
+        .lookups = &geo};
     struct html_report_opts hro = {.tz = a->tz, .inv = &a->inv, .top = c->top};
     struct report_run s = {0};
     s.sum = msl_summary_new(&so);
@@ -206,6 +206,5 @@ int cmd_html_report(struct app *a)
     msl_hunt_free(s.hunt);
     msl_site_free(site); /* after the hunt, which borrowed it */
     msl_summary_free(s.sum);
-    geo_hunt_configure(NULL);
     return app_finish(a, run_rc, wrc);
 }

@@ -76,18 +76,18 @@ static int parse_format(const char *f, enum msl_hunt_format *o)
 }
 
 /* --geoip, --asn, --ip-list, --protected-domain: opened here so a bad file is a usage
- * error, handed to the rules through geo_hunt_configure (util/geoip.h). */
+ * error, handed to the rules as the hunt's lookups (util/geoip.h). */
 #define ORIGIN_MAX 1024
 struct origin {
     const char *prot[ORIGIN_MAX], *local[ORIGIN_MAX]; /* borrowed from cli and site */
     struct geo_db *country, *asn;
     struct geo_iplist *lists[CLI_MAX_LIST];
     size_t nlists;
+    struct geo_hunt_cfg cfg; /* msl_hunt_opts.lookups */
 };
 
 static void origin_free(struct origin *o)
 {
-    geo_hunt_configure(NULL);
     geo_close(o->country);
     geo_close(o->asn);
     for (size_t i = 0; i < o->nlists; i++)
@@ -126,7 +126,7 @@ static int origin_load(const struct cli *c, const struct msl_site *site, struct 
         else if (e[i].kind == MSL_SITE_LOCAL_DOMAIN && cfg.nlocal < ORIGIN_MAX)
             o->local[cfg.nlocal++] = e[i].value;
     }
-    geo_hunt_configure(&cfg);
+    o->cfg = cfg;
     return 0;
 fail:
     fprintf(stderr, "mailsleuth: %s\n", err);
@@ -199,7 +199,7 @@ int cmd_hunt(struct app *a)
         .max_evidence = c->max_evidence, .show_lines = c->show_lines,
         .local_domains = c->local_domains, .nlocal_domains = c->nlocal_domains,
         .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets, .site = site,
-        .palette = a->pal};
+        .palette = a->pal, .lookups = &origin.cfg};
     struct hunt s = {.a = a};
     s.h = msl_hunt_new(&ho, rules);
     msl_rules_free(rules);

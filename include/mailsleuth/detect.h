@@ -95,6 +95,7 @@ struct msl_param {
 };
 
 struct msl_hunt;
+struct geo_hunt_cfg; /* lookups for the origin and look-alike rules (lib/util/geoip.h) */
 
 /* What a detector sees of the run. */
 struct msl_detect_env {
@@ -105,6 +106,8 @@ struct msl_detect_env {
     int show_lines;
     size_t max_keys; /* cap on tracked keys per table */
     const struct msl_site *site; /* site context (never NULL; include/mailsleuth/site.h) */
+    const struct geo_hunt_cfg *lookups; /* GeoIP/ASN, IP lists, protected and local
+                                         * domains (never NULL; empty when none given) */
 };
 
 struct msl_detector {
@@ -155,6 +158,9 @@ struct msl_hunt_opts {
      * loopback defaults are always added.  Every entry is stated as a note. */
     const struct msl_site *site;
     const struct msl_palette *palette; /* text: colours for severities (palette.h); NULL plain */
+    const struct geo_hunt_cfg *lookups; /* --geoip, --asn, --ip-list, protected and local
+                                         * domains (may be NULL).  Borrowed: must outlive
+                                         * the hunt. */
 };
 
 struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_rules *r);

@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "detect/det_session_ip.h"
+#include "util/geoip.h"
 #include "detect/detect_int.h"
 #include "mailsleuth/mailsleuth.h"
 #include "util/buf.h"
@@ -426,6 +427,8 @@ const struct msl_palette *det_palette(const struct msl_hunt *h)
     return h->palette;
 }
 
+static const struct geo_hunt_cfg no_lookups;
+
 struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_rules *r)
 {
     struct msl_hunt *h = calloc(1, sizeof *h);
@@ -459,7 +462,7 @@ struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_ru
             .hunt = h, .params = a->params, .severity = r->r[i].severity,
             .max_evidence = o->max_evidence ? o->max_evidence : 10,
             .show_lines = o->show_lines, .max_keys = o->max_keys ? o->max_keys : 100000,
-            .site = h->site};
+            .site = h->site, .lookups = o->lookups ? o->lookups : &no_lookups};
         a->st = d->new(&a->env);
         if (!a->st) {
             free(a->params);

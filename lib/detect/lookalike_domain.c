@@ -391,7 +391,7 @@ static void *new_st(const struct msl_detect_env *env)
     if (!s)
         return NULL;
     s->env = env;
-    s->cfg = geo_hunt_config();
+    s->cfg = env->lookups;
     s->doms = strmap_new(sizeof(struct dom));
     s->local = strmap_new(1);
     s->cc = conf_new();

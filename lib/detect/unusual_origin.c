@@ -367,7 +367,7 @@ static void *new_st(const struct msl_detect_env *env)
     if (!s)
         return NULL;
     s->env = env;
-    s->cfg = geo_hunt_config();
+    s->cfg = env->lookups;
     s->users = strmap_new(sizeof(struct user));
     s->listed = strmap_new(sizeof(struct listed));
     if (!s->users || !s->listed) {

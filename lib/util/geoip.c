@@ -427,20 +427,3 @@ int geo_iplist_has(const struct geo_iplist *l, const char *ip, size_t iplen)
     }
     return lo > 0 && memcmp(a, l->r[lo - 1].hi, 16) <= 0;
 }
-
-/* ---- hunt options ----------------------------------------------------------------- */
-
-static struct geo_hunt_cfg hunt_cfg;
-
-void geo_hunt_configure(const struct geo_hunt_cfg *cfg)
-{
-    if (cfg)
-        hunt_cfg = *cfg;
-    else
-        memset(&hunt_cfg, 0, sizeof hunt_cfg);
-}
-
-const struct geo_hunt_cfg *geo_hunt_config(void)
-{
-    return &hunt_cfg;
-}

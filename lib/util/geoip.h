@@ -50,9 +50,8 @@ size_t geo_iplist_len(const struct geo_iplist *l); /* ranges after merging */
 /* 1 when ip (IPv4, IPv6 or v4-mapped IPv6 text) is in one of the list's networks. */
 int geo_iplist_has(const struct geo_iplist *l, const char *ip, size_t iplen);
 
-/* The hunt options the detector API (detect.h) has no field for yet: set by cmd_hunt
- * before msl_hunt_new, read by the lookalike-domain and unusual-origin rules when they are
- * created; the caller keeps everything alive until msl_hunt_free.  NULL clears. */
+/* Lookups for the unusual-origin and lookalike-domain rules, handed to the hunt in
+ * msl_hunt_opts.lookups (the caller keeps everything alive until msl_hunt_free). */
 struct geo_hunt_cfg {
     const struct geo_db *country; /* --geoip */
     const struct geo_db *asn;     /* --asn */
@@ -63,7 +62,5 @@ struct geo_hunt_cfg {
     const char *const *local_domains; /* --local-domain (the engine only answers "is it?") */
     size_t nlocal;
 };
-void geo_hunt_configure(const struct geo_hunt_cfg *cfg);
-const struct geo_hunt_cfg *geo_hunt_config(void); /* never NULL (empty when unset) */
 
 #endif

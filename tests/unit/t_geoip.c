@@ -126,6 +126,9 @@ static void t_iplist(void)
 
 /* ---- the rule --------------------------------------------------------------------- */
 
+/* what the hunt of the next test is given (msl_hunt_opts.lookups) */
+static const struct geo_hunt_cfg *lookups;
+
 static struct msl_hunt *hunt_uo(const char *const *kv, size_t nkv)
 {
     struct msl_rules *r = msl_rules_new();
@@ -137,7 +140,7 @@ static struct msl_hunt *hunt_uo(const char *const *kv, size_t nkv)
             msl_rules_set(r, d[i]->id, "enabled", "false", err, sizeof err);
     for (size_t i = 0; i + 1 < nkv; i += 2)
         CHECK(msl_rules_set(r, "unusual-origin", kv[i], kv[i + 1], err, sizeof err) == MSL_OK);
-    struct msl_hunt_opts o = {0};
+    struct msl_hunt_opts o = {.lookups = lookups};
     struct msl_hunt *h = msl_hunt_new(&o, r);
     msl_rules_free(r);
     return h;
@@ -178,7 +181,7 @@ static void t_rule(void)
     struct geo_db *c = geo_open(CDB, err, sizeof err), *a = geo_open(ADB, err, sizeof err);
     CHECK(c && a);
     struct geo_hunt_cfg cfg = {.country = c, .asn = a};
-    geo_hunt_configure(&cfg);
+    lookups = &cfg;
     struct msl_hunt *h = hunt_uo(NULL, 0);
     CHECK(h != NULL);
     if (h && c && a) {
@@ -215,7 +218,7 @@ static void t_rule(void)
         CHECK_INT(n, 3);
     }
     msl_hunt_free(h);
-    geo_hunt_configure(NULL);
+    lookups = NULL;
     geo_close(c);
     geo_close(a);
 
@@ -252,7 +255,7 @@ static void t_rule_lists(void)
     remove(path);
     const struct geo_iplist *lists[] = {l};
     struct geo_hunt_cfg cfg = {.lists = lists, .nlists = 1};
-    geo_hunt_configure(&cfg);
+    lookups = &cfg;
     struct msl_hunt *h = hunt_uo(NULL, 0);
     if (h && l) {
         auth(h, MSL_EV_CONNECT, 1, "127.0.0.5", NULL, 1);
@@ -267,7 +270,7 @@ static void t_rule_lists(void)
         CHECK(f && strstr(f->title, "successful login as carol"));
     }
     msl_hunt_free(h);
-    geo_hunt_configure(NULL);
+    lookups = NULL;
     geo_iplist_free(l);
 }
 

@@ -114,6 +114,9 @@ static void t_never_matches(void)
 
 /* ---- the rule --------------------------------------------------------------------- */
 
+/* what the hunt of the next test is given (msl_hunt_opts.lookups) */
+static const struct geo_hunt_cfg *lookups;
+
 static struct msl_hunt *hunt_la(const char *const *kv, size_t nkv)
 {
     struct msl_rules *r = msl_rules_new();
@@ -126,7 +129,7 @@ static struct msl_hunt *hunt_la(const char *const *kv, size_t nkv)
     for (size_t i = 0; i + 1 < nkv; i += 2)
         CHECK(msl_rules_set(r, "lookalike-domain", kv[i], kv[i + 1], err, sizeof err) ==
               MSL_OK);
-    struct msl_hunt_opts o = {0};
+    struct msl_hunt_opts o = {.lookups = lookups};
     struct msl_hunt *h = msl_hunt_new(&o, r);
     msl_rules_free(r);
     return h;
@@ -207,12 +210,12 @@ static void t_rule_protected_and_cap(void)
 {
     const char *prot[] = {"bank.test"};
     struct geo_hunt_cfg cfg = {.protected_domains = prot, .nprotected = 1};
-    geo_hunt_configure(&cfg);
+    lookups = &cfg;
     const char *kv[] = {"max_domains", "10", "partners", "0"};
     struct msl_hunt *h = hunt_la(kv, 4);
     CHECK(h != NULL);
     if (!h) {
-        geo_hunt_configure(NULL);
+        lookups = NULL;
         return;
     }
     msg(h, "pay@bank-secure.test", "alice@example.test", "smtp", MSL_ST_DEFERRED, "4.0.0", 10);
@@ -234,7 +237,7 @@ static void t_rule_protected_and_cap(void)
         capped |= strstr(notes[i], "10 distinct domains tracked at most") != NULL;
     CHECK(capped);
     msl_hunt_free(h);
-    geo_hunt_configure(NULL);
+    lookups = NULL;
 }
 
 int main(void)
