@@ -5,9 +5,12 @@
  * re-fingerprints the inputs and reports every file that changed, vanished or appeared
  * (exit 1 when anything differs), proving whether the evidence is what it was.
  */
+#include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "app.h"
 #include "report/event_out.h"
@@ -257,70 +260,59 @@ struct old_input {
     int seen;
 };
 
-/* Unescapes the JSON string at p (after the opening quote) into out; returns the end. */
-static const char *json_string(const char *p, char *out, size_t cap)
+/* Reads the inputs of a manifest `verify --format json` wrote, with a JSON library (the
+ * file is the investigator's, but may have travelled: it is parsed as data, bounded).
+ * Returns 0, or -1 with err set (cannot read, not JSON, not a mailsleuth manifest). */
+#define MANIFEST_MAX ((long long)256 << 20)
+static int read_manifest(const char *path, struct old_input **out, size_t *nout, char *err,
+                         size_t errsz)
 {
-    size_t n = 0;
-    while (*p && *p != '"') {
-        char c = *p++;
-        if (c == '\\' && *p) {
-            char e = *p++;
-            switch (e) {
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
-            case 'u': {
-                unsigned v = 0;
-                for (int i = 0; i < 4 && *p; i++, p++)
-                    v = v * 16 + (unsigned)(*p <= '9' ? *p - '0' : (*p | 32) - 'a' + 10);
-                c = (char)v; /* our manifests only \u-escape control bytes */
-                break;
-            }
-            default: c = e; break;
-            }
-        }
-        if (n + 1 < cap)
-            out[n++] = c;
-    }
-    out[n] = '\0';
-    return p;
-}
-
-static int read_manifest(const char *path, struct old_input **out, size_t *nout)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errsz, "%s", strerror(errno));
         return -1;
-    char line[16384];
-    size_t n = 0, cap = 0;
-    struct old_input *arr = NULL;
-    int inputs = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (strstr(line, "\"inputs\":["))
-            inputs = 1;
-        else if (strstr(line, "\"sources\":["))
-            inputs = 0;
-        const char *nm = strstr(line, "{\"name\":\"");
-        const char *sh = strstr(line, "\"sha256\":\"");
-        const char *sz = strstr(line, "\"size\":");
-        if (!inputs || !nm || !sh)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            struct old_input *na = realloc(arr, cap * sizeof *na);
-            if (!na)
-                break;
-            arr = na;
-        }
-        struct old_input *o = &arr[n++];
-        memset(o, 0, sizeof *o);
-        json_string(nm + 9, o->name, sizeof o->name);
-        json_string(sh + 10, o->sha256, sizeof o->sha256);
-        o->size = sz ? strtoll(sz + 7, NULL, 10) : -1;
     }
-    fclose(f);
+    if ((long long)st.st_size > MANIFEST_MAX) {
+        snprintf(err, errsz, "larger than %lld MiB: not a manifest", MANIFEST_MAX >> 20);
+        return -1;
+    }
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(err, errsz, "not JSON (line %d, column %d: %s)", je.line, je.column, je.text);
+        return -1;
+    }
+    const json_t *kind = json_object_get(root, "kind");
+    const json_t *inputs = json_object_get(root, "inputs");
+    if (!json_is_string(kind) || strcmp(json_string_value(kind), "mailsleuth-manifest") != 0 ||
+        !json_is_array(inputs)) {
+        snprintf(err, errsz, "not a mailsleuth manifest (no \"kind\": \"mailsleuth-manifest\" "
+                             "and \"inputs\" list; write one with verify --format json)");
+        json_decref(root);
+        return -1;
+    }
+    size_t n = json_array_size(inputs);
+    struct old_input *arr = calloc(n ? n : 1, sizeof *arr);
+    if (!arr) {
+        snprintf(err, errsz, "out of memory");
+        json_decref(root);
+        return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *in = json_array_get(inputs, i);
+        const json_t *nm = json_object_get(in, "name"), *sh = json_object_get(in, "sha256");
+        const json_t *sz = json_object_get(in, "size");
+        if (!json_is_string(nm) || !json_is_string(sh))
+            continue; /* an input that could not be read has no fingerprint */
+        struct old_input *o = &arr[k++];
+        snprintf(o->name, sizeof o->name, "%s", json_string_value(nm));
+        snprintf(o->sha256, sizeof o->sha256, "%s", json_string_value(sh));
+        o->size = json_is_integer(sz) ? (long long)json_integer_value(sz) : -1;
+    }
+    json_decref(root);
     *out = arr;
-    *nout = n;
+    *nout = k;
     return 0;
 }
 
@@ -328,8 +320,13 @@ static int against(struct verify *v, const char *path)
 {
     struct old_input *old = NULL;
     size_t nold = 0;
-    if (read_manifest(path, &old, &nold) != 0) {
-        fprintf(stderr, "mailsleuth: cannot read manifest %s\n", path);
+    char err[512];
+    if (read_manifest(path, &old, &nold, err, sizeof err) != 0) {
+        struct buf b;
+        buf_init(&b, 1 << 16);
+        esc_text(&b, path, strlen(path));
+        fprintf(stderr, "mailsleuth: cannot use manifest %s: %s\n", b.p ? b.p : "", err);
+        buf_free(&b);
         return EXIT_USAGE;
     }
     if (nold == 0) {

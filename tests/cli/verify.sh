@@ -52,4 +52,21 @@ sed '30s/^Nov 27 13:18:[0-9][0-9]/Nov 27 13:10:00/' "$CAP" >"$TMPD/back.log"
 check "time going backwards found" "$(jq -r '[.sources[0].time_backwards[].evidence | sub(".*:"; "")] | join(",")' "$TMPD/back.json")" 30
 "$MS" verify --against "$TMPD/nonexistent.json" "$CAP" >/dev/null 2>&1
 check_rc "missing manifest" $? 2
+# the manifest is read as JSON (a library, not string searches): a file name with a bidi control
+# and a quote (JSON-escaped when written) is matched again exactly
+mkdir -p "$TMPD/odd"
+odd="$TMPD/odd/mail$(printf '\342\200\256')gol\"x.log"
+cp "$CAP" "$odd"
+"$MS" verify -q -f json --tz UTC --year 2026 "$TMPD/odd" >"$TMPD/odd.json"
+"$MS" verify -q --against "$TMPD/odd.json" --tz UTC --year 2026 "$TMPD/odd" >"$TMPD/odd.txt"
+check_rc "an escaped file name matches itself" $? 0
+check "an escaped file name: 1 unchanged" "$(grep -c ': 1 unchanged, 0 changed, 0 missing, 0 new' "$TMPD/odd.txt")" 1
+echo '{"kind":"something-else","inputs":[]}' >"$TMPD/other.json"
+"$MS" verify -q --against "$TMPD/other.json" "$CAP" >/dev/null 2>"$TMPD/other.err"
+check_rc "another tool's JSON" $? 2
+check "another tool's JSON: said so" "$(grep -c 'not a mailsleuth manifest' "$TMPD/other.err")" 1
+head -c 300 "$TMPD/m.json" >"$TMPD/cut.json"
+"$MS" verify -q --against "$TMPD/cut.json" "$CAP" >/dev/null 2>"$TMPD/cutm.err"
+check_rc "a truncated manifest" $? 2
+check "a truncated manifest: where the JSON ends" "$(grep -c 'not JSON (line [0-9]*, column [0-9]*' "$TMPD/cutm.err")" 1
 finish "cli verify"
