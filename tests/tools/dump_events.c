@@ -1,13 +1,16 @@
 /*
  * dump_events.c - the normalized events of a log file, for golden tests and benchmarks.
  *
- *   dump_events [--year N] [--log-format NAME] [--per-line] [--quiet] [--time] FILE
+ *   dump_events [--year N] [--log-format NAME] [--per-line] [--line-numbers] [--quiet]
+ *               [--time] FILE
  *
  * Runs the real pipeline (format detection, envelope, dialects; zone UTC, --year fixes
  * year-less stamps) and prints msl_event_format_kv() per event, or "UNPARSED why=..." per
  * line that gave no event, in input order.  --per-line puts the events of one input line
  * (a delivery line naming several recipients) on one output line, joined by " || ", so
- * output lines match input lines.  --quiet prints nothing per line, --time prints
+ * output lines match input lines; --line-numbers starts each output line with the number of
+ * the input line it comes from ("12: kind=..."), so a golden file pairs with its log even
+ * where lines give no event (comments, headers).  --quiet prints nothing per line, --time prints
  * lines/events per second to stderr (used for the parse-speed measurement).
  */
 #include <stdio.h>
@@ -21,6 +24,7 @@
 struct dump {
     int quiet;
     int per_line;       /* events of one input line on one output line, joined by " || " */
+    int numbers;        /* each output line starts with its input line's number */
     int open;           /* an output line is not finished yet */
     uint64_t last_line; /* input line of the open output line */
     long long events;
@@ -45,6 +49,8 @@ static int on_event(void *ctx, const struct msl_event *e)
         fputs(" || ", stdout);
     } else {
         end_line(d);
+        if (d->numbers)
+            printf("%llu: ", (unsigned long long)e->ev.line);
     }
     fputs(d->out, stdout);
     d->open = 1;
@@ -57,10 +63,11 @@ static int on_event(void *ctx, const struct msl_event *e)
 static void on_unparsed(void *ctx, const struct msl_line *ln, const char *why)
 {
     struct dump *d = ctx;
-    (void)ln;
     if (d->quiet)
         return;
     end_line(d);
+    if (d->numbers)
+        printf("%llu: ", (unsigned long long)ln->lineno);
     fputs("UNPARSED why=\"", stdout);
     for (const char *p = why; *p; p++) {
         if (*p == '"' || *p == '\\')
@@ -89,6 +96,8 @@ int main(int argc, char **argv)
             format = argv[++i];
         else if (strcmp(argv[i], "--quiet") == 0)
             d.quiet = 1;
+        else if (strcmp(argv[i], "--line-numbers") == 0)
+            d.numbers = 1;
         else if (strcmp(argv[i], "--per-line") == 0)
             d.per_line = 1;
         else if (strcmp(argv[i], "--time") == 0)
@@ -97,7 +106,8 @@ int main(int argc, char **argv)
             path = argv[i];
     }
     if (!path) {
-        fprintf(stderr, "usage: dump_events [--year N] [--log-format NAME] [--quiet] [--time] FILE\n");
+        fprintf(stderr, "usage: dump_events [--year N] [--log-format NAME] [--per-line] "
+                        "[--line-numbers] [--quiet] [--time] FILE\n");
         return 2;
     }
     struct msl_tz *tz = msl_tz_load("UTC");
