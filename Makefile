@@ -92,6 +92,7 @@ bench: $(BIN) $(TOOL_BINS)
 
 lint:
 	mandoc -Tlint -Wwarning doc/mailsleuth.1
+	sh tools/check-format.sh
 
 # Installs the binary, man page, shell completions and docs under $(DESTDIR)$(PREFIX);
 # uninstall removes exactly those files (and the directories of ours left empty).
