@@ -258,6 +258,10 @@ burst_pct=$(( 100 * ${TALLY[burst_bounce]} / ${TALLY[burst_rcpt]} ))
     echo "fire account-burst user bob@example.test"
     # ... and the bounce test is critical because auth-success-after-failures reported bob
     echo "fire account-burst user bob@example.test critical"
+    # the same burst as a campaign: >= bulk-campaign.min_rcpts 100 recipients within 1h, >= 30% failed
+    if [ "${TALLY[burst_rcpt]}" -ge 100 ] && [ $((TALLY[burst_bounce] * 100)) -ge $((TALLY[burst_rcpt] * 30)) ]; then
+        echo "fire bulk-campaign sender bob@example.test"
+    fi
     # (2) 12 unknown-recipient rejects >= recipient-harvest.threshold 10 within 10m
     echo "fire recipient-harvest ip $HARVEST_IP"
     # (3) 4 Relay access denied >= relay-attempt.threshold 3 within 1h: probing, at the rule's severity

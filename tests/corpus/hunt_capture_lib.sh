@@ -185,6 +185,10 @@ hc_write_expected() { # file mta-description
         echo "fire auth-spray ip $SPRAY_IP"
         echo "fire auth-success-after-failures ip|user $SPRAY_IP|$bob"
         echo "fire account-burst user $bob"
+        # the same burst as a campaign: >= bulk-campaign.min_rcpts 100 recipients in 1h, >= 30% failed
+        if [ "${TALLY[burst_rcpt]}" -ge 100 ] && [ $((TALLY[burst_bounce] * 100)) -ge $((TALLY[burst_rcpt] * 30)) ]; then
+            echo "fire bulk-campaign sender bob@example.test"
+        fi
         else
         echo "# not played: auth-bruteforce auth-spray auth-success-after-failures account-burst: $HC_NO_AUTH"
         fi
