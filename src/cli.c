@@ -194,6 +194,9 @@ int cli_parse(struct cli *c, int argc, char **argv)
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             if (!(c->output = VALUE()))
                 return EXIT_USAGE;
+        } else if (!strcmp(a, "--db")) {
+            if (!(c->db = VALUE()))
+                return EXIT_USAGE;
         } else if (!strcmp(a, "--against")) {
             if (!(c->against = VALUE()))
                 return EXIT_USAGE;
