@@ -197,7 +197,7 @@ static const char **decide(struct ingest *g, size_t *npaths, int *rc)
         struct item *it = &g->items[i];
         if (it->excluded) {
             it->skip = 1;
-            note(g, ": the case file itself, not read", "", NULL);
+            note(g, ": the case file itself, not read", it->name, NULL);
             continue;
         }
         struct msl_store_known k;
@@ -359,7 +359,15 @@ static int finish_case(struct ingest *g)
     size_t nf;
     const struct msl_finding *f = msl_hunt_findings(g->h, &nf);
     for (size_t i = 0; i < nf; i++) {
-        int rc = msl_store_finding(g->st, &f[i]);
+        /* log-integrity names a file by its run source id ("#3"): the case names it */
+        struct msl_finding fi = f[i];
+        char name[4096];
+        if (fi.entity && fi.entity[0] == '#' && fi.entity_type && !strcmp(fi.entity_type, "file")) {
+            snprintf(name, sizeof name, "%s",
+                     msl_run_source_name(run, (uint32_t)strtoul(fi.entity + 1, NULL, 10)));
+            fi.entity = name;
+        }
+        int rc = msl_store_finding(g->st, &fi);
         if (rc)
             return rc;
     }

@@ -1,0 +1,238 @@
+#!/bin/sh
+# The case store (doc/SCHEMA.md): `ingest --db` then `sql --db` on the committed real
+# captures.  Every answer is computed from both sides by this test: SQL over the case
+# against summary / search / hunt over the same logs.  Then: re-ingest adds nothing, a grown
+# file adds only its new lines, a copy under another name adds nothing, kill -9 during an
+# ingest then ingest again gives the same rows as one clean run, and bad cases (missing,
+# not a case, newer or older schema, read-only) each get a clear error and exit status.
+. "$(dirname "$0")/testlib.inc"
+CORPUS=$(cd "$(dirname "$0")/../corpus" && pwd)
+BUILD=${BUILD:-build}
+export LC_ALL=C
+
+# sqlq CASE SQL: the rows, columns joined by a blank (NULL as NULL)
+sqlq() {
+    "$MS" sql -q --db "$1" -f jsonl "$2" |
+        jq -r '[.[] | if . == null then "NULL" else tostring end] | join(" ")'
+}
+# every table's row count, one line
+counts() {
+    sqlq "$1" "SELECT (SELECT count(*) FROM sources) || ' ' || (SELECT count(*) FROM events)
+      || ' ' || (SELECT count(*) FROM messages) || ' ' || (SELECT count(*) FROM recipients)
+      || ' ' || (SELECT count(*) FROM attempts) || ' ' || (SELECT count(*) FROM sessions)
+      || ' ' || (SELECT count(*) FROM session_auths) || ' ' || (SELECT count(*) FROM findings)
+      || ' ' || (SELECT count(*) FROM finding_evidence) || ' ' || (SELECT count(*) FROM hops)"
+}
+ALL='(host:* OR NOT host:*)'
+
+for cap in postfix postfix-multihop hunt hunt-exim hunt-sendmail hunt-opensmtpd courier \
+           sendmail-dovecot chain; do
+    d=$CORPUS/$cap
+    [ -d "$d" ] || { skip "$cap: capture missing"; continue; }
+    db=$TMPD/$cap.sqlite
+    "$MS" ingest -q --db "$db" "$d"
+    check_rc "$cap: ingest" $? 0
+
+    # recipients by outcome: the view against summary's totals
+    "$MS" summary -q -f json "$d" >"$TMPD/sum.json"
+    got=$(sqlq "$db" "SELECT outcome || '=' || recipients FROM v_recipients_by_outcome ORDER BY 1")
+    want=$(jq -r '.totals.recipients_by_outcome | to_entries[] | select(.value > 0)
+                  | "\(.key)=\(.value)"' "$TMPD/sum.json" | sort)
+    check "$cap: recipients by outcome = summary" "$got" "$want"
+
+    # every recipient row, with its evidence, against search --recipients
+    got=$(sqlq "$db" "SELECT m.host || ' ' || m.qid || ' ' || r.address || ' ' || r.outcome
+        || ' ' || r.attempts || ' ' || s.name || ':' || r.line FROM recipients r
+        JOIN messages m ON m.id = r.message LEFT JOIN sources s ON s.id = r.source" | sort)
+    want=$("$MS" search -q --recipients -f jsonl "$ALL" "$d" |
+        jq -r '"\(.host) \(.qid) \(.address) \(.outcome) \(.attempts) \(.evidence)"' | sort)
+    check "$cap: recipient rows = search --recipients" "$got" "$want"
+
+    # messages and sessions against search
+    got=$(sqlq "$db" "SELECT host || ' ' || qid || ' ' || coalesce(msgid, '-') FROM messages" |
+        sort)
+    want=$("$MS" search -q -f jsonl "$ALL" "$d" | jq -r '"\(.host) \(.qid) \(.msgid // "-")"' |
+        sort)
+    check "$cap: messages = search" "$got" "$want"
+    got=$(sqlq "$db" "SELECT count(*) FROM sessions")
+    want=$("$MS" search -q --sessions -f jsonl "$ALL" "$d" | wc -l | tr -d ' ')
+    check "$cap: sessions = search --sessions" "$got" "$want"
+
+    # authentication failures: the view's total = summary's; per IP = the AUTH_FAIL events
+    got=$(sqlq "$db" "SELECT coalesce(sum(failures), 0) FROM v_auth_failures_by_ip")
+    check "$cap: auth failures = summary sasl_failures" "$got" \
+        "$(jq -r .totals.sasl_failures "$TMPD/sum.json")"
+    got=$(sqlq "$db" "SELECT coalesce(client_ip, '-') || ' ' || count(*) FROM events
+        WHERE kind = 'AUTH_FAIL' GROUP BY client_ip" | sort)
+    want=$("$MS" search -q --events -f jsonl 'kind:AUTH_FAIL' "$d" |
+        jq -r '.client_ip // "-"' | sort | uniq -c | awk '{print $2 " " $1}' | sort)
+    check "$cap: auth failures by IP = search --events" "$got" "$want"
+
+    # findings: rule, entity and evidence count against hunt -f json
+    got=$(sqlq "$db" "SELECT rule || ' ' || coalesce(entity, '-') || ' ' || severity || ' ' ||
+        evidence_total FROM findings" | sort)
+    want=$("$MS" hunt -q -f json "$d" | jq -r '.findings[] |
+        "\(.rule) \(.entity.value // "-") \(.severity) \(.evidence_total)"' | sort)
+    check "$cap: findings = hunt" "$got" "$want"
+    got=$(sqlq "$db" "SELECT s.name || ':' || e.line FROM finding_evidence e
+        JOIN sources s ON s.id = e.source" | sort)
+    want=$("$MS" hunt -q -f json "$d" | jq -r '.findings[].evidence[] |
+        .ref' | sort)
+    check "$cap: findings' evidence lines = hunt" "$got" "$want"
+
+    # every row from a log line cites source and line; and the line is the file's line
+    got=$(sqlq "$db" "SELECT (SELECT count(*) FROM events WHERE source IS NULL OR line IS NULL)
+        + (SELECT count(*) FROM attempts WHERE source IS NULL OR line IS NULL)
+        + (SELECT count(*) FROM finding_evidence WHERE source IS NULL OR line IS NULL)")
+    check "$cap: rows without source and line" "$got" "0"
+    "$MS" sql -q --db "$db" -f jsonl "SELECT s.path, e.line, e.raw FROM events e
+        JOIN sources s ON s.id = e.source" >"$TMPD/raw.jsonl"
+    bad=$(python3 -c '
+import json, sys
+files, bad = {}, []
+for row in map(json.loads, open(sys.argv[1])):
+    if row["path"] not in files:
+        files[row["path"]] = open(row["path"], encoding="utf-8", errors="replace").read().split("\n")
+    if files[row["path"]][row["line"] - 1].rstrip("\r") != row["raw"]:
+        bad.append("%s:%d" % (row["path"], row["line"]))
+print(" ".join(bad[:3]))' "$TMPD/raw.jsonl")
+    check "$cap: events' raw text is the cited file line" "$bad" ""
+
+    # ingesting the same files again adds nothing
+    before=$(counts "$db")
+    "$MS" ingest -q --db "$db" "$d"
+    check_rc "$cap: re-ingest" $? 0
+    check "$cap: re-ingest adds no rows" "$(counts "$db")" "$before"
+    check "$cap: re-ingest recorded" "$(sqlq "$db" "SELECT count(*) FROM ingests WHERE finished
+        IS NOT NULL")" "2"
+done
+
+# --- the case records the command line and every source's fingerprint ----------------
+db=$TMPD/postfix.sqlite
+got=$(sqlq "$db" "SELECT sha256 FROM sources WHERE name LIKE '%/maillog'")
+check "fingerprint = sha256sum" "$got" "$(sha256sum "$CORPUS/postfix/maillog" | cut -d' ' -f1)"
+got=$("$MS" sql -q --db "$db" -f json "SELECT argv FROM ingests WHERE id = 1" | jq -r '.[0].argv' |
+      jq -r '.[1]')
+check "argv recorded" "$got" "ingest"
+
+# --- a grown file adds its new lines only; a copy under another name adds nothing ---------
+src=$CORPUS/postfix/maillog
+mkdir -p "$TMPD/grow"
+head -n 40 "$src" >"$TMPD/grow/mail.log"
+"$MS" ingest -q --db "$TMPD/grow.sqlite" "$TMPD/grow/mail.log"
+tail -n +41 "$src" >>"$TMPD/grow/mail.log"
+"$MS" ingest --db "$TMPD/grow.sqlite" "$TMPD/grow/mail.log" 2>"$TMPD/grow.err"
+check_grep "grown file noticed" "only its new lines are added" "$TMPD/grow.err"
+"$MS" ingest -q --db "$TMPD/once.sqlite" "$TMPD/grow/mail.log"
+check "grown file: events as one ingest" "$(sqlq "$TMPD/grow.sqlite" "SELECT count(*),
+    count(DISTINCT line) FROM events")" "$(sqlq "$TMPD/once.sqlite" "SELECT count(*),
+    count(DISTINCT line) FROM events")"
+check "grown file: continues its first version" "$(sqlq "$TMPD/grow.sqlite" "SELECT skip_lines
+    || ' ' || continues FROM sources WHERE id = 2")" "40 1"
+cp "$TMPD/grow/mail.log" "$TMPD/grow/mail.log.1"
+before=$(counts "$TMPD/grow.sqlite")
+"$MS" ingest --db "$TMPD/grow.sqlite" "$TMPD/grow/mail.log.1" 2>"$TMPD/copy.err"
+check_grep "copy noticed" "already in the case (the same bytes as" "$TMPD/copy.err"
+check "copy adds no rows" "$(counts "$TMPD/grow.sqlite")" "$before"
+
+# --- kill -9 during an ingest, then ingest again = one clean run ------------------------
+GEN=$BUILD/bench/gen_postfix
+if [ -x "$GEN" ]; then
+    "$GEN" --bytes 12M --seed 7 --hosts 2 >"$TMPD/big.log"
+    "$MS" ingest -q --db "$TMPD/clean.sqlite" "$TMPD/big.log"
+    "$MS" ingest -q --db "$TMPD/killed.sqlite" "$TMPD/big.log" &
+    pid=$!
+    # wait until at least one batch is committed, then kill
+    i=0
+    while [ $i -lt 200 ]; do
+        n=$("$MS" sql -q --db "$TMPD/killed.sqlite" -f csv 'SELECT count(*) FROM events' \
+            2>/dev/null | tail -n 1)
+        [ -n "$n" ] && [ "$n" -gt 0 ] 2>/dev/null && break
+        i=$((i + 1))
+        sleep 0.05
+    done
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    unfinished=$(sqlq "$TMPD/killed.sqlite" "SELECT count(*) FROM ingests WHERE finished IS NULL")
+    check "killed ingest left unfinished (batches committed: $n events)" "$unfinished" "1"
+    "$MS" ingest --db "$TMPD/killed.sqlite" "$TMPD/big.log" 2>"$TMPD/resume.err"
+    check_rc "ingest after kill -9" $? 0
+    check_grep "kill: the unfinished ingest is removed" "did not finish" "$TMPD/resume.err"
+    check "kill -9 then ingest = one clean run" "$(counts "$TMPD/killed.sqlite")" \
+        "$(counts "$TMPD/clean.sqlite")"
+else
+    skip "kill -9 test: $GEN not built"
+fi
+
+# --- sql: formats and escaping -------------------------------------------------------------
+db=$TMPD/hunt.sqlite
+"$MS" sql -q --db "$db" -f json 'SELECT * FROM messages' | jq -e 'length > 0' >/dev/null
+check_rc "sql -f json is JSON" $? 0
+"$MS" sql -q --db "$db" -f jsonl 'SELECT * FROM events LIMIT 5' | jq -e . >/dev/null
+check_rc "sql -f jsonl is JSON" $? 0
+esc=$(printf '\033')
+printf 'Nov 27 13:00:00 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b>: Relay access denied; from=<=HYPERLINK("http://evil")@evil.test> to=<a@b> proto=ESMTP helo=<%s[31mred>\n' "$esc" >"$TMPD/evil.log"
+"$MS" ingest -q --db "$TMPD/evil.sqlite" "$TMPD/evil.log"
+got=$("$MS" sql -q --db "$TMPD/evil.sqlite" -f csv "SELECT sender FROM events WHERE sender IS NOT NULL" | tail -n 1)
+check "csv neutralises formulas" "$(printf '%s' "$got" | cut -c1-3)" "\"'="
+"$MS" sql -q --db "$TMPD/evil.sqlite" "SELECT raw FROM events" >"$TMPD/evil.table"
+check "table escapes terminal controls" "$(grep -c "$esc" "$TMPD/evil.table")" "0"
+check_grep "table shows the escape" '\x1b[31mred' "$TMPD/evil.table"
+got=$("$MS" sql -q --db "$TMPD/evil.sqlite" -f json "SELECT helo FROM events" | jq -r '.[0].helo')
+check "json keeps the value" "$got" "${esc}[31mred"
+
+# --- bad statements and bad cases ---------------------------------------------------------
+"$MS" sql --db "$db" 'SELEC * FROM events' 2>"$TMPD/err"
+check_rc "bad statement" $? 2
+check_grep "bad statement: SQLite's message" 'syntax error' "$TMPD/err"
+check_grep "bad statement: position" 'at byte 0' "$TMPD/err"
+before=$(counts "$db")
+"$MS" sql --db "$db" 'DELETE FROM events' 2>"$TMPD/err"
+check_rc "write statement refused" $? 2
+check_grep "write statement: why" 'only reads' "$TMPD/err"
+"$MS" sql --db "$db" "SELECT 1; DELETE FROM events" 2>"$TMPD/err"
+check_rc "second statement refused" $? 2
+check "case unchanged by refused statements" "$(counts "$db")" "$before"
+
+"$MS" sql --db "$TMPD/nothere.sqlite" 'SELECT 1' 2>"$TMPD/err"
+check_rc "missing case" $? 2
+check "missing case not created" "$(ls "$TMPD"/nothere.sqlite* 2>/dev/null)" ""
+check_grep "missing case: why" "creates none" "$TMPD/err"
+"$MS" sql --db "$CORPUS/postfix/maillog" 'SELECT 1' 2>"$TMPD/err"
+check_rc "log file as case" $? 2
+check_grep "not a case: why" "is not a mailsleuth case (not an SQLite database)" "$TMPD/err"
+python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table t(x)'); c.commit()" "$TMPD/other.sqlite"
+"$MS" sql --db "$TMPD/other.sqlite" 'SELECT 1' 2>"$TMPD/err"
+check_rc "other application's database" $? 2
+check_grep "other database: why" "another application" "$TMPD/err"
+"$MS" ingest --db "$TMPD/other.sqlite" "$CORPUS/postfix/maillog" 2>"$TMPD/err"
+check_rc "ingest into another application's database" $? 2
+
+setver() { python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=%d' % int(sys.argv[2])); c.commit()" "$1" "$2"; }
+cp "$TMPD/postfix.sqlite" "$TMPD/newer.sqlite"
+setver "$TMPD/newer.sqlite" 99
+"$MS" sql --db "$TMPD/newer.sqlite" 'SELECT 1' 2>"$TMPD/err"
+check_rc "newer schema refused by sql" $? 2
+check_grep "newer schema: why" "written by a newer mailsleuth (case schema 99" "$TMPD/err"
+"$MS" ingest --db "$TMPD/newer.sqlite" "$CORPUS/postfix/maillog" 2>"$TMPD/err"
+check_rc "newer schema refused by ingest" $? 2
+cp "$TMPD/postfix.sqlite" "$TMPD/older.sqlite"
+setver "$TMPD/older.sqlite" 0
+"$MS" ingest --db "$TMPD/older.sqlite" "$CORPUS/postfix/maillog" 2>"$TMPD/err"
+check_rc "older schema refused" $? 2
+check_grep "older schema: why" "older than the first one mailsleuth can upgrade" "$TMPD/err"
+
+cp "$TMPD/postfix.sqlite" "$TMPD/ro.sqlite"
+chmod 444 "$TMPD/ro.sqlite"
+"$MS" ingest --db "$TMPD/ro.sqlite" "$CORPUS/hunt/maillog" 2>"$TMPD/err"
+check_rc "read-only case: ingest" $? 2
+check_grep "read-only case: why" "cannot be written" "$TMPD/err"
+got=$(sqlq "$TMPD/ro.sqlite" "SELECT count(*) FROM messages")
+check "read-only case: sql still reads it" "$got" "$(sqlq "$TMPD/postfix.sqlite" "SELECT count(*) FROM messages")"
+
+"$MS" ingest --db "$TMPD/x.sqlite" - </dev/null 2>"$TMPD/err"
+check_rc "ingest from stdin refused" $? 2
+"$MS" sql 'SELECT 1' 2>"$TMPD/err"
+check_rc "sql without --db" $? 2
+
+finish "cli store"
