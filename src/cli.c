@@ -39,13 +39,20 @@ static const char usage_text[] =
     "  report -o FILE.html  one self-contained HTML case report: overview with the inputs'\n"
     "               SHA-256, charts, findings with their evidence lines, message paths,\n"
     "               a sortable message table (doc/REPORT.md); -o - writes to stdout\n"
+    "  ingest --db CASE.sqlite  parse, correlate and hunt once; write everything (sources\n"
+    "               with SHA-256, events, messages, recipients, attempts, sessions, findings)\n"
+    "               into a SQLite case file; files already in it are skipped, a grown file\n"
+    "               adds its new lines (doc/SCHEMA.md)\n"
+    "  sql --db CASE.sqlite STATEMENT  one read-only SQL statement against a case, as a\n"
+    "               table, csv, json or jsonl (-f); e.g. 'SELECT * FROM v_auth_failures_by_ip'\n"
     "  formats      list the log formats and envelopes mailsleuth reads;\n"
     "               formats --detect FILE... explains which format each file is read as\n"
     "  help         this text\n"
     "\n"
     "options:\n"
     "  -f, --format FMT   summary, trace, headers: text|json; timeline: text|jsonl|csv;\n"
-    "                     search: text|json|jsonl|csv; hunt: text|json|jsonl (default text)\n"
+    "                     search: text|json|jsonl|csv; hunt: text|json|jsonl (default text);\n"
+    "                     sql: table|csv|json|jsonl (default table)\n"
     "      --tz ZONE      zone of time stamps that carry none, and of printed times\n"
     "                     (IANA name like Europe/Berlin, UTC, +02:00; default: this machine's)\n"
     "      --year YYYY    year of the first year-less stamp (default: from file mtime)\n"
@@ -57,6 +64,7 @@ static const char usage_text[] =
     "      --dialect NAME syslog lines: parse with this dialect (default: by program tag)\n"
     "  -o, --output FILE  report: write the HTML there (replaced only when complete;\n"
     "                     '-' = stdout)\n"
+    "      --db FILE      ingest: the case file to create or add to; sql: the case to ask\n"
     "      --against FILE verify: compare the inputs with an earlier manifest (JSON)\n"
     "      --detect       formats: detect and explain the format of each input\n"
     "      --expr         trace: QUERY is a search expression, not a single value\n"
@@ -124,7 +132,10 @@ static const char usage_text[] =
     "  mailsleuth search 'ip:203.0.113.0/24 NOT status:sent' --format csv logs/\n"
     "  mailsleuth hunt --format json --fail-on high logs/ > findings.json\n"
     "  mailsleuth timeline --since 2026-11-27T08:00 --format csv logs/ > timeline.csv\n"
-    "  mailsleuth report samples/ -o case.html\n";
+    "  mailsleuth report samples/ -o case.html\n"
+    "  mailsleuth ingest --db case.sqlite samples/\n"
+    "  mailsleuth sql --db case.sqlite 'SELECT outcome, recipients FROM v_recipients_by_outcome'\n"
+    "  mailsleuth sql --db case.sqlite -f csv \"SELECT time, host, raw FROM events WHERE sasl_user = 'alice'\"\n";
 
 void cli_usage(FILE *out)
 {

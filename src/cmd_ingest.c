@@ -507,13 +507,18 @@ int cmd_ingest(struct app *a)
     msl_hunt_findings(g.h, &nf);
     for (size_t i = 0; i < g.nitems; i++)
         added += !g.items[i].skip;
-    if (!c->quiet)
-        fprintf(stderr, "mailsleuth: %s: %zu source%s added (%zu already in the case), "
+    /* what the case gained, on stdout: the command's one answer */
+    struct buf dbname;
+    buf_init(&dbname, 16384);
+    esc_text(&dbname, c->db, strlen(c->db));
+    if (printf("%s: %zu source%s added (%zu already in the case), "
                         "%llu events, %llu messages, %llu recipients, %llu sessions, "
-                        "%zu findings; %llu rows\n", c->db, added, added == 1 ? "" : "s",
+                        "%zu findings; %llu rows\n", dbname.p ? dbname.p : "", added, added == 1 ? "" : "s",
                 g.nitems - added, (unsigned long long)g.events,
                 (unsigned long long)g.messages, (unsigned long long)g.recipients,
-                (unsigned long long)g.sessions, nf, (unsigned long long)rows);
+                (unsigned long long)g.sessions, nf, (unsigned long long)rows) < 0)
+        a->failed = 1;
+    buf_free(&dbname);
     rc = app_finish(a, run_rc, MSL_OK);
 out:
     free(paths);
