@@ -39,6 +39,7 @@ struct item {
     int skip;            /* already in the case: nothing of it is ingested */
     uint64_t skip_lines; /* a grown file: its first lines are in the case */
     int64_t continues;
+    int path_known;      /* the case has other bytes under this path (grown or rotated) */
     int64_t id;          /* sources.id once recorded */
     /* filled during the run */
     uint64_t events, unparsed;
@@ -222,6 +223,7 @@ static const char **decide(struct ingest *g, size_t *npaths, int *rc)
                 note(g, ": already in the case, skipped", it->name, NULL);
             continue;
         }
+        it->path_known = k.prev_id != 0;
         if (k.prev_id && !it->container && it->comp == MSL_COMP_NONE && it->size > k.prev_size &&
             prefix_matches(it->path, k.prev_size, k.prev_sha256)) {
             it->skip_lines = (uint64_t)k.prev_lines;
@@ -243,6 +245,14 @@ static const char **decide(struct ingest *g, size_t *npaths, int *rc)
 }
 
 /* --- the run ---------------------------------------------------------------------- */
+
+/* An event of a record an earlier ingest left open: to the correlator only (the event row
+ * and hunt's view of it are the earlier ingest's). */
+static int on_replayed(void *ctx, const struct msl_event *e)
+{
+    struct ingest *g = ctx;
+    return msl_correlator_add(g->c, e) != MSL_OK;
+}
 
 /* The state of a run source: its item found by name the first time it is seen. */
 static struct srcstate *src_of(struct ingest *g, uint32_t id)
@@ -485,6 +495,20 @@ int cmd_ingest(struct app *a)
         rc = drc == MSL_ENOMEM ? EXIT_INTERNAL : store_error(&g, c->db);
         goto out;
     }
+    /* a source continues one in the case (grown, or its path rotated): the records the
+     * case holds as open are completed by this run, so they go to the correlator first */
+    int continues = 0;
+    for (size_t i = 0; i < g.nitems; i++)
+        continues |= !g.items[i].skip && g.items[i].path_known;
+    uint64_t replayed = 0;
+    if (continues && msl_store_replay(g.st, on_replayed, &g, &replayed) != MSL_OK) {
+        rc = store_error(&g, c->db);
+        goto out;
+    }
+    if (replayed && !c->quiet)
+        fprintf(stderr, "mailsleuth: %s: %llu record%s left open by earlier ingests continued "
+                        "by this one\n", c->db, (unsigned long long)replayed,
+                replayed == 1 ? "" : "s");
     /* 2: the run over what is new (the reader fingerprints it again, as it is parsed) */
     a->consumer = &g;
     struct msl_sink sink = app_sink(a, on_event);
@@ -493,6 +517,7 @@ int cmd_ingest(struct app *a)
     int run_rc = MSL_OK;
     if (npaths)
         run_rc = msl_run(paths, npaths, &a->ro, &sink, &a->run);
+    msl_store_at_end(g.st); /* what the correlator hands over now is still open */
     msl_correlator_finish(g.c);
     msl_hunt_finish(g.h);
     app_progress_done(a);

@@ -85,6 +85,20 @@ struct msl_store_source_end {
 int msl_store_source_end(struct msl_store *s, int64_t id,
                          const struct msl_store_source_end *e);
 
+/*
+ * Open records across ingests: messages and sessions that earlier ingests ended with still
+ * open (the input ended) are handed back as their events, in input order, so the caller's
+ * correlator can complete them with the new lines; fn gets each event (its ev.src is
+ * MSL_STORE_REPLAY_SRC + the stored source id, which rows then cite).  The earlier rows are
+ * deleted when this ingest ends (msl_store_ingest_end), not before, so a killed ingest loses
+ * nothing.  *records gets the number of records replayed (may be NULL).
+ */
+#define MSL_STORE_REPLAY_SRC 0x80000000u
+int msl_store_replay(struct msl_store *s, int (*fn)(void *ctx, const struct msl_event *e),
+                     void *ctx, uint64_t *records);
+/* Records written from now on are the ones still open when the input ended. */
+void msl_store_at_end(struct msl_store *s);
+
 int msl_store_event(struct msl_store *s, const struct msl_event *e);
 int msl_store_message(struct msl_store *s, const struct msl_message *m);
 int msl_store_session(struct msl_store *s, const struct msl_session *ss);

@@ -34,6 +34,7 @@ struct msl_store {
     uint64_t pending;   /* rows in the open transaction */
     uint64_t rows;      /* rows written by this ingest */
     int in_tx;
+    int at_end;         /* records now written were open when the input ended */
     sqlite3_stmt *st[ST__COUNT];
     int64_t *srcmap;    /* run source id -> sources.id (0 = unknown) */
     size_t nsrcmap;
@@ -47,6 +48,8 @@ int store_create_schema(struct msl_store *s);
 int store_create_indexes(struct msl_store *s);
 /* Derived tables recomputed at the end of every ingest (hops between messages). */
 int store_link_hops(struct msl_store *s);
+/* Deletes the records of earlier ingests this one replayed and so replaced (replay.c). */
+int store_drop_superseded(struct msl_store *s);
 /* Removes every row of ingests that never finished. */
 int store_recover(struct msl_store *s);
 /* "<what>: <sqlite message>" into s->err; returns MSL_EIO. */

@@ -21,15 +21,16 @@ static const char *const st_sql[ST__COUNT] = {
                  " flags, repeat, qid, new_qid, msgid, sender, recipient, orig_recipient, size,"
                  " nrcpt, uid, client_host, client_ip, client_port, helo, proto, sasl_method,"
                  " sasl_user, relay_host, relay_ip, relay_port, dsn, status, delay, tls,"
-                 " tls_cipher, action, stage, code, text, severity, detail, count, raw)"
+                 " tls_cipher, action, stage, code, text, severity, detail, count, raw, daemon,"
+                 " service, qid_time, delays)"
                  " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                 "?,?,?,?,?,?,?,?)",
+                 "?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_MESSAGE] = "INSERT INTO messages(ingest, host, qid, msgid, sender, client_host, client_ip,"
                    " client_port, helo, proto, sasl_method, sasl_user, uid, size, nrcpt,"
                    " seen_receipt, received_ts, first_ts, last_ts, end_state, final,"
                    " reinjected_as, reinjected_from, bounce_of, dsn_qids, session_key, nlines,"
-                   " source, line) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                   "?,?)",
+                   " source, line, last_source, last_line) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                   "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_RECIPIENT] = "INSERT INTO recipients(message, address, orig_address, outcome,"
                      " last_status, attempts, deferrals, first_ts, last_ts, relay_host, relay_ip,"
                      " relay_port, dsn, reply, tls, delay, next_qid, source, line)"
@@ -44,8 +45,8 @@ static const char *const st_sql[ST__COUNT] = {
     [ST_SESSION] = "INSERT INTO sessions(ingest, session_key, host, program, pid, smtp_session_id,"
                    " client_host, client_ip, client_port, start_ts, end_ts, helo, tls_proto,"
                    " tls_cipher, auth_ok, auth_failed, auth_user, rejects, counters, end_reason,"
-                   " verdicts, messages, closed, source, line)"
-                   " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   " verdicts, messages, closed, open_at_end, source, line, last_source,"
+                   " last_line) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_AUTH] = "INSERT INTO session_auths(session, ts, ok, method, user, text, source, line)"
                 " VALUES(?,?,?,?,?,?,?,?)",
     [ST_REJECT] = "INSERT INTO session_rejects(session, ts, action, stage, code, dsn, text,"
@@ -113,7 +114,14 @@ static void b_real(sqlite3_stmt *q, int i, double v) /* negative = absent */
 
 int64_t msl_store_mapped(const struct msl_store *s, uint32_t run_id)
 {
+    if (run_id >= MSL_STORE_REPLAY_SRC) /* a replayed event cites its stored source */
+        return (int64_t)(run_id - MSL_STORE_REPLAY_SRC);
     return run_id < s->nsrcmap ? s->srcmap[run_id] : 0;
+}
+
+void msl_store_at_end(struct msl_store *s)
+{
+    s->at_end = 1;
 }
 
 /* source + line of one cited line */
@@ -349,6 +357,24 @@ int msl_store_event(struct msl_store *s, const struct msl_event *e)
     b_view(q, 41, e->detail);
     b_opt(q, 42, e->count);
     b_view(q, 43, e->raw);
+    b_view(q, 44, e->daemon);
+    b_view(q, 45, e->service);
+    b_ts(q, 46, e->qid_time);
+    char delays[128];
+    if (e->delays[0] >= 0 || e->delays[1] >= 0 || e->delays[2] >= 0 || e->delays[3] >= 0) {
+        /* Postfix's a/b/c/d; an absent part is "-" */
+        size_t n = 0;
+        for (int k = 0; k < 4; k++) {
+            if (e->delays[k] >= 0)
+                n += (size_t)snprintf(delays + n, sizeof delays - n, "%s%.17g", k ? "/" : "",
+                                      e->delays[k]);
+            else
+                n += (size_t)snprintf(delays + n, sizeof delays - n, "%s-", k ? "/" : "");
+            if (n >= sizeof delays)
+                break;
+        }
+        b_str(q, 47, delays);
+    }
     return put(s, ST_EVENT, "writing an event");
 }
 
@@ -367,6 +393,12 @@ static const char *joined(struct buf *b, char *const *v, size_t n, const char *s
 static const struct msl_evidence *first_line(const struct msl_evline *l, size_t n)
 {
     return n ? &l[0].ev : NULL;
+}
+
+/* the last line kept (a record's events lie between its first and last line) */
+static const struct msl_evidence *last_line(const struct msl_evline *l, size_t n)
+{
+    return n ? &l[n - 1].ev : NULL;
 }
 
 int msl_store_message(struct msl_store *s, const struct msl_message *m)
@@ -405,6 +437,7 @@ int msl_store_message(struct msl_store *s, const struct msl_message *m)
     if (!ev && m->ndeliveries)
         ev = &m->deliveries[0].ev;
     b_ev(s, q, 28, ev);
+    b_ev(s, q, 30, last_line(m->lines, m->nlines));
     int rc = put(s, ST_MESSAGE, "writing a message");
     buf_free(&dsn);
     if (rc)
@@ -525,12 +558,14 @@ int msl_store_session(struct msl_store *s, const struct msl_session *ss)
     b_str(q, 21, joined(&v, ss->verdicts, ss->nverdicts, "; "));
     b_int(q, 22, (int64_t)ss->nqids);
     b_int(q, 23, ss->closed);
+    b_int(q, 24, s->at_end);
     const struct msl_evidence *ev = first_line(ss->lines, ss->nlines);
     if (!ev && ss->nauths)
         ev = &ss->auths[0].ev;
     if (!ev && ss->nrejects)
         ev = &ss->rejects[0].ev;
-    b_ev(s, q, 24, ev);
+    b_ev(s, q, 25, ev);
+    b_ev(s, q, 27, last_line(ss->lines, ss->nlines));
     int rc = put(s, ST_SESSION, "writing a session");
     buf_free(&v);
     if (rc)
@@ -621,8 +656,10 @@ int msl_store_ingest_end(struct msl_store *s, uint64_t *rows)
     now_iso(done);
     snprintf(sql, sizeof sql, "UPDATE ingests SET finished = '%s', rows = %llu WHERE id = %lld",
              done, (unsigned long long)s->rows, (long long)s->ingest);
-    /* indexes and hops in the last transaction, with the mark that the ingest is complete */
-    if (store_exec(s, "COMMIT; BEGIN") || store_create_indexes(s) || store_link_hops(s) ||
+    /* indexes and hops in the last transaction, with the mark that the ingest is complete;
+     * the earlier open records this ingest completed go in the same transaction */
+    if (store_exec(s, "COMMIT; BEGIN") || store_drop_superseded(s) ||
+        store_create_indexes(s) || store_link_hops(s) ||
         store_exec(s, sql) || store_exec(s, "COMMIT"))
         return MSL_EIO;
     s->in_tx = 0;

@@ -24,13 +24,26 @@ counts() {
       || ' ' || (SELECT count(*) FROM finding_evidence) || ' ' || (SELECT count(*) FROM hops)"
 }
 ALL='(host:* OR NOT host:*)'
+# the correlator's records of a case, one line each, sorted (row ids and ingests left out)
+records() {
+    {
+        sqlq "$1" "SELECT 'm', m.host, qid, end_state, final, coalesce(msgid, '-'), nlines,
+            s.name || ':' || m.line FROM messages m JOIN sources s ON s.id = m.source"
+        sqlq "$1" "SELECT 'r', m.qid, r.address, r.outcome, r.attempts, r.line FROM recipients r
+            JOIN messages m ON m.id = r.message"
+        sqlq "$1" "SELECT 'a', m.qid, a.address, a.status, a.line FROM attempts a
+            JOIN messages m ON m.id = a.message"
+        sqlq "$1" "SELECT 's', host, pid, start_ts, end_ts, auth_ok, auth_failed, rejects, closed,
+            messages, line FROM sessions"
+    } | sort
+}
 
 for cap in postfix postfix-multihop hunt hunt-exim hunt-sendmail hunt-opensmtpd courier \
            sendmail-dovecot chain; do
     d=$CORPUS/$cap
     [ -d "$d" ] || { skip "$cap: capture missing"; continue; }
     db=$TMPD/$cap.sqlite
-    "$MS" ingest -q --db "$db" "$d"
+    "$MS" ingest -q --db "$db" "$d" >/dev/null
     check_rc "$cap: ingest" $? 0
 
     # recipients by outcome: the view against summary's totals
@@ -100,7 +113,7 @@ print(" ".join(bad[:3]))' "$TMPD/raw.jsonl")
 
     # ingesting the same files again adds nothing
     before=$(counts "$db")
-    "$MS" ingest -q --db "$db" "$d"
+    "$MS" ingest -q --db "$db" "$d" >/dev/null
     check_rc "$cap: re-ingest" $? 0
     check "$cap: re-ingest adds no rows" "$(counts "$db")" "$before"
     check "$cap: re-ingest recorded" "$(sqlq "$db" "SELECT count(*) FROM ingests WHERE finished
@@ -119,28 +132,63 @@ check "argv recorded" "$got" "ingest"
 src=$CORPUS/postfix/maillog
 mkdir -p "$TMPD/grow"
 head -n 40 "$src" >"$TMPD/grow/mail.log"
-"$MS" ingest -q --db "$TMPD/grow.sqlite" "$TMPD/grow/mail.log"
+"$MS" ingest -q --db "$TMPD/grow.sqlite" "$TMPD/grow/mail.log" >/dev/null
 tail -n +41 "$src" >>"$TMPD/grow/mail.log"
-"$MS" ingest --db "$TMPD/grow.sqlite" "$TMPD/grow/mail.log" 2>"$TMPD/grow.err"
+"$MS" ingest --db "$TMPD/grow.sqlite" "$TMPD/grow/mail.log" 2>"$TMPD/grow.err" >/dev/null
 check_grep "grown file noticed" "only its new lines are added" "$TMPD/grow.err"
-"$MS" ingest -q --db "$TMPD/once.sqlite" "$TMPD/grow/mail.log"
+check_grep "grown file: open records continued" "left open by earlier ingests continued" \
+    "$TMPD/grow.err"
+"$MS" ingest -q --db "$TMPD/once.sqlite" "$TMPD/grow/mail.log" >/dev/null
 check "grown file: events as one ingest" "$(sqlq "$TMPD/grow.sqlite" "SELECT count(*),
     count(DISTINCT line) FROM events")" "$(sqlq "$TMPD/once.sqlite" "SELECT count(*),
     count(DISTINCT line) FROM events")"
+check "grown file: messages, recipients, attempts, sessions as one ingest" \
+    "$(records "$TMPD/grow.sqlite")" "$(records "$TMPD/once.sqlite")"
 check "grown file: continues its first version" "$(sqlq "$TMPD/grow.sqlite" "SELECT skip_lines
     || ' ' || continues FROM sources WHERE id = 2")" "40 1"
 cp "$TMPD/grow/mail.log" "$TMPD/grow/mail.log.1"
 before=$(counts "$TMPD/grow.sqlite")
-"$MS" ingest --db "$TMPD/grow.sqlite" "$TMPD/grow/mail.log.1" 2>"$TMPD/copy.err"
+"$MS" ingest --db "$TMPD/grow.sqlite" "$TMPD/grow/mail.log.1" 2>"$TMPD/copy.err" >/dev/null
 check_grep "copy noticed" "already in the case (the same bytes as" "$TMPD/copy.err"
 check "copy adds no rows" "$(counts "$TMPD/grow.sqlite")" "$before"
+
+# a log that grows twice, and one rotated (mail.log -> mail.log.1, a new mail.log), on
+# every capture with one log: the case equals one ingest of the whole log
+for cap in hunt hunt-exim hunt-sendmail hunt-opensmtpd courier sendmail-dovecot; do
+    f=$(ls "$CORPUS/$cap"/maillog "$CORPUS/$cap"/mainlog 2>/dev/null | head -n 1)
+    [ -n "$f" ] || continue
+    n=$(wc -l <"$f")
+    a=$((n / 3)) b=$((2 * n / 3))
+    w=$TMPD/w-$cap && mkdir -p "$w/grow" "$w/rot" "$w/once"
+    head -n "$a" "$f" >"$w/grow/mail.log"
+    "$MS" ingest -q --db "$w/grow.sqlite" "$w/grow/mail.log" >/dev/null
+    head -n "$b" "$f" | tail -n +$((a + 1)) >>"$w/grow/mail.log"
+    "$MS" ingest -q --db "$w/grow.sqlite" "$w/grow/mail.log" >/dev/null
+    tail -n +$((b + 1)) "$f" >>"$w/grow/mail.log"
+    "$MS" ingest -q --db "$w/grow.sqlite" "$w/grow/mail.log" >/dev/null
+    cp "$f" "$w/once/mail.log"
+    "$MS" ingest -q --db "$w/once.sqlite" "$w/once/mail.log" >/dev/null
+    check "$cap: grown twice = one ingest" "$(records "$w/grow.sqlite" | sed 's#/grow/#/once/#')" \
+        "$(records "$w/once.sqlite")"
+    head -n "$b" "$f" >"$w/rot/mail.log"
+    "$MS" ingest -q --db "$w/rot.sqlite" "$w/rot" >/dev/null
+    mv "$w/rot/mail.log" "$w/rot/mail.log.1"
+    tail -n +$((b + 1)) "$f" >"$w/rot/mail.log"
+    "$MS" ingest -q --db "$w/rot.sqlite" "$w/rot" >/dev/null
+    check "$cap: rotated = one ingest of both parts (open records completed)" \
+        "$(records "$w/rot.sqlite" | sed 's#:[0-9]*$##' | sort | sed 's#/rot/mail.log.1#/rot/mail.log#')" \
+        "$(mkdir -p "$w/rot2" && head -n "$b" "$f" >"$w/rot2/mail.log.1" &&
+           tail -n +$((b + 1)) "$f" >"$w/rot2/mail.log" &&
+           "$MS" ingest -q --db "$w/rot2.sqlite" "$w/rot2" >/dev/null &&
+           records "$w/rot2.sqlite" | sed 's#:[0-9]*$##' | sort | sed 's#/rot2/mail.log.1#/rot/mail.log#; s#/rot2/#/rot/#')"
+done
 
 # --- kill -9 during an ingest, then ingest again = one clean run ------------------------
 GEN=$BUILD/bench/gen_postfix
 if [ -x "$GEN" ]; then
     "$GEN" --bytes 12M --seed 7 --hosts 2 >"$TMPD/big.log"
-    "$MS" ingest -q --db "$TMPD/clean.sqlite" "$TMPD/big.log"
-    "$MS" ingest -q --db "$TMPD/killed.sqlite" "$TMPD/big.log" &
+    "$MS" ingest -q --db "$TMPD/clean.sqlite" "$TMPD/big.log" >/dev/null
+    "$MS" ingest -q --db "$TMPD/killed.sqlite" "$TMPD/big.log" >/dev/null &
     pid=$!
     # wait until at least one batch is committed, then kill
     i=0
@@ -155,7 +203,7 @@ if [ -x "$GEN" ]; then
     wait $pid 2>/dev/null
     unfinished=$(sqlq "$TMPD/killed.sqlite" "SELECT count(*) FROM ingests WHERE finished IS NULL")
     check "killed ingest left unfinished (batches committed: $n events)" "$unfinished" "1"
-    "$MS" ingest --db "$TMPD/killed.sqlite" "$TMPD/big.log" 2>"$TMPD/resume.err"
+    "$MS" ingest --db "$TMPD/killed.sqlite" "$TMPD/big.log" 2>"$TMPD/resume.err" >/dev/null
     check_rc "ingest after kill -9" $? 0
     check_grep "kill: the unfinished ingest is removed" "did not finish" "$TMPD/resume.err"
     check "kill -9 then ingest = one clean run" "$(counts "$TMPD/killed.sqlite")" \
@@ -172,7 +220,7 @@ check_rc "sql -f json is JSON" $? 0
 check_rc "sql -f jsonl is JSON" $? 0
 esc=$(printf '\033')
 printf 'Nov 27 13:00:00 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b>: Relay access denied; from=<=HYPERLINK("http://evil")@evil.test> to=<a@b> proto=ESMTP helo=<%s[31mred>\n' "$esc" >"$TMPD/evil.log"
-"$MS" ingest -q --db "$TMPD/evil.sqlite" "$TMPD/evil.log"
+"$MS" ingest -q --db "$TMPD/evil.sqlite" "$TMPD/evil.log" >/dev/null
 got=$("$MS" sql -q --db "$TMPD/evil.sqlite" -f csv "SELECT sender FROM events WHERE sender IS NOT NULL" | tail -n 1)
 check "csv neutralises formulas" "$(printf '%s' "$got" | cut -c1-3)" "\"'="
 "$MS" sql -q --db "$TMPD/evil.sqlite" "SELECT raw FROM events" >"$TMPD/evil.table"
