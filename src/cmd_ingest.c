@@ -538,7 +538,8 @@ int cmd_ingest(struct app *a)
     esc_text(&dbname, c->db, strlen(c->db));
     if (printf("%s: %zu source%s added (%zu already in the case), "
                         "%llu events, %llu messages, %llu recipients, %llu sessions, "
-                        "%zu findings; %llu rows\n", dbname.p ? dbname.p : "", added, added == 1 ? "" : "s",
+                        "%zu findings; %llu rows\n", dbname.p ? dbname.p : "", added,
+                added == 1 ? "" : "s",
                 g.nitems - added, (unsigned long long)g.events,
                 (unsigned long long)g.messages, (unsigned long long)g.recipients,
                 (unsigned long long)g.sessions, nf, (unsigned long long)rows) < 0)

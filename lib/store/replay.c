@@ -27,7 +27,8 @@ static const char mark_sql[] =
 
 /* A record's events, by the way the correlator keys them, between its first and last line. */
 #define FIRST(r) "(SELECT min(id) FROM events WHERE source = " r ".source AND line = " r ".line)"
-#define LAST(r) "(SELECT max(id) FROM events WHERE source = " r ".last_source AND line = " r ".last_line)"
+#define LAST(r) \
+    "(SELECT max(id) FROM events WHERE source = " r ".last_source AND line = " r ".last_line)"
 #define SAME_HOST(a, b) "coalesce(" a ".host, '') = coalesce(" b ".host, '')"
 #define SESSION_EVENT(ss, x) \
     x ".id BETWEEN " FIRST(ss) " AND " LAST(ss) " AND " SAME_HOST(x, ss) " AND " x ".pid = " ss \

@@ -15,7 +15,8 @@
 
 /* Times are UTC microseconds since the epoch (0 = unknown); the *_time columns and the
  * views show them as ISO 8601 text. */
-#define ISO(c) "CASE WHEN " c " THEN strftime('%Y-%m-%dT%H:%M:%SZ', " c " / 1000000, 'unixepoch') END"
+#define ISO(c) \
+    "CASE WHEN " c " THEN strftime('%Y-%m-%dT%H:%M:%SZ', " c " / 1000000, 'unixepoch') END"
 
 static const char schema_v1[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);\n"
@@ -29,11 +30,13 @@ static const char schema_v1[] =
     "CREATE TABLE events(id INTEGER PRIMARY KEY, source INTEGER NOT NULL, line INTEGER NOT NULL,\n"
     "  offset INTEGER, ts INTEGER, time TEXT GENERATED ALWAYS AS (" ISO("ts") ") VIRTUAL,\n"
     "  host TEXT, mta TEXT, program TEXT, daemon TEXT, service TEXT, pid INTEGER, kind TEXT,\n"
-    "  flags INTEGER, repeat INTEGER, qid TEXT, qid_time INTEGER, new_qid TEXT, msgid TEXT, sender TEXT, recipient TEXT,\n"
+    "  flags INTEGER, repeat INTEGER, qid TEXT, qid_time INTEGER, new_qid TEXT, msgid TEXT,\n"
+    "  sender TEXT, recipient TEXT,\n"
     "  orig_recipient TEXT, size INTEGER, nrcpt INTEGER, uid TEXT, client_host TEXT,\n"
     "  client_ip TEXT, client_port INTEGER, helo TEXT, proto TEXT, sasl_method TEXT,\n"
     "  sasl_user TEXT, relay_host TEXT, relay_ip TEXT, relay_port INTEGER, dsn TEXT,\n"
-    "  status TEXT, delay REAL, delays TEXT, tls TEXT, tls_cipher TEXT, action TEXT, stage TEXT, code TEXT,\n"
+    "  status TEXT, delay REAL, delays TEXT, tls TEXT, tls_cipher TEXT, action TEXT, stage TEXT,\n"
+    "  code TEXT,\n"
     "  text TEXT, severity TEXT, detail TEXT, count INTEGER, raw TEXT);\n"
     "CREATE TABLE messages(id INTEGER PRIMARY KEY, ingest INTEGER NOT NULL, host TEXT,\n"
     "  qid TEXT, msgid TEXT, sender TEXT, client_host TEXT, client_ip TEXT,\n"
@@ -92,7 +95,8 @@ static const char schema_v1[] =
     "  SELECT m.id, m.id, 0, m.host || ':' || m.qid FROM messages m\n"
     "    WHERE NOT EXISTS (SELECT 1 FROM hops h WHERE h.to_message = m.id)\n"
     "  UNION ALL SELECT p.root, h.to_message, p.depth + 1,\n"
-    "    p.path || ' -> ' || n.host || ':' || n.qid FROM p JOIN hops h ON h.from_message = p.message\n"
+    "    p.path || ' -> ' || n.host || ':' || n.qid\n"
+    "    FROM p JOIN hops h ON h.from_message = p.message\n"
     "    JOIN messages n ON n.id = h.to_message WHERE p.depth < 16)\n"
     "  SELECT p.root, r.msgid, r.sender, r.received_time, p.message AS last_message,\n"
     "    p.depth AS hops, p.path FROM p JOIN messages r ON r.id = p.root\n"
@@ -104,7 +108,8 @@ static const char indexes_v1[] =
     "CREATE INDEX IF NOT EXISTS events_ts ON events(ts);\n"
     "CREATE INDEX IF NOT EXISTS events_qid ON events(host, qid);\n"
     "CREATE INDEX IF NOT EXISTS events_msgid ON events(msgid) WHERE msgid IS NOT NULL;\n"
-    "CREATE INDEX IF NOT EXISTS events_client_ip ON events(client_ip) WHERE client_ip IS NOT NULL;\n"
+    "CREATE INDEX IF NOT EXISTS events_client_ip ON events(client_ip)\n"
+    "  WHERE client_ip IS NOT NULL;\n"
     "CREATE INDEX IF NOT EXISTS events_user ON events(sasl_user) WHERE sasl_user IS NOT NULL;\n"
     "CREATE INDEX IF NOT EXISTS messages_qid ON messages(qid, host);\n"
     "CREATE INDEX IF NOT EXISTS messages_msgid ON messages(msgid);\n"
@@ -214,7 +219,8 @@ int store_recover(struct msl_store *s)
         "DELETE FROM message_actions WHERE message IN\n"
         "  (SELECT id FROM messages WHERE ingest IN bad);\n"
         "DELETE FROM messages WHERE ingest IN bad;\n"
-        "DELETE FROM session_auths WHERE session IN (SELECT id FROM sessions WHERE ingest IN bad);\n"
+        "DELETE FROM session_auths WHERE session IN\n"
+        "  (SELECT id FROM sessions WHERE ingest IN bad);\n"
         "DELETE FROM session_rejects WHERE session IN\n"
         "  (SELECT id FROM sessions WHERE ingest IN bad);\n"
         "DELETE FROM sessions WHERE ingest IN bad;\n"
