@@ -357,7 +357,19 @@ static int finish_case(struct ingest *g)
         if (!s->it || s->it->skip)
             continue;
         const struct msl_run_source *rs = &run->sources[i];
+        /* the reader fingerprinted what it parsed: the case records those bytes */
+        const char *parsed = NULL;
+        for (size_t k = 0; k < run->nhashes; k++) {
+            const struct msl_run_hash *h = &run->hashes[k];
+            if (!strcmp(h->name, h->member ? s->it->name : s->it->path) &&
+                strcmp(h->sha256, s->it->sha256)) {
+                parsed = h->sha256;
+                note(g, ": changed between its fingerprint and its parse; the case records "
+                        "the bytes parsed", s->it->name, NULL);
+            }
+        }
         struct msl_store_source_end e = {
+            .sha256 = parsed,
             .format = rs->format, .zone = rs->zone, .host = s->it->host,
             .first_ts = rs->first_ts, .last_ts = rs->last_ts, .lines = rs->stats.lines,
             .bytes = rs->stats.bytes, .events = s->it->events, .unparsed = s->it->unparsed,
@@ -510,6 +522,7 @@ int cmd_ingest(struct app *a)
                         "by this one\n", c->db, (unsigned long long)replayed,
                 replayed == 1 ? "" : "s");
     /* 2: the run over what is new (the reader fingerprints it again, as it is parsed) */
+    a->ro.hash = 1;
     a->consumer = &g;
     struct msl_sink sink = app_sink(a, on_event);
     g.app_unparsed = sink.unparsed;

@@ -78,6 +78,7 @@ int64_t msl_store_mapped(const struct msl_store *s, uint32_t run_id); /* 0 = not
 /* After the run: format, zone, times, lines, events and unparsed lines of a source. */
 struct msl_store_source_end {
     const char *format, *zone, *host;
+    const char *sha256; /* the fingerprint of the bytes parsed, when it differs (else NULL) */
     int64_t first_ts, last_ts;
     uint64_t lines, bytes, events, unparsed;
     int error;

@@ -293,7 +293,8 @@ int msl_store_source_end(struct msl_store *s, int64_t id, const struct msl_store
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(s->db, "UPDATE sources SET format = ?, zone = ?, host = ?,"
                            " first_ts = ?, last_ts = ?, lines = ?, bytes = ?, events = ?,"
-                           " unparsed = ?, error = ? WHERE id = ?", -1, &q, NULL) != SQLITE_OK)
+                           " unparsed = ?, error = ?, sha256 = coalesce(?, sha256) WHERE id = ?",
+                           -1, &q, NULL) != SQLITE_OK)
         return store_fail(s, "recording a source");
     b_str(q, 1, e->format);
     b_str(q, 2, e->zone);
@@ -305,7 +306,8 @@ int msl_store_source_end(struct msl_store *s, int64_t id, const struct msl_store
     b_int(q, 8, (int64_t)e->events);
     b_int(q, 9, (int64_t)e->unparsed);
     b_int(q, 10, e->error);
-    b_int(q, 11, id);
+    b_str(q, 11, e->sha256);
+    b_int(q, 12, id);
     int rc = sqlite3_step(q) == SQLITE_DONE ? MSL_OK : store_fail(s, "recording a source");
     sqlite3_finalize(q);
     return rc;

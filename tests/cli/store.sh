@@ -120,6 +120,19 @@ print(" ".join(bad[:3]))' "$TMPD/raw.jsonl")
         IS NOT NULL")" "2"
 done
 
+# --- -j 1 and -j 2 write the same case ----------------------------------------------------
+for cap in hunt sendmail-dovecot; do
+    "$MS" ingest -q -j 1 --db "$TMPD/j1-$cap.sqlite" "$CORPUS/$cap" >/dev/null
+    "$MS" ingest -q -j 2 --db "$TMPD/j2-$cap.sqlite" "$CORPUS/$cap" >/dev/null
+    for t in events findings finding_evidence; do
+        check "$cap: -j 1 = -j 2 ($t)" \
+            "$(sqlq "$TMPD/j1-$cap.sqlite" "SELECT * FROM $t" | cksum)" \
+            "$(sqlq "$TMPD/j2-$cap.sqlite" "SELECT * FROM $t" | cksum)"
+    done
+    check "$cap: -j 1 = -j 2 (records)" "$(records "$TMPD/j1-$cap.sqlite")" \
+        "$(records "$TMPD/j2-$cap.sqlite")"
+done
+
 # --- the case records the command line and every source's fingerprint ----------------
 db=$TMPD/postfix.sqlite
 got=$(sqlq "$db" "SELECT sha256 FROM sources WHERE name LIKE '%/maillog'")
