@@ -289,6 +289,8 @@ static int on_event(void *ctx, const struct msl_event *e)
     struct app *a = ctx;
     struct ingest *g = a->consumer;
     app_progress(a);
+    if (g->failed)
+        return 1; /* the case could not be written: stop reading */
     struct srcstate *s = src_of(g, e->ev.src);
     if (!s) {
         a->failed = 1;

@@ -161,9 +161,22 @@ static const char hops_v1[] =
     "          <= 3600000000))\n"
     "  GROUP BY a.id, n.id;\n";
 
+/* The first failure is the one reported (later ones follow from it), with what the
+ * system said when SQLite had a system error (ENOSPC, EFBIG, EACCES ...). */
+static void set_err(struct msl_store *s, const char *what, const char *msg)
+{
+    if (s->err[0])
+        return;
+    int sys = s->db ? sqlite3_system_errno(s->db) : 0;
+    if (sys)
+        snprintf(s->err, sizeof s->err, "%s: %s (%s)", what, msg, strerror(sys));
+    else
+        snprintf(s->err, sizeof s->err, "%s: %s", what, msg);
+}
+
 int store_fail(struct msl_store *s, const char *what)
 {
-    snprintf(s->err, sizeof s->err, "%s: %s", what, s->db ? sqlite3_errmsg(s->db) : "no database");
+    set_err(s, what, s->db ? sqlite3_errmsg(s->db) : "no database");
     return MSL_EIO;
 }
 
@@ -171,7 +184,7 @@ int store_exec(struct msl_store *s, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(s->err, sizeof s->err, "%s", msg ? msg : sqlite3_errmsg(s->db));
+        set_err(s, "writing the case", msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
         return MSL_EIO;
     }
@@ -348,7 +361,8 @@ int msl_store_open(const char *path, enum msl_store_mode mode, struct msl_store 
     int flags = mode == MSL_STORE_READ ? SQLITE_OPEN_READONLY
                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        rc = store_fail(s, path);
+        store_fail(s, path); /* a path that cannot be created: the user's to mend */
+        rc = MSL_EUSAGE;
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);

@@ -221,8 +221,22 @@ if [ -x "$GEN" ]; then
     check_grep "kill: the unfinished ingest is removed" "did not finish" "$TMPD/resume.err"
     check "kill -9 then ingest = one clean run" "$(counts "$TMPD/killed.sqlite")" \
         "$(counts "$TMPD/clean.sqlite")"
+    # a full disk, as the file-size limit makes it (EFBIG: SQLite's "disk is full"):
+    # a clear error, exit 4, and the ingests already complete stay as they were
+    cp "$TMPD/postfix.sqlite" "$TMPD/full.sqlite"
+    before=$(counts "$TMPD/full.sqlite")
+    (trap '' XFSZ; ulimit -f 8192; "$MS" ingest -q --db "$TMPD/full.sqlite" "$TMPD/big.log" \
+        >/dev/null 2>"$TMPD/full.err")
+    check_rc "full disk: ingest fails" $? 4
+    check_grep "full disk: SQLite's reason" "writing the case: disk I/O error" "$TMPD/full.err"
+    check "full disk: the complete ingests are intact" "$(counts "$TMPD/full.sqlite")" "$before"
+    "$MS" ingest -q --db "$TMPD/full.sqlite" "$TMPD/big.log" >/dev/null 2>&1
+    check "full disk: ingest again with room = complete" \
+        "$(sqlq "$TMPD/full.sqlite" "SELECT count(*) FROM events WHERE source IN
+            (SELECT id FROM sources WHERE name LIKE '%big.log')")" \
+        "$(sqlq "$TMPD/clean.sqlite" "SELECT count(*) FROM events")"
 else
-    skip "kill -9 test: $GEN not built"
+    skip "kill -9 and full disk tests: $GEN not built"
 fi
 
 # --- sql: formats and escaping -------------------------------------------------------------
@@ -291,6 +305,9 @@ check_grep "read-only case: why" "cannot be written" "$TMPD/err"
 got=$(sqlq "$TMPD/ro.sqlite" "SELECT count(*) FROM messages")
 check "read-only case: sql still reads it" "$got" "$(sqlq "$TMPD/postfix.sqlite" "SELECT count(*) FROM messages")"
 
+"$MS" ingest --db "$TMPD/no/such/dir/x.sqlite" "$CORPUS/postfix/maillog" 2>"$TMPD/err"
+check_rc "case in a missing directory" $? 2
+check_grep "case in a missing directory: why" "unable to open database file" "$TMPD/err"
 "$MS" ingest --db "$TMPD/x.sqlite" - </dev/null 2>"$TMPD/err"
 check_rc "ingest from stdin refused" $? 2
 "$MS" sql 'SELECT 1' 2>"$TMPD/err"
