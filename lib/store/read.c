@@ -5,6 +5,7 @@
  * neutralising, valid JSON), like every other output of mailsleuth.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,12 @@ static void value(struct buf *b, sqlite3_stmt *q, int i, enum msl_store_fmt f)
         return;
     }
     if (t == SQLITE_FLOAT) {
-        buf_addf(b, "%.15g", sqlite3_column_double(q, i));
+        double d = sqlite3_column_double(q, i);
+        if (isfinite(d))
+            buf_addf(b, "%.15g", d);
+        else /* JSON has no infinity: null there, the word elsewhere */
+            buf_adds(b, f == MSL_STORE_JSON || f == MSL_STORE_JSONL ? "null" : d > 0 ? "inf"
+                        : d < 0 ? "-inf" : "nan");
         return;
     }
     const char *p;

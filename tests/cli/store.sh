@@ -256,6 +256,11 @@ check_grep "table shows the escape" '\x1b[31mred' "$TMPD/evil.table"
 got=$("$MS" sql -q --db "$TMPD/evil.sqlite" -f json "SELECT helo FROM events" | jq -r '.[0].helo')
 check "json keeps the value" "$got" "${esc}[31mred"
 
+got=$("$MS" sql -q --db "$db" -f json 'SELECT 1e999 AS big, 0.5 AS half' | jq -c '.[0]')
+check "json: no infinity, numbers stay numbers" "$got" '{"big":null,"half":0.5}'
+got=$("$MS" sql -q --db "$db" -f csv "SELECT NULL AS n, '' AS e" | tail -n 1)
+check "csv: NULL differs from the empty string" "$got" ',""'
+
 # --- bad statements and bad cases ---------------------------------------------------------
 "$MS" sql --db "$db" 'SELEC * FROM events' 2>"$TMPD/err"
 check_rc "bad statement" $? 2
