@@ -93,6 +93,23 @@ for cap in postfix postfix-multihop hunt hunt-exim hunt-sendmail hunt-opensmtpd 
         .ref' | sort)
     check "$cap: findings' evidence lines = hunt" "$got" "$want"
 
+    # message paths: the hops table against trace's hops (every message traced), with skew
+    got=$(sqlq "$db" "SELECT DISTINCT coalesce(a.host, '') || ':' || a.qid,
+        coalesce(b.host, '') || ':' || b.qid, h.kind, printf('%.3f', h.skew) FROM hops h
+        JOIN messages a ON a.id = h.from_message JOIN messages b ON b.id = h.to_message" | sort)
+    want=$("$MS" trace -q -f json --expr "$ALL" "$d" | jq -r '(.messages | map({key: (.id |
+        tostring), value: "\(.host // ""):\(.qid)"}) | from_entries) as $m | .hops[] |
+        "\($m[.from | tostring]) \($m[.to | tostring]) \(.by) \(.skew_s)"' |
+        awk '{ printf "%s %s %s %.3f\n", $1, $2, $3, $4 }' | sort -u)
+    check "$cap: hops = trace's hops" "$got" "$want"
+    check "$cap: v_message_paths: each path once" "$(sqlq "$db" "SELECT count(*) - count(DISTINCT
+        root || path) FROM v_message_paths")" "0"
+    check "$cap: v_message_paths: every hop on a path" "$(sqlq "$db" "SELECT count(*) FROM
+        (SELECT DISTINCT from_message, to_message FROM hops) h JOIN messages a ON a.id =
+        h.from_message JOIN messages b ON b.id = h.to_message WHERE NOT EXISTS (SELECT 1 FROM
+        v_message_paths p WHERE instr(p.path, a.host || ':' || a.qid || ' -> ' || b.host || ':'
+        || b.qid))")" "0"
+
     # every row from a log line cites source and line; and the line is the file's line
     got=$(sqlq "$db" "SELECT (SELECT count(*) FROM events WHERE source IS NULL OR line IS NULL)
         + (SELECT count(*) FROM attempts WHERE source IS NULL OR line IS NULL)
