@@ -377,9 +377,10 @@ int msl_store_open(const char *path, enum msl_store_mode mode, struct msl_store 
         if ((rc = store_exec(s, "PRAGMA query_only = 1")) != MSL_OK)
             goto fail;
     } else {
+        /* memory stays bounded: 64 MiB of page cache, sorts for the indexes spill to
+         * temporary files ($TMPDIR, never beside the evidence), no mmap of the case */
         if ((rc = store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                                "PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY;"
-                                "PRAGMA mmap_size = 1073741824; PRAGMA threads = 2")) ||
+                                "PRAGMA cache_size = -65536; PRAGMA threads = 2")) ||
             (rc = store_recover(s)))
             goto fail;
     }
