@@ -28,6 +28,13 @@
 #include "util/sha256.h"
 #include "util/strmap.h"
 
+/* A problem the fingerprinting pass met, kept until it is known whether the second read
+ * will report it (a source that was opened) or not (a path that could not be read). */
+struct fp_problem {
+    enum msl_problem_kind kind;
+    char *name, *msg;
+};
+
 /* One source the fingerprinting pass saw. */
 struct item {
     char *name, *path;
@@ -64,6 +71,9 @@ struct ingest {
     struct srcstate *srcs;
     size_t nsrcs;
     char dbreal[PATH_MAX];
+    struct fp_problem *probs; /* problems of the fingerprinting pass */
+    size_t nprobs;
+    unsigned input_errors;    /* paths that could not be read at all */
     uint64_t messages, recipients, sessions, events;
     int failed; /* a store write failed: the message is in the store */
 };
@@ -135,10 +145,36 @@ static void fp_hashed(void *ctx, const char *name, int member, int64_t size, con
 
 static void fp_problem(void *ctx, enum msl_problem_kind k, const char *name, const char *msg)
 {
-    (void)ctx;
-    (void)k;
-    (void)name;
-    (void)msg; /* the second read reports every problem, once */
+    struct ingest *g = ctx;
+    struct fp_problem *np = realloc(g->probs, (g->nprobs + 1) * sizeof *np);
+    if (!np)
+        return;
+    g->probs = np;
+    np[g->nprobs] = (struct fp_problem){k, strdup(name), strdup(msg)};
+    if (np[g->nprobs].name && np[g->nprobs].msg)
+        g->nprobs++;
+    else {
+        free(np[g->nprobs].name);
+        free(np[g->nprobs].msg);
+    }
+}
+
+/* The problems of paths that gave no source (missing, unreadable, a directory without
+ * logs): the second read never sees them, so they are reported here.  The problems of a
+ * source that was opened are reported by the second read, once. */
+static void fp_report(struct ingest *g, const struct msl_sink *sink)
+{
+    for (size_t i = 0; i < g->nprobs; i++) {
+        const struct fp_problem *p = &g->probs[i];
+        int opened = 0;
+        for (size_t k = 0; k < g->nitems && !opened; k++)
+            opened = !strcmp(p->name, g->items[k].path) || !strcmp(p->name, g->items[k].name);
+        if (opened)
+            continue;
+        sink->problem(sink->ctx, p->kind, p->name, p->msg);
+        if (p->kind == MSL_PROB_ERROR)
+            g->input_errors++;
+    }
 }
 
 /* 1 when the first n bytes of path hash to sha */
@@ -407,6 +443,11 @@ static void free_items(struct ingest *g)
     }
     free(g->items);
     free(g->srcs);
+    for (size_t i = 0; i < g->nprobs; i++) {
+        free(g->probs[i].name);
+        free(g->probs[i].msg);
+    }
+    free(g->probs);
     strmap_free(g->byname);
 }
 
@@ -503,6 +544,9 @@ int cmd_ingest(struct app *a)
     struct msl_read_cb fcb = {.ctx = &g, .begin = fp_begin, .line = fp_line,
                               .problem = fp_problem, .hashed = fp_hashed};
     msl_read_paths(c->paths, c->npaths, &fo, &fcb, NULL);
+    a->consumer = &g;
+    struct msl_sink sink = app_sink(a, on_event);
+    fp_report(&g, &sink);
     int drc;
     paths = decide(&g, &npaths, &drc);
     if (drc != MSL_OK) {
@@ -525,8 +569,6 @@ int cmd_ingest(struct app *a)
                 replayed == 1 ? "" : "s");
     /* 2: the run over what is new (the reader fingerprints it again, as it is parsed) */
     a->ro.hash = 1;
-    a->consumer = &g;
-    struct msl_sink sink = app_sink(a, on_event);
     g.app_unparsed = sink.unparsed;
     sink.unparsed = on_unparsed;
     int run_rc = MSL_OK;
@@ -561,6 +603,12 @@ int cmd_ingest(struct app *a)
         a->failed = 1;
     buf_free(&dbname);
     rc = app_finish(a, run_rc, MSL_OK);
+    if (rc == EXIT_OK && g.input_errors) {
+        if (!c->quiet)
+            fprintf(stderr, "mailsleuth: %u input error%s: the case leaves out what could not "
+                            "be read\n", g.input_errors, g.input_errors == 1 ? "" : "s");
+        rc = EXIT_INPUT;
+    }
 out:
     free(paths);
     msl_correlator_free(g.c);

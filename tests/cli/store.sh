@@ -330,6 +330,12 @@ check "read-only case: sql still reads it" "$got" "$(sqlq "$TMPD/postfix.sqlite"
 "$MS" ingest --db "$TMPD/no/such/dir/x.sqlite" "$CORPUS/postfix/maillog" 2>"$TMPD/err"
 check_rc "case in a missing directory" $? 2
 check_grep "case in a missing directory: why" "unable to open database file" "$TMPD/err"
+"$MS" ingest --db "$TMPD/miss.sqlite" "$TMPD/no-such.log" "$CORPUS/postfix/maillog" \
+    >/dev/null 2>"$TMPD/err"
+check_rc "missing input: exit 3" $? 3
+check_grep "missing input: named" "no-such.log" "$TMPD/err"
+check "missing input: the rest is ingested" "$(sqlq "$TMPD/miss.sqlite" "SELECT count(*) FROM
+    sources")" "1"
 "$MS" ingest --db "$TMPD/x.sqlite" - </dev/null 2>"$TMPD/err"
 check_rc "ingest from stdin refused" $? 2
 "$MS" sql 'SELECT 1' 2>"$TMPD/err"
