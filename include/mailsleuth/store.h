@@ -110,6 +110,14 @@ int msl_store_ingest_end(struct msl_store *s, uint64_t *rows);
 const char *msl_store_error(const struct msl_store *s);
 
 /* --- reading ------------------------------------------------------------------------ */
+/* Every fingerprint the case holds now: per source name its latest version (a grown file's
+ * largest), with the file it is in (path) and whether it is an archive member.  fn returns
+ * non-zero to stop. */
+int msl_store_each_source(struct msl_store *s,
+                          int (*fn)(void *ctx, const char *name, const char *path, int member,
+                                    const char *sha256, int64_t size),
+                          void *ctx);
+
 enum msl_store_fmt { MSL_STORE_TABLE, MSL_STORE_CSV, MSL_STORE_JSON, MSL_STORE_JSONL };
 /* Runs one SQL statement and writes its rows (escaped like every other output).  A bad
  * statement: MSL_EUSAGE with SQLite's message and the byte offset where it knows one.

@@ -333,3 +333,31 @@ int msl_store_query(struct msl_store *s, const char *sql, enum msl_store_fmt f, 
         *nrows = n;
     return rc;
 }
+
+int msl_store_each_source(struct msl_store *s,
+                          int (*fn)(void *ctx, const char *name, const char *path, int member,
+                                    const char *sha256, int64_t size),
+                          void *ctx)
+{
+    sqlite3_stmt *q;
+    /* the latest version of each name: the largest (a grown file keeps its earlier rows) */
+    if (sqlite3_prepare_v2(s->db, "SELECT name, path, container IS NOT NULL, sha256, size"
+                           " FROM sources s WHERE sha256 != '' AND NOT EXISTS (SELECT 1 FROM"
+                           " sources t WHERE t.name = s.name AND t.sha256 != ''"
+                           " AND (t.size > s.size OR (t.size = s.size AND t.id > s.id)))"
+                           " ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+        return store_fail(s, "reading the case's sources");
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        const char *path = (const char *)sqlite3_column_text(q, 1);
+        const char *sha = (const char *)sqlite3_column_text(q, 3);
+        if (fn(ctx, name ? name : "", path ? path : "", sqlite3_column_int(q, 2),
+               sha ? sha : "", sqlite3_column_int64(q, 4)))
+            break;
+    }
+    int rc = step == SQLITE_ROW || step == SQLITE_DONE ? MSL_OK
+                                                       : store_fail(s, "reading the case's sources");
+    sqlite3_finalize(q);
+    return rc;
+}

@@ -158,6 +158,22 @@ got=$("$MS" sql -q --db "$db" -f json "SELECT argv FROM ingests WHERE id = 1" | 
       jq -r '.[1]')
 check "argv recorded" "$got" "ingest"
 
+# --- verify --db: the evidence against the fingerprints the case recorded ----------------
+mkdir -p "$TMPD/ev"
+cp "$CORPUS/postfix/maillog" "$TMPD/ev/mail.log"
+cp "$CORPUS/hunt/maillog" "$TMPD/ev/mail2.log"
+"$MS" ingest -q --db "$TMPD/ev.sqlite" "$TMPD/ev" >/dev/null
+"$MS" verify -q --db "$TMPD/ev.sqlite" >"$TMPD/ev.out"
+check_rc "verify --db: unchanged" $? 0
+check_grep "verify --db: every source" "2 unchanged, 0 changed, 0 missing, 0 new" "$TMPD/ev.out"
+echo "Nov 27 14:00:00 mx1 postfix/smtpd[1]: connect from x[192.0.2.9]" >>"$TMPD/ev/mail.log"
+"$MS" verify -q --db "$TMPD/ev.sqlite" >"$TMPD/ev.out"
+check_rc "verify --db: changed" $? 1
+check_grep "verify --db: names the changed file" "CHANGED" "$TMPD/ev.out"
+"$MS" ingest -q --db "$TMPD/ev.sqlite" "$TMPD/ev" >/dev/null
+"$MS" verify -q --db "$TMPD/ev.sqlite" >"$TMPD/ev.out"
+check_rc "verify --db: a grown file ingested again is its latest version" $? 0
+
 # --- a grown file adds its new lines only; a copy under another name adds nothing ---------
 src=$CORPUS/postfix/maillog
 mkdir -p "$TMPD/grow"
