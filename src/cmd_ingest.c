@@ -177,9 +177,10 @@ static void fp_report(struct ingest *g, const struct msl_sink *sink)
     }
 }
 
-/* 1 when the first n bytes of path hash to sha */
-static int prefix_matches(const char *path, int64_t n, const char *sha)
+/* 1 when the first n bytes of path hash to sha; *eol: they end with a newline */
+static int prefix_matches(const char *path, int64_t n, const char *sha, int *eol)
 {
+    *eol = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -192,6 +193,7 @@ static int prefix_matches(const char *path, int64_t n, const char *sha)
             break;
         sha256_update(h, buf, (size_t)got);
         left -= got;
+        *eol = buf[got - 1] == '\n';
     }
     close(fd);
     if (!h)
@@ -260,9 +262,11 @@ static const char **decide(struct ingest *g, size_t *npaths, int *rc)
             continue;
         }
         it->path_known = k.prev_id != 0;
+        int eol;
         if (k.prev_id && !it->container && it->comp == MSL_COMP_NONE && it->size > k.prev_size &&
-            prefix_matches(it->path, k.prev_size, k.prev_sha256)) {
-            it->skip_lines = (uint64_t)k.prev_lines;
+            prefix_matches(it->path, k.prev_size, k.prev_sha256, &eol)) {
+            /* a last line the earlier version cut short is read again, now whole */
+            it->skip_lines = (uint64_t)k.prev_lines - (!eol && k.prev_lines > 0);
             it->continues = k.prev_id;
             note(g, ": grew since it was ingested: only its new lines are added", it->name, NULL);
         }

@@ -192,6 +192,16 @@ check "grown file: messages, recipients, attempts, sessions as one ingest" \
     "$(records "$TMPD/grow.sqlite")" "$(records "$TMPD/once.sqlite")"
 check "grown file: continues its first version" "$(sqlq "$TMPD/grow.sqlite" "SELECT skip_lines
     || ' ' || continues FROM sources WHERE id = 2")" "40 1"
+# a writer caught mid-line: the cut line is read again whole
+mkdir -p "$TMPD/cut"
+head -c 3000 "$src" >"$TMPD/cut/mail.log"
+"$MS" ingest -q --db "$TMPD/cut.sqlite" "$TMPD/cut/mail.log" >/dev/null
+cp "$src" "$TMPD/cut/mail.log"
+"$MS" ingest -q --db "$TMPD/cut.sqlite" "$TMPD/cut/mail.log" >/dev/null
+check "grown file cut mid-line: every line's event, the cut line whole" \
+    "$(sqlq "$TMPD/cut.sqlite" "SELECT count(DISTINCT line) FROM events WHERE source = 2 OR
+        line < (SELECT skip_lines + 1 FROM sources WHERE id = 2)")" \
+    "$(sqlq "$TMPD/once.sqlite" "SELECT count(*) FROM events")"
 cp "$TMPD/grow/mail.log" "$TMPD/grow/mail.log.1"
 before=$(counts "$TMPD/grow.sqlite")
 "$MS" ingest --db "$TMPD/grow.sqlite" "$TMPD/grow/mail.log.1" 2>"$TMPD/copy.err" >/dev/null
