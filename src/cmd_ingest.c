@@ -589,10 +589,12 @@ int cmd_ingest(struct app *a)
         rc = store_error(&g, c->db);
         goto out;
     }
-    size_t nf, added = 0;
+    size_t nf, added = 0, excluded = 0;
     msl_hunt_findings(g.h, &nf);
-    for (size_t i = 0; i < g.nitems; i++)
+    for (size_t i = 0; i < g.nitems; i++) {
         added += !g.items[i].skip;
+        excluded += g.items[i].excluded;
+    }
     /* what the case gained, on stdout: the command's one answer */
     struct buf dbname;
     buf_init(&dbname, 16384);
@@ -601,7 +603,7 @@ int cmd_ingest(struct app *a)
                         "%llu events, %llu messages, %llu recipients, %llu sessions, "
                         "%zu findings; %llu rows\n", dbname.p ? dbname.p : "", added,
                 added == 1 ? "" : "s",
-                g.nitems - added, (unsigned long long)g.events,
+                g.nitems - added - excluded, (unsigned long long)g.events,
                 (unsigned long long)g.messages, (unsigned long long)g.recipients,
                 (unsigned long long)g.sessions, nf, (unsigned long long)rows) < 0)
         a->failed = 1;
