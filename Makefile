@@ -8,9 +8,9 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS    := libarchive libcrypto libidn2 icu-uc icu-i18n libmaxminddb zlib liblzma jansson
+PKGS    := libarchive libcrypto libidn2 icu-uc icu-i18n libmaxminddb zlib liblzma jansson sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcrypto -lidn2 -licui18n -licuuc -licudata -lmaxminddb -lz -llzma -ljansson)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcrypto -lidn2 -licui18n -licuuc -licudata -lmaxminddb -lz -llzma -ljansson -lsqlite3)
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wmissing-declarations -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wvla \

@@ -3,15 +3,15 @@
 # tests/cli/completion.sh checks the commands, options and search fields below against
 # `mailsleuth --help` and the query parser, so they cannot drift apart.
 
-_mailsleuth_commands="summary timeline trace search verify hunt headers report formats help"
+_mailsleuth_commands="summary timeline trace search verify hunt headers report ingest sql formats help"
 _mailsleuth_options="-f --format -o --output --tz --year --since --until --top --log-format --dialect
-    --against --detect --expr --recipients --sessions --events --rules --print-rules --fail-on
+    --db --against --detect --expr --recipients --sessions --events --rules --print-rules --fail-on
     --max-evidence --show-lines --local-domain --trusted-net --site-config --site --protected-domain --geoip --asn
     --ip-list --unparsed --sort-memory --trace-memory -j --jobs --progress --no-progress --color -q --quiet -h --help
     -V --version"
 # options followed by a value (completed below, or left to the user)
 _mailsleuth_valued="-f --format -o --output --tz --year --since --until --top --log-format --dialect
-    --against --rules --fail-on --max-evidence --local-domain --trusted-net --site-config --site
+    --db --against --rules --fail-on --max-evidence --local-domain --trusted-net --site-config --site
     --protected-domain
     --geoip --asn --ip-list --sort-memory --trace-memory -j --jobs --color"
 _mailsleuth_fields="from: to: rcpt-domain: from-domain: ip: client: user: host: msgid: qid:
@@ -57,7 +57,7 @@ _mailsleuth() {
     fi
     case $prev in
     -f | --format)
-        COMPREPLY=($(compgen -W "text json jsonl csv ecs ecs-bulk splunk-hec" -- "$cur")); return 0 ;;
+        COMPREPLY=($(compgen -W "text json jsonl csv ecs ecs-bulk splunk-hec table" -- "$cur")); return 0 ;;
     --color)
         COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return 0 ;;
     --fail-on)
@@ -71,7 +71,7 @@ _mailsleuth() {
     --tz)
         COMPREPLY=($(compgen -W "UTC $(cd /usr/share/zoneinfo 2>/dev/null &&
             compgen -f -- "$cur")" -- "$cur")); return 0 ;;
-    -o | --output | --against | --rules | --geoip | --asn | --site-config | --site)
+    -o | --output | --db | --against | --rules | --geoip | --asn | --site-config | --site)
         COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     --year | --since | --until | --top | --max-evidence | --local-domain | --trusted-net | \
         --protected-domain | --ip-list | --sort-memory | --trace-memory | -j | --jobs)

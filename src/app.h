@@ -54,5 +54,7 @@ int cmd_verify(struct app *a);
 int cmd_hunt(struct app *a);
 int cmd_headers(struct app *a, const char *file);
 int cmd_html_report(struct app *a); /* report -o FILE.html */
+int cmd_ingest(struct app *a);
+int cmd_sql(struct app *a, const char *query);
 
 #endif

@@ -39,6 +39,12 @@ static const char usage_text[] =
     "  report -o FILE.html  one self-contained HTML case report: overview with the inputs'\n"
     "               SHA-256, charts, findings with their evidence lines, message paths,\n"
     "               a sortable message table (doc/REPORT.md); -o - writes to stdout\n"
+    "  ingest --db CASE.sqlite  parse, correlate and hunt once; write everything (sources\n"
+    "               with SHA-256, events, messages, recipients, attempts, sessions, findings)\n"
+    "               into a SQLite case file; files already in it are skipped, a grown file\n"
+    "               adds its new lines (doc/SCHEMA.md)\n"
+    "  sql --db CASE.sqlite STATEMENT  one read-only SQL statement against a case, as a\n"
+    "               table, csv, json or jsonl (-f); e.g. 'SELECT * FROM v_auth_failures_by_ip'\n"
     "  formats      list the log formats and envelopes mailsleuth reads;\n"
     "               formats --detect FILE... explains which format each file is read as\n"
     "  help         this text\n"
@@ -46,7 +52,8 @@ static const char usage_text[] =
     "options:\n"
     "  -f, --format FMT   summary, trace, headers: text|json; timeline: text|jsonl|csv|\n"
     "                     ecs|ecs-bulk|splunk-hec (Elasticsearch, Splunk HEC);\n"
-    "                     search: text|json|jsonl|csv; hunt: text|json|jsonl (default text)\n"
+    "                     search: text|json|jsonl|csv; hunt: text|json|jsonl (default text);\n"
+    "                     sql: table|csv|json|jsonl (default table)\n"
     "      --tz ZONE      zone of time stamps that carry none, and of printed times\n"
     "                     (IANA name like Europe/Berlin, UTC, +02:00; default: this machine's)\n"
     "      --year YYYY    year of the first year-less stamp (default: from file mtime)\n"
@@ -58,6 +65,9 @@ static const char usage_text[] =
     "      --dialect NAME syslog lines: parse with this dialect (default: by program tag)\n"
     "  -o, --output FILE  report: write the HTML there (replaced only when complete;\n"
     "                     '-' = stdout)\n"
+    "      --db FILE      ingest: the case file to create or add to; sql: the case to ask;\n"
+    "                     verify: compare the inputs (default: the case's files) with the\n"
+    "                     fingerprints the case recorded (exit 1 when they differ)\n"
     "      --against FILE verify: compare the inputs with an earlier manifest (JSON)\n"
     "      --detect       formats: detect and explain the format of each input\n"
     "      --expr         trace: QUERY is a search expression, not a single value\n"
@@ -126,7 +136,10 @@ static const char usage_text[] =
     "  mailsleuth hunt --format json --fail-on high logs/ > findings.json\n"
     "  mailsleuth timeline --since 2026-11-27T08:00 --format csv logs/ > timeline.csv\n"
     "  mailsleuth timeline --format ecs-bulk logs/ > bulk.ndjson\n"
-    "  mailsleuth report samples/ -o case.html\n";
+    "  mailsleuth report samples/ -o case.html\n"
+    "  mailsleuth ingest --db case.sqlite samples/\n"
+    "  mailsleuth sql --db case.sqlite 'SELECT outcome, recipients FROM v_recipients_by_outcome'\n"
+    "  mailsleuth sql --db case.sqlite -f csv \"SELECT time, host, raw FROM events WHERE sasl_user = 'alice'\"\n";
 
 void cli_usage(FILE *out)
 {
@@ -195,6 +208,9 @@ int cli_parse(struct cli *c, int argc, char **argv)
                 return EXIT_USAGE;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             if (!(c->output = VALUE()))
+                return EXIT_USAGE;
+        } else if (!strcmp(a, "--db")) {
+            if (!(c->db = VALUE()))
                 return EXIT_USAGE;
         } else if (!strcmp(a, "--against")) {
             if (!(c->against = VALUE()))

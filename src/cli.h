@@ -21,6 +21,7 @@ struct cli {
     int detect;             /* formats --detect */
     const char *against;    /* verify --against MANIFEST */
     const char *output;     /* report -o FILE ("-" = stdout) */
+    const char *db;         /* ingest, sql: --db CASE.sqlite */
     const char *since, *until;
     int year;
     int top;

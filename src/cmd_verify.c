@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "app.h"
+#include "mailsleuth/store.h"
 #include "report/event_out.h"
 #include "report/provenance.h"
 #include "util/esc.h"
@@ -316,12 +317,76 @@ static int read_manifest(const char *path, struct old_input **out, size_t *nout,
     return 0;
 }
 
-static int against(struct verify *v, const char *path)
+/* --db CASE: the fingerprints a case made by ingest holds (its latest version of each) */
+struct case_inputs {
+    struct old_input *arr;
+    size_t n, cap;
+    char **paths; /* the files they are in, each once, when no input is named */
+    size_t npaths;
+};
+
+static int case_input(void *ctx, const char *name, const char *path, int member,
+                      const char *sha256, int64_t size)
+{
+    struct case_inputs *ci = ctx;
+    (void)member;
+    if (ci->n == ci->cap) {
+        size_t cap = ci->cap ? ci->cap * 2 : 64;
+        struct old_input *na = realloc(ci->arr, cap * sizeof *na);
+        char **np = realloc(ci->paths, cap * sizeof *np);
+        if (na)
+            ci->arr = na;
+        if (np)
+            ci->paths = np;
+        if (!na || !np)
+            return 1;
+        ci->cap = cap;
+    }
+    struct old_input *o = &ci->arr[ci->n++];
+    memset(o, 0, sizeof *o);
+    snprintf(o->name, sizeof o->name, "%s", name);
+    snprintf(o->sha256, sizeof o->sha256, "%s", sha256);
+    o->size = size;
+    int seen = 0;
+    for (size_t i = 0; i < ci->npaths && !seen; i++)
+        seen = !strcmp(ci->paths[i], path);
+    if (!seen && !(ci->paths[ci->npaths] = strdup(path)))
+        return 1;
+    ci->npaths += !seen;
+    return 0;
+}
+
+static int read_case(const char *db, struct case_inputs *ci)
+{
+    char err[2048];
+    struct msl_store *st;
+    int rc = msl_store_open(db, MSL_STORE_READ, &st, err, sizeof err);
+    if (rc == MSL_OK && msl_store_each_source(st, case_input, ci) != MSL_OK)
+        snprintf(err, sizeof err, "%s", msl_store_error(st)), rc = MSL_EIO;
+    msl_store_close(st);
+    if (rc != MSL_OK)
+        fprintf(stderr, "mailsleuth: %s\n", err);
+    return rc;
+}
+
+static void case_free(struct case_inputs *ci)
+{
+    for (size_t i = 0; i < ci->npaths; i++)
+        free(ci->paths[i]);
+    free(ci->paths);
+    free(ci->arr);
+}
+
+static int against(struct verify *v, const char *path, struct case_inputs *ci)
 {
     struct old_input *old = NULL;
     size_t nold = 0;
     char err[512];
-    if (read_manifest(path, &old, &nold, err, sizeof err) != 0) {
+    if (ci) { /* --db: the case's fingerprints */
+        old = ci->arr;
+        nold = ci->n;
+        ci->arr = NULL;
+    } else if (read_manifest(path, &old, &nold, err, sizeof err) != 0) {
         struct buf b;
         buf_init(&b, 1 << 16);
         esc_text(&b, path, strlen(path));
@@ -385,9 +450,42 @@ int cmd_verify(struct app *a)
         fprintf(stderr, "mailsleuth: verify writes text or json, not '%s'\n", f);
         return EXIT_USAGE;
     }
+    /* --db CASE: the evidence against the fingerprints the case recorded; without inputs
+     * named, the files the case was made from */
+    struct case_inputs ci = {0};
+    if (a->cli.db) {
+        if (a->cli.against) {
+            fprintf(stderr, "mailsleuth: verify compares with a manifest (--against) or a case "
+                            "(--db), not both\n");
+            return EXIT_USAGE;
+        }
+        if (read_case(a->cli.db, &ci) != MSL_OK) {
+            case_free(&ci);
+            return EXIT_USAGE;
+        }
+        if (a->cli.npaths == 0) {
+            /* a list of its own: the case may name more files than the command line had */
+            const char **p = calloc(ci.npaths + 1, sizeof *p);
+            if (!p) {
+                case_free(&ci);
+                return EXIT_INTERNAL;
+            }
+            free(a->cli.paths);
+            a->cli.paths = p;
+            for (size_t i = 0; i < ci.npaths; i++)
+                a->cli.paths[a->cli.npaths++] = ci.paths[i];
+            if (a->cli.npaths == 0) {
+                fprintf(stderr, "mailsleuth: %s holds no fingerprinted source\n", a->cli.db);
+                case_free(&ci);
+                return EXIT_USAGE;
+            }
+        }
+    }
     int rc = app_setup(a);
-    if (rc)
+    if (rc) {
+        case_free(&ci);
         return rc;
+    }
     struct verify v = {.a = a};
     a->consumer = &v;
     a->ro.hash = 1;
@@ -397,8 +495,8 @@ int cmd_verify(struct app *a)
     int wrc = MSL_OK;
     int diff = EXIT_OK;
     if (!a->failed) {
-        if (a->cli.against) {
-            diff = against(&v, a->cli.against);
+        if (a->cli.against || a->cli.db) {
+            diff = against(&v, a->cli.db ? a->cli.db : a->cli.against, a->cli.db ? &ci : NULL);
         } else {
             struct buf b;
             buf_init(&b, (size_t)1 << 30);
@@ -415,5 +513,7 @@ int cmd_verify(struct app *a)
         strmap_free(v.src[i].hosts);
     free(v.src);
     rc = app_finish(a, run_rc, wrc);
+    a->cli.npaths = 0; /* the case's paths go with it */
+    case_free(&ci);
     return rc != EXIT_OK ? rc : diff;
 }

@@ -21,6 +21,7 @@ static int run_formats(struct app *a, const char *arg) { (void)arg; return cmd_f
 static int run_hunt(struct app *a, const char *arg) { (void)arg; return cmd_hunt(a); }
 static int run_verify(struct app *a, const char *arg) { (void)arg; return cmd_verify(a); }
 static int run_report(struct app *a, const char *arg) { (void)arg; return cmd_html_report(a); }
+static int run_ingest(struct app *a, const char *arg) { (void)arg; return cmd_ingest(a); }
 
 static const struct command commands[] = {
     {"summary", NULL, run_summary},
@@ -30,6 +31,8 @@ static const struct command commands[] = {
     {"hunt", NULL, run_hunt},
     {"verify", NULL, run_verify},
     {"report", NULL, run_report},
+    {"ingest", NULL, run_ingest},
+    {"sql", "SQL statement", cmd_sql},
     {"formats", NULL, run_formats},
     {"headers", "MESSAGE file", cmd_headers},
 };

@@ -32,6 +32,9 @@ struct msl_dialect {
 /* Registered dialects, NULL-terminated. */
 const struct msl_dialect *const *msl_dialects(void);
 const struct msl_dialect *msl_dialect_by_name(const char *name);
+/* MSL_MTA_* of an MTA by its event.mta name (a dialect's or a format's), 0 when unknown:
+ * for events rebuilt from stored rows (the case store replays them). */
+uint32_t msl_mta_caps_by_name(struct msl_str mta);
 /* The first dialect that claims this program tag, or NULL. */
 const struct msl_dialect *msl_dialect_for_program(struct msl_str program);
 

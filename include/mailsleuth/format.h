@@ -47,8 +47,9 @@ struct msl_emitter {
 struct msl_format {
     const char *name;        /* "syslog", "exim-mainlog", "exchange-msgtrk" ... */
     const char *description; /* one line for `mailsleuth formats` */
-    uint32_t caps;           /* MSL_MTA_* of the events a format of its own MTA writes
-                              * (Exchange, Microsoft 365); syslog-style formats take their
+    const char *mta;         /* the MTA whose events a format of its own writes (Exchange,
+                              * Microsoft 365: "exchange"); NULL where dialects say */
+    uint32_t caps;           /* MSL_MTA_* of those events; syslog-style formats take their
                               * dialects' */
     /*
      * Confidence 0..100 that a source whose first lines are these is in this format.

@@ -421,6 +421,7 @@ static int trk_detect(const struct msl_str *lines, size_t n)
 
 const struct msl_format msl_format_exchange_msgtrk = {
     .name = "exchange-msgtrk",
+    .mta = "exchange",
     .caps = MSL_MTA_NO_END_LINE | MSL_MTA_TRANSACTIONS | MSL_MTA_TRACKING,
     .description = "Microsoft Exchange message tracking log (MSGTRK*.LOG, W3C CSV with "
                    "#Fields header, 2007-2019)",

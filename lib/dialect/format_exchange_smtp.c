@@ -486,6 +486,7 @@ static int sm_detect(const struct msl_str *lines, size_t n)
 
 const struct msl_format msl_format_exchange_smtp = {
     .name = "exchange-smtp",
+    .mta = "exchange",
     .caps = MSL_MTA_NO_END_LINE | MSL_MTA_TRANSACTIONS | MSL_MTA_TRACKING,
     .description = "Microsoft Exchange SMTP protocol log (RECV*.LOG / SEND*.LOG, W3C CSV); "
                    "sessions keyed by session-id",

@@ -585,6 +585,7 @@ static int m_detect(const struct msl_str *lines, size_t n)
 
 const struct msl_format msl_format_m365_trace = {
     .name = "m365-trace",
+    .mta = "exchange",
     .caps = MSL_MTA_NO_END_LINE | MSL_MTA_TRANSACTIONS | MSL_MTA_TRACKING,
     .description = "Microsoft 365 message trace export (Get-MessageTrace(Detail) CSV, "
                    "historical search reports, JSON records)",

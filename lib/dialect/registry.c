@@ -58,6 +58,20 @@ static const struct msl_format *const formats[] = {
     NULL,
 };
 
+uint32_t msl_mta_caps_by_name(struct msl_str mta)
+{
+    if (!mta.p || !mta.n)
+        return 0;
+    for (size_t i = 0; dialects[i]; i++)
+        if (strlen(dialects[i]->mta) == mta.n && !memcmp(dialects[i]->mta, mta.p, mta.n))
+            return dialects[i]->caps;
+    for (size_t i = 0; formats[i]; i++)
+        if (formats[i]->mta && strlen(formats[i]->mta) == mta.n &&
+            !memcmp(formats[i]->mta, mta.p, mta.n))
+            return formats[i]->caps;
+    return 0;
+}
+
 const struct msl_format *const *msl_formats(void)
 {
     return formats;

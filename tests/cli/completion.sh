@@ -64,9 +64,9 @@ comp() { # comp WORD... (the last word is the one being completed)
     PATH="$TMPD/bin:$PATH" bash -c '. "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
         COMP_WORDBREAKS=" \"'"'"'><=;|&(:"; _mailsleuth; echo "${COMPREPLY[*]}"' "$BASHC" "$@"
 }
-check "command names" "$(comp mailsleuth s)" "summary search"
+check "command names" "$(comp mailsleuth s)" "summary search sql"
 check "headers command" "$(comp mailsleuth he)" "headers help"
-check "all commands" "$(comp mailsleuth '')" "summary timeline trace search verify hunt headers report formats help -h --help -V --version"
+check "all commands" "$(comp mailsleuth '')" "summary timeline trace search verify hunt headers report ingest sql formats help -h --help -V --version"
 check "long option" "$(comp mailsleuth summary --fo)" "--format"
 check "--format values" "$(comp mailsleuth search -f j)" "json jsonl"
 check "--color=VALUE" "$(comp mailsleuth hunt --color=n)" "never"

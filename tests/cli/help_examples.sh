@@ -32,7 +32,7 @@ while IFS= read -r ex; do
     esac
     # every remaining word that looks like a path must be known
     unknown=$(printf '%s\n' "$cmd" | tr ' ' '\n' | grep -E '/|\.(zip|log|gz|json|csv|eml|mbox|html|txt)$' |
-        grep -vE "^($S|$ROOT/tests/corpus/headers/|'|<|case\.(zip|html)$|[a-z]+\.(json|csv)$|[A-Z][a-z]+/[A-Za-z_]+$)" |
+        grep -vE "^($S|$ROOT/tests/corpus/headers/|'|<|case\.(zip|html|sqlite)$|[a-z]+\.(json|csv)$|[A-Z][a-z]+/[A-Za-z_]+$)" |
         grep -v '^ip:' || true)
     check "example $i names only known paths: $ex" "$unknown" ""
     out="$TMPD/run/out.$i"
