@@ -54,5 +54,6 @@ int cmd_verify(struct app *a);
 int cmd_hunt(struct app *a);
 int cmd_headers(struct app *a, const char *file);
 int cmd_html_report(struct app *a); /* report -o FILE.html */
+int cmd_watch(struct app *a);
 
 #endif

@@ -21,6 +21,7 @@ static int run_formats(struct app *a, const char *arg) { (void)arg; return cmd_f
 static int run_hunt(struct app *a, const char *arg) { (void)arg; return cmd_hunt(a); }
 static int run_verify(struct app *a, const char *arg) { (void)arg; return cmd_verify(a); }
 static int run_report(struct app *a, const char *arg) { (void)arg; return cmd_html_report(a); }
+static int run_watch(struct app *a, const char *arg) { (void)arg; return cmd_watch(a); }
 
 static const struct command commands[] = {
     {"summary", NULL, run_summary},
@@ -31,6 +32,7 @@ static const struct command commands[] = {
     {"verify", NULL, run_verify},
     {"report", NULL, run_report},
     {"formats", NULL, run_formats},
+    {"watch", NULL, run_watch},
     {"headers", "MESSAGE file", cmd_headers},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
