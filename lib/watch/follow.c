@@ -19,7 +19,7 @@
 #include "util/sha256.h"
 #include "watch/watch_int.h"
 
-int wf_identity(int fd, const struct stat *st, struct wf_id *id)
+int wf_identity(int fd, const struct stat *st, struct wf_id *id, char *headb)
 {
     memset(id, 0, sizeof *id);
     id->dev = (uint64_t)st->st_dev;
@@ -34,7 +34,16 @@ int wf_identity(int fd, const struct stat *st, struct wf_id *id)
     sha256_update(h, b, (size_t)n);
     sha256_final_hex(h, id->head);
     id->head_len = (uint32_t)n;
+    if (headb)
+        memcpy(headb, b, (size_t)n);
     return 0;
+}
+
+int wf_head_prefix(int fd, const char *headb, uint32_t head_len)
+{
+    char b[WF_HEAD];
+    ssize_t n = pread(fd, b, head_len, 0);
+    return n > 0 && memcmp(b, headb, (size_t)n) == 0;
 }
 
 int wf_same_head(int fd, const struct wf_id *id)
@@ -133,7 +142,7 @@ struct wf_file *wf_open(const char *path, int from_dir, int at_end, const struct
     }
     f->fd = fd;
     f->from_dir = from_dir;
-    if (wf_identity(fd, &st, &f->id) != 0) {
+    if (wf_identity(fd, &st, &f->id, f->headb) != 0) {
         wf_free(f);
         return NULL;
     }
@@ -237,7 +246,7 @@ ssize_t wf_read(struct wf_file *f, size_t max, const struct wf_sink *s)
         if (!f->id.head_len || f->id.head_len < WF_HEAD) {
             struct stat st;
             if (!f->is_stdin && fstat(f->fd, &st) == 0)
-                wf_identity(f->fd, &st, &f->id); /* the head grows until 4 KiB are written */
+                wf_identity(f->fd, &st, &f->id, f->headb); /* the head grows until 4 KiB are written */
         }
         split(f, b, (size_t)got, s);
         total += (size_t)got;
@@ -279,7 +288,7 @@ void wf_restart(struct wf_file *f, uint64_t offset, uint64_t lineno, const struc
     f->replay_to = 0;
     struct stat st;
     if (fstat(f->fd, &st) == 0)
-        wf_identity(f->fd, &st, &f->id);
+        wf_identity(f->fd, &st, &f->id, f->headb);
     lseek(f->fd, (off_t)offset, SEEK_SET);
     if (s->begin)
         s->begin(s->ctx, f);

@@ -1,7 +1,7 @@
 /*
  * ledger.c - the findings already raised, so each is alerted once and then only updated.
  *
- * A finding is known by rule, entity type, entity, host and the names of its counts.  One entry per key holds its
+ * A finding is known by rule, entity type, entity, host and the name of its first count.  One entry per key holds its
  * latest incident (first and last time, evidence count, severity): a finding under that
  * key whose first line comes after the incident's last is a new incident (raised again);
  * one that overlaps it is the same incident, grown when it has more evidence.  The table
@@ -147,10 +147,10 @@ void ledger_key(struct buf *b, const struct msl_finding *f, const struct msl_run
     buf_addc(b, '\x1f');
     buf_adds(b, f->host ? f->host : "");
     /* one rule may report two kinds of finding on one entity (account-burst: a burst and a
-     * bounce ratio); the names of their counts tell them apart */
+     * bounce ratio): the name of the first count tells them apart.  Only the first: the
+     * same finding may gain counts as it grows (recipient-harvest's slow form becomes the
+     * windowed one, both "unknown_recipients" first) */
     buf_addc(b, '\x1f');
-    for (size_t i = 0; i < f->ncounts; i++) {
-        buf_adds(b, i ? "," : "");
-        buf_adds(b, f->counts[i].name ? f->counts[i].name : "");
-    }
+    if (f->ncounts && f->counts[0].name)
+        buf_adds(b, f->counts[0].name);
 }

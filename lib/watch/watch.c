@@ -65,6 +65,7 @@ struct target {
 struct gone {
     struct wf_id id;
     uint64_t offset, lineno;
+    char headb[WF_HEAD];
 };
 
 struct ignored {
@@ -368,7 +369,8 @@ static struct wf_file *add_file(struct w *w, struct wf_file *f)
     return f;
 }
 
-static void remember_gone(struct w *w, const struct wf_id *id, uint64_t off, uint64_t line)
+static void remember_gone(struct w *w, const struct wf_id *id, const char *headb, uint64_t off,
+                          uint64_t line)
 {
     if (!id->head_len)
         return;
@@ -376,16 +378,20 @@ static void remember_gone(struct w *w, const struct wf_id *id, uint64_t off, uin
         memmove(w->gone, w->gone + 1, (GONE_MAX - 1) * sizeof w->gone[0]);
         w->ngone--;
     }
-    w->gone[w->ngone++] = (struct gone){*id, off, line};
+    struct gone *g = &w->gone[w->ngone++];
+    g->id = *id;
+    g->offset = off;
+    g->lineno = line;
+    memcpy(g->headb, headb, id->head_len);
 }
 
 static void let_go(struct w *w, size_t i, int final)
 {
     struct wf_file *f = w->f[i];
     if (!f->is_stdin && !f->parked)
-        remember_gone(w, &f->id, f->rpos, f->lineno);
+        remember_gone(w, &f->id, f->headb, f->rpos, f->lineno);
     else if (f->parked)
-        remember_gone(w, &f->id, (uint64_t)lseek(f->fd, 0, SEEK_END), 0);
+        remember_gone(w, &f->id, f->headb, (uint64_t)lseek(f->fd, 0, SEEK_END), 0);
     for (size_t k = 0; k < w->nt; k++)
         if (w->t[k].cur == f)
             w->t[k].cur = NULL;
@@ -471,11 +477,13 @@ static struct wf_file *consider(struct w *w, const char *path, int from_dir, int
         return NULL;
     if (known_inode(w, (uint64_t)st.st_dev, (uint64_t)st.st_ino) || is_ignored(w, &st))
         return NULL;
+    if (st.st_size == 0 && !w->startup)
+        return NULL; /* empty: a new log, or a copy about to be made; decided on its data */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return NULL;
     struct wf_id id;
-    if (wf_is_compressed(fd) || wf_identity(fd, &st, &id) != 0) {
+    if (wf_is_compressed(fd) || wf_identity(fd, &st, &id, NULL) != 0) {
         close(fd);
         ignore(w, &st); /* a compressed rotation: its lines were read from the original */
         return NULL;
@@ -500,7 +508,7 @@ static struct wf_file *consider(struct w *w, const char *path, int from_dir, int
     /* a file let go or truncated in this run: from where it was left */
     for (size_t i = 0; i < w->ngone; i++) {
         struct gone *g = &w->gone[i];
-        if (!wf_same_head(fd, &g->id))
+        if (!g->id.head_len || !wf_head_prefix(fd, g->headb, g->id.head_len))
             continue;
         close(fd);
         struct gone gg = *g;
@@ -515,7 +523,8 @@ static struct wf_file *consider(struct w *w, const char *path, int from_dir, int
     /* a copy of a live file (copytruncate copies before it truncates): held, not read */
     for (size_t i = 0; i < w->nf; i++) {
         struct wf_file *o = w->f[i];
-        if (o->is_stdin || o->parked || !o->id.head_len || !wf_same_head(fd, &o->id))
+        if (o->is_stdin || o->parked || !o->id.head_len ||
+            !wf_head_prefix(fd, o->headb, o->id.head_len))
             continue;
         close(fd);
         struct wf_file *f = wf_open(path, from_dir, 1, &w->ws);
@@ -540,6 +549,18 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int compressed_name(const char *name)
+{
+    static const char *const ext[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".tgz", ".lz4"};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t k = strlen(ext[i]);
+        if (n > k && !strcmp(name + n - k, ext[i]))
+            return 1;
+    }
+    return 0;
+}
+
 /* Every regular file of dir (not hidden), oldest rotation first; prefix: only names that
  * start with it (an explicit file's dir is scanned for its copies only). */
 static void scan_dir(struct w *w, const char *dir, const char *prefix, int follow_new)
@@ -556,6 +577,8 @@ static void scan_dir(struct w *w, const char *dir, const char *prefix, int follo
             continue;
         if (prefix && (strncmp(de->d_name, prefix, plen) || !de->d_name[plen]))
             continue;
+        if (compressed_name(de->d_name))
+            continue; /* being written by gzip & co. now, with no magic bytes yet */
         char *c = strdup(de->d_name);
         if (c)
             names[n++] = c;
@@ -585,7 +608,7 @@ static void handle_truncated(struct w *w, struct wf_file *f)
     int unparked = 0;
     for (size_t i = 0; i < w->nf; i++) {
         struct wf_file *p = w->f[i];
-        if (!p->parked || !wf_same_head(p->fd, &old))
+        if (!p->parked || !wf_head_prefix(p->fd, f->headb, old.head_len))
             continue;
         p->parked = 0;
         p->rotated = 1; /* the copy will not grow: read its rest, then let go */
@@ -595,7 +618,7 @@ static void handle_truncated(struct w *w, struct wf_file *f)
         break;
     }
     if (!unparked)
-        remember_gone(w, &old, off, line);
+        remember_gone(w, &old, f->headb, off, line);
     wf_restart(f, 0, 0, &w->ws);
 }
 
@@ -650,6 +673,10 @@ static void read_files(struct w *w, int *more)
             struct wf_file *f = w->f[i];
             if (f->parked || (pass == 0) != (f->rotated != 0))
                 continue;
+            if (f->from_dir && f->rpos == 0 && wf_is_compressed(f->fd)) {
+                f->gone = 1; /* a new file that turned out compressed: not a live log */
+                continue;
+            }
             ssize_t n = wf_read(f, pass == 0 ? SIZE_MAX : READ_SLICE, &w->ws);
             if (n > 0) {
                 msl_feed_flush(f->feed);

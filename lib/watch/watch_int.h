@@ -29,6 +29,7 @@ struct wf_file {
     int fd;             /* -1 for stdin's end, else the open file */
     int is_stdin;
     struct wf_id id;
+    char headb[WF_HEAD]; /* the head's bytes: a copy in the making is recognised by them */
     uint64_t offset;    /* bytes handed on as complete lines */
     uint64_t rpos;      /* bytes read (offset + the carried partial line) */
     uint64_t lineno;    /* lines handed on */
@@ -56,7 +57,11 @@ struct wf_sink {
 };
 
 /* follow.c */
-int wf_identity(int fd, const struct stat *st, struct wf_id *id); /* 0 or -1 */
+/* 0 or -1; headb (may be NULL) receives the head's bytes. */
+int wf_identity(int fd, const struct stat *st, struct wf_id *id, char *headb);
+/* fd's content so far (at least one byte) is a prefix of head (a copy being made of it, or
+ * made), or head is a prefix of it: 1. */
+int wf_head_prefix(int fd, const char *headb, uint32_t head_len);
 int wf_same_head(int fd, const struct wf_id *id); /* fd's first id->head_len bytes match */
 int wf_is_compressed(int fd);
 struct wf_file *wf_open(const char *path, int from_dir, int at_end, const struct wf_sink *s);
