@@ -145,7 +145,7 @@ static const char usage_text[] =
     "  mailsleuth hunt --format json --fail-on high logs/ > findings.json\n"
     "  mailsleuth timeline --since 2026-11-27T08:00 --format csv logs/ > timeline.csv\n"
     "  mailsleuth report samples/ -o case.html\n"
-    "  mailsleuth watch --min-severity medium - < logs/maillog\n"
+    "  mailsleuth watch --show-lines - < logs/maillog\n"
     "\n"
     "live (until SIGTERM; doc/mailsleuth.1 has a systemd unit):\n"
     "  mailsleuth watch --state /var/lib/mailsleuth/watch.state --alert syslog \\\n"

@@ -3,7 +3,8 @@
  *
  * A finding is known by rule, entity type, entity, host and the name of its first count.  One entry per key holds its
  * latest incident (first and last time, evidence count, severity): a finding under that
- * key whose first line comes after the incident's last is a new incident (raised again);
+ * key whose first line comes at or after the incident's last (and is not its first) is a
+ * new incident (raised again);
  * one that overlaps it is the same incident, grown when it has more evidence.  The table
  * is bounded (cap entries); past it the entry with the oldest last time goes (counted).
  */
@@ -68,7 +69,9 @@ enum ledger_verdict ledger_offer(struct ledger *l, const char *key, int64_t firs
 {
     size_t klen = strlen(key);
     struct lg_ent *v = strmap_find(l->m, key, klen);
-    if (v && first > v->last && first > 0) {
+    /* a later incident starts where (or after) the known one ended; the same incident
+     * keeps its first line */
+    if (v && first > 0 && first != v->first && first >= v->last) {
         *v = (struct lg_ent){first, last, total, sev}; /* a later incident of the same key */
         return LG_NEW;
     }
