@@ -24,7 +24,8 @@
  * is read from its beginning to rebuild the rules' windows, lines before the saved offset
  * counted as replayed; findings already raised are in the ledger, so they are not raised
  * again, and anything the earlier run had not yet raised is.  Saved every SAVE_MS when
- * something changed, right after each raised alert, and at SIGTERM/SIGINT.
+ * something changed, right after the batch of findings that raised an alert (one probe,
+ * or one round of reading), and at SIGTERM/SIGINT.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -100,7 +101,7 @@ struct w {
     int dirty_events;
     int64_t last_probe, probe_cost;
     int probe_fd;
-    int state_dirty;
+    int state_dirty, raised_unsaved;
     int64_t last_save, last_idle;
     uint64_t lines, replayed, bytes, rotations, truncations, probes, raised, updated, files_max;
     uint64_t files_dropped;
@@ -159,7 +160,7 @@ static void take_finding(struct w *w, const char *key, int64_t first, int64_t la
     if (v == LG_NEW) {
         w->raised++;
         alerts_send(w->al, "raised", sev, rule, title, etype, entity, json);
-        save_state(w); /* at once: a crash right after must not raise it again */
+        w->raised_unsaved = 1; /* saved after this batch: a crash must not raise it again */
     } else if (w->o->updates) {
         w->updated++;
         alerts_send(w->al, "updated", sev, rule, title, etype, entity, json);
@@ -717,7 +718,7 @@ static void save_state(struct w *w)
         snprintf(msg, sizeof msg, "cannot write the state: %s", strerror(errno));
         say(w, w->o->state, msg);
     }
-    w->state_dirty = 0;
+    w->state_dirty = w->raised_unsaved = 0;
     w->last_save = watch_now_ms();
 }
 
@@ -952,7 +953,7 @@ int msl_watch(const struct msl_watch_opts *o)
             sig_hup = 0;
             alerts_reopen(w->al);
         }
-        if (w->state_dirty && now - w->last_save >= SAVE_MS)
+        if (w->raised_unsaved || (w->state_dirty && now - w->last_save >= SAVE_MS))
             save_state(w);
         int stdin_open = 0;
         for (size_t i = 0; i < w->nf; i++)
