@@ -75,6 +75,8 @@ enum ledger_verdict ledger_offer(struct ledger *l, const char *key, int64_t firs
         *v = (struct lg_ent){first, last, total, sev}; /* a later incident of the same key */
         return LG_NEW;
     }
+    if (v && last && v->first && last < v->first)
+        return LG_OLD; /* an earlier incident, passed already (probes report them all) */
     if (v) {
         enum ledger_verdict r = total > v->total || sev > v->sev ? LG_GREW : LG_OLD;
         if (first && (!v->first || first < v->first))

@@ -230,6 +230,19 @@ static void probe_child(void *ctx, int fd)
     msl_hunt_finish(w->h);
 }
 
+struct rec_at {
+    int64_t first;
+    size_t pos;
+};
+
+static int by_first(const void *a, const void *b)
+{
+    const struct rec_at *x = a, *y = b;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
 static void probe(struct w *w)
 {
     int64_t t0 = watch_now_ms();
@@ -239,16 +252,34 @@ static void probe(struct w *w)
     buf_init(&out, (size_t)1 << 30);
     if (probe_run(probe_child, w, &out) != 0 && !w->o->quiet)
         fputs("mailsleuth: watch: a probe for findings failed (fork or its child)\n", stderr);
-    size_t pos = 0;
+    /* the records in time order: of a key's incidents, the earlier is offered first */
+    struct rec_at *r = NULL;
+    size_t nr = 0, cap = 0, pos = 0;
     while (out.p && pos + sizeof(struct rec_hdr) <= out.n) {
         struct rec_hdr h;
         memcpy(&h, out.p + pos, sizeof h);
-        pos += sizeof h;
         size_t need = 0;
         for (int i = 0; i < 6; i++)
             need += h.len[i];
-        if (need > out.n - pos)
+        if (need > out.n - pos - sizeof h)
             break;
+        if (nr == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            struct rec_at *nrp = realloc(r, nc * sizeof *nrp);
+            if (!nrp)
+                break;
+            r = nrp;
+            cap = nc;
+        }
+        r[nr++] = (struct rec_at){h.first, pos};
+        pos += sizeof h + need;
+    }
+    if (nr > 1)
+        qsort(r, nr, sizeof *r, by_first);
+    for (size_t k = 0; k < nr; k++) {
+        struct rec_hdr h;
+        memcpy(&h, out.p + r[k].pos, sizeof h);
+        size_t at = r[k].pos + sizeof h;
         char *s[6];
         int ok = 1;
         for (int i = 0; i < 6; i++) {
@@ -256,10 +287,10 @@ static void probe(struct w *w)
             if (!s[i]) {
                 ok = 0;
             } else {
-                memcpy(s[i], out.p + pos, h.len[i]);
+                memcpy(s[i], out.p + at, h.len[i]);
                 s[i][h.len[i]] = '\0';
             }
-            pos += h.len[i];
+            at += h.len[i];
         }
         if (ok)
             take_finding(w, s[0], h.first, h.last, h.total, h.sev, s[1], s[2], s[3], s[4],
@@ -267,6 +298,7 @@ static void probe(struct w *w)
         for (int i = 0; i < 6; i++)
             free(s[i]);
     }
+    free(r);
     buf_free(&out);
     int64_t t1 = watch_now_ms();
     w->last_probe = t1;
