@@ -10,9 +10,10 @@
  * the hunt; the findings the hunt would report if the input ended now are raised as
  * alerts once, when they first appear, and updated (not repeated) while they continue.
  *
- * lib/watch: follow.c (file identity, reading, rotation), state.c (--state), alert.c
- * (jsonl, syslog, exec sinks), ledger.c (which findings were raised), probe.c (the
- * findings so far), watch.c (the loop).
+ * lib/watch: follow.c (one file: identity, reading, truncation), files.c (which files and
+ * how far: rotation, copies, directories, resuming), state.c (--state), alert.c (jsonl,
+ * syslog, exec sinks), ledger.c (which findings were raised), probe.c (the findings so
+ * far, in a forked copy), raise.c (findings to alerts), watch.c (the loop).
  */
 #ifndef MAILSLEUTH_WATCH_H
 #define MAILSLEUTH_WATCH_H

@@ -34,7 +34,7 @@ struct hook {
     int64_t started;
 };
 
-struct target {
+struct dest {
     enum kind kind;
     char *arg; /* path or command */
     FILE *fp;
@@ -43,7 +43,7 @@ struct target {
 };
 
 struct alerts {
-    struct target t[MSL_WATCH_MAX_ALERTS];
+    struct dest t[MSL_WATCH_MAX_ALERTS];
     size_t n;
     int facility;
     int64_t timeout_ms;
@@ -87,7 +87,7 @@ int msl_watch_facility(const char *name)
     return -1;
 }
 
-static FILE *open_jsonl(struct target *t)
+static FILE *open_jsonl(struct dest *t)
 {
     if (t->is_stdout)
         return stdout;
@@ -105,7 +105,7 @@ struct alerts *alerts_open(const struct msl_watch_opts *o, char *err, size_t err
     size_t qcap = o->exec_queue ? o->exec_queue : 64;
     for (size_t i = 0; i < o->nalerts && i < MSL_WATCH_MAX_ALERTS; i++) {
         const char *s = o->alerts[i];
-        struct target *t = &a->t[a->n];
+        struct dest *t = &a->t[a->n];
         memset(t, 0, sizeof *t);
         t->h.wfd = -1;
         if (!strcmp(s, "syslog")) {
@@ -168,7 +168,7 @@ void alerts_free(struct alerts *a)
     if (!a)
         return;
     for (size_t i = 0; i < a->n; i++) {
-        struct target *t = &a->t[i];
+        struct dest *t = &a->t[i];
         if (t->fp && !t->is_stdout)
             fclose(t->fp);
         if (t->is_stdout)
@@ -230,7 +230,7 @@ void alerts_send(struct alerts *a, const char *kind, int sev, const char *rule,
     }
     a->sent++;
     for (size_t i = 0; i < a->n; i++) {
-        struct target *t = &a->t[i];
+        struct dest *t = &a->t[i];
         if (t->kind == K_JSONL && t->fp) {
             if (fwrite(line.p, 1, line.n, t->fp) != line.n || fflush(t->fp) != 0) {
                 if (!t->failed)
@@ -275,7 +275,7 @@ void alerts_send(struct alerts *a, const char *kind, int sev, const char *rule,
 void alerts_reopen(struct alerts *a)
 {
     for (size_t i = 0; i < a->n; i++) {
-        struct target *t = &a->t[i];
+        struct dest *t = &a->t[i];
         if (t->kind != K_JSONL || t->is_stdout)
             continue;
         if (t->fp)
@@ -285,7 +285,7 @@ void alerts_reopen(struct alerts *a)
     }
 }
 
-static void hook_start(struct alerts *a, struct target *t, int64_t now)
+static void hook_start(struct alerts *a, struct dest *t, int64_t now)
 {
     struct hook *h = &t->h;
     int p[2];
@@ -327,7 +327,7 @@ static void hook_start(struct alerts *a, struct target *t, int64_t now)
 void alerts_service(struct alerts *a, int64_t now)
 {
     for (size_t i = 0; i < a->n; i++) {
-        struct target *t = &a->t[i];
+        struct dest *t = &a->t[i];
         if (t->kind != K_EXEC)
             continue;
         struct hook *h = &t->h;
@@ -411,7 +411,7 @@ void alerts_drain(struct alerts *a, int64_t deadline)
         nanosleep(&ts, NULL);
     }
     for (size_t i = 0; i < a->n; i++) {
-        struct target *t = &a->t[i];
+        struct dest *t = &a->t[i];
         if (t->kind != K_EXEC)
             continue;
         hook_kill(a, &t->h);

@@ -245,8 +245,9 @@ ssize_t wf_read(struct wf_file *f, size_t max, const struct wf_sink *s)
         f->eof = 0;
         if (!f->id.head_len || f->id.head_len < WF_HEAD) {
             struct stat st;
+            /* the head grows until 4 KiB are written */
             if (!f->is_stdin && fstat(f->fd, &st) == 0)
-                wf_identity(f->fd, &st, &f->id, f->headb); /* the head grows until 4 KiB are written */
+                wf_identity(f->fd, &st, &f->id, f->headb);
         }
         split(f, b, (size_t)got, s);
         total += (size_t)got;

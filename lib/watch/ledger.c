@@ -1,12 +1,13 @@
 /*
  * ledger.c - the findings already raised, so each is alerted once and then only updated.
  *
- * A finding is known by rule, entity type, entity, host and the name of its first count.  One entry per key holds its
- * latest incident (first and last time, evidence count, severity): a finding under that
- * key whose first line comes at or after the incident's last (and is not its first) is a
- * new incident (raised again);
- * one that overlaps it is the same incident, grown when it has more evidence.  The table
- * is bounded (cap entries); past it the entry with the oldest last time goes (counted).
+ * A finding is known by rule, entity type, entity, host and the name of its first count.  One
+ * entry per key holds its latest incident (first and last time, evidence count, severity): a
+ * finding under that key whose first line comes at or after the incident's last (and is not
+ * its first) is a new incident (raised again); one that ends before it began is an earlier
+ * incident (a probe reports every incident it knows: not again); one that overlaps it is
+ * the same incident, grown when it has more evidence.  The table is bounded (cap entries):
+ * past it the entry with the oldest last time goes (counted).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -6,11 +6,13 @@
  * checks each followed path (rotated? truncated?), reads what was appended (a rotated
  * file's rest first, so lines stay in order), scans watched directories for new files, and
  * hands complete lines to the pipeline (msl_feed), whose events go to the hunt and the
- * correlator.  After new events, and at most every PROBE_MS, a probe (probe.c) asks what
- * the hunt would report now; the ledger says which findings are new (raised) or grown
- * (updated).  Records idle for --idle seconds of log time are closed on a one-second timer.
+ * correlator.  After new events, and at most every PROBE_MS, a probe (probe.c, raise.c)
+ * asks what the hunt would report now; the ledger says which findings are new (raised) or
+ * grown (updated).  Records idle for --idle seconds of log time are closed on a one-second
+ * timer.  Which files are followed and how far is files.c; this file is the loop, the
+ * pipeline's side (feeds, sink), the state's timing and the set-up.
  *
- * Rotation: a path that names another inode than the open file is a rename rotation: the
+ * Rotation (files.c): a path that names another inode than the open file is a rename rotation: the
  * old file is read to its end and let go after GRACE_MS without growth (so the rest of a
  * file compressed after rotation is read from the descriptor still open); the new file is
  * read from its start.  A size below what was read is a copy-truncate: read again from 0.
@@ -27,7 +29,6 @@
  * something changed, right after the batch of findings that raised an alert (one probe,
  * or one round of reading), and at SIGTERM/SIGINT.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -45,67 +46,6 @@
 #include "mailsleuth/correlate.h"
 #include "util/esc.h"
 #include "watch/watch_int.h"
-
-#define PROBE_MS 200
-#define SAVE_MS 5000
-#define GRACE_MS 10000     /* a rotated file this long without growth is let go */
-#define PARK_MS 60000      /* a parked copy whose original was never truncated */
-#define READ_SLICE (4u << 20)
-#define MAX_FILES 1024
-#define GONE_MAX 256
-#define IGNORED_MAX 1024
-
-struct target {
-    char *path;
-    char *dir;  /* the directory to scan: the path itself, or an explicit file's parent */
-    const char *base; /* explicit file: its name in dir (copies start with it) */
-    int is_dir, is_stdin;
-    struct wf_file *cur;
-};
-
-struct gone {
-    struct wf_id id;
-    uint64_t offset, lineno;
-    char headb[WF_HEAD];
-};
-
-struct ignored {
-    uint64_t dev, ino;
-    int64_t size, mtime;
-};
-
-struct w {
-    const struct msl_watch_opts *o;
-    struct msl_run run;
-    struct msl_sink sink;
-    struct msl_hunt_opts ho;
-    struct msl_hunt *h;
-    struct msl_correlator *c;
-    struct alerts *al;
-    struct ledger *lg;
-    struct target *t;
-    size_t nt;
-    struct wf_file *f[MAX_FILES];
-    size_t nf;
-    struct gone gone[GONE_MAX];
-    size_t ngone;
-    struct ignored ign[IGNORED_MAX];
-    size_t nign;
-    struct st_data st;
-    int have_state;
-    struct wf_sink ws;
-    int ino_fd;
-    int startup;
-    uint32_t next_src;
-    int64_t newest_ts;
-    int dirty_events;
-    int64_t last_probe, probe_cost;
-    int probe_fd;
-    int state_dirty, raised_unsaved;
-    int64_t last_save, last_idle;
-    uint64_t lines, replayed, bytes, rotations, truncations, probes, raised, updated, files_max;
-    uint64_t files_dropped;
-};
 
 static volatile sig_atomic_t sig_stop, sig_hup, sig_usr1;
 static int sig_pipe[2] = {-1, -1};
@@ -126,7 +66,7 @@ static void on_signal(int sig)
     errno = e;
 }
 
-static void say(void *ctx, const char *path, const char *msg)
+void watch_say(void *ctx, const char *path, const char *msg)
 {
     struct w *w = ctx;
     if (w->o->quiet)
@@ -141,168 +81,6 @@ static void say(void *ctx, const char *path, const char *msg)
     if (b.p)
         fputs(b.p, stderr);
     buf_free(&b);
-}
-
-/* ---- findings -------------------------------------------------------------------------- */
-
-static void save_state(struct w *w);
-
-static void take_finding(struct w *w, const char *key, int64_t first, int64_t last,
-                         uint64_t total, int sev, const char *rule, const char *title,
-                         const char *etype, const char *entity, const char *json)
-{
-    enum ledger_verdict v = ledger_offer(w->lg, key, first, last, total, sev);
-    if (v == LG_OLD)
-        return;
-    w->state_dirty = 1;
-    if (sev < w->o->min_severity)
-        return;
-    if (v == LG_NEW) {
-        w->raised++;
-        alerts_send(w->al, "raised", sev, rule, title, etype, entity, json);
-        w->raised_unsaved = 1; /* saved after this batch: a crash must not raise it again */
-    } else if (w->o->updates) {
-        w->updated++;
-        alerts_send(w->al, "updated", sev, rule, title, etype, entity, json);
-    }
-}
-
-/* The record a probe child writes per finding: lengths, numbers, then the strings. */
-struct rec_hdr {
-    uint32_t len[6]; /* key, rule, title, etype, entity, json */
-    int64_t first, last;
-    uint64_t total;
-    int32_t sev;
-};
-
-static void write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t k = write(fd, c, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return;
-        c += k;
-        n -= (size_t)k;
-    }
-}
-
-static void on_emit(void *ctx, const struct msl_finding *f)
-{
-    struct w *w = ctx;
-    struct buf key;
-    buf_init(&key, 1 << 20);
-    ledger_key(&key, f, &w->run);
-    char *json = msl_finding_json(f, &w->run);
-    const char *entity = f->entity ? f->entity : "";
-    if (entity[0] == '#' && f->entity_type && !strcmp(f->entity_type, "file"))
-        entity = msl_run_source_name(&w->run, (uint32_t)strtoul(entity + 1, NULL, 10));
-    if (!json || key.err || !key.p) {
-        free(json);
-        buf_free(&key);
-        return;
-    }
-    const char *s[6] = {key.p, f->rule ? f->rule : "", f->title ? f->title : "",
-                        f->entity_type ? f->entity_type : "", entity, json};
-    if (w->probe_fd >= 0) {
-        struct rec_hdr h = {.first = f->first_ts, .last = f->last_ts,
-                            .total = f->evidence_total, .sev = (int32_t)f->severity};
-        for (int i = 0; i < 6; i++)
-            h.len[i] = (uint32_t)strlen(s[i]);
-        write_all(w->probe_fd, &h, sizeof h);
-        for (int i = 0; i < 6; i++)
-            write_all(w->probe_fd, s[i], h.len[i]);
-    } else {
-        take_finding(w, s[0], f->first_ts, f->last_ts, f->evidence_total, (int)f->severity,
-                     s[1], s[2], s[3], s[4], s[5]);
-    }
-    free(json);
-    buf_free(&key);
-}
-
-static void probe_child(void *ctx, int fd)
-{
-    struct w *w = ctx;
-    w->probe_fd = fd;
-    msl_correlator_finish(w->c);
-    msl_hunt_finish(w->h);
-}
-
-struct rec_at {
-    int64_t first;
-    size_t pos;
-};
-
-static int by_first(const void *a, const void *b)
-{
-    const struct rec_at *x = a, *y = b;
-    if (x->first != y->first)
-        return x->first < y->first ? -1 : 1;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-static void probe(struct w *w)
-{
-    int64_t t0 = watch_now_ms();
-    w->dirty_events = 0;
-    w->probes++;
-    struct buf out;
-    buf_init(&out, (size_t)1 << 30);
-    if (probe_run(probe_child, w, &out) != 0 && !w->o->quiet)
-        fputs("mailsleuth: watch: a probe for findings failed (fork or its child)\n", stderr);
-    /* the records in time order: of a key's incidents, the earlier is offered first */
-    struct rec_at *r = NULL;
-    size_t nr = 0, cap = 0, pos = 0;
-    while (out.p && pos + sizeof(struct rec_hdr) <= out.n) {
-        struct rec_hdr h;
-        memcpy(&h, out.p + pos, sizeof h);
-        size_t need = 0;
-        for (int i = 0; i < 6; i++)
-            need += h.len[i];
-        if (need > out.n - pos - sizeof h)
-            break;
-        if (nr == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            struct rec_at *nrp = realloc(r, nc * sizeof *nrp);
-            if (!nrp)
-                break;
-            r = nrp;
-            cap = nc;
-        }
-        r[nr++] = (struct rec_at){h.first, pos};
-        pos += sizeof h + need;
-    }
-    if (nr > 1)
-        qsort(r, nr, sizeof *r, by_first);
-    for (size_t k = 0; k < nr; k++) {
-        struct rec_hdr h;
-        memcpy(&h, out.p + r[k].pos, sizeof h);
-        size_t at = r[k].pos + sizeof h;
-        char *s[6];
-        int ok = 1;
-        for (int i = 0; i < 6; i++) {
-            s[i] = malloc((size_t)h.len[i] + 1);
-            if (!s[i]) {
-                ok = 0;
-            } else {
-                memcpy(s[i], out.p + at, h.len[i]);
-                s[i][h.len[i]] = '\0';
-            }
-            at += h.len[i];
-        }
-        if (ok)
-            take_finding(w, s[0], h.first, h.last, h.total, h.sev, s[1], s[2], s[3], s[4],
-                         s[5]);
-        for (int i = 0; i < 6; i++)
-            free(s[i]);
-    }
-    free(r);
-    buf_free(&out);
-    int64_t t1 = watch_now_ms();
-    w->last_probe = t1;
-    w->probe_cost = t1 - t0;
 }
 
 /* ---- the pipeline side ------------------------------------------------------------------ */
@@ -329,7 +107,7 @@ static void on_problem(void *ctx, enum msl_problem_kind k, const char *name, con
     struct w *w = ctx;
     if (k == MSL_PROB_WARNING && w->o->quiet)
         return;
-    say(w, name, msg);
+    watch_say(w, name, msg);
 }
 
 static int c_message(void *ctx, struct msl_message *m)
@@ -382,373 +160,14 @@ static void f_end(void *ctx, struct wf_file *f)
         msl_feed_end(f->feed, NULL);
 }
 
-/* ---- files -------------------------------------------------------------------------------- */
-
-static struct wf_file *add_file(struct w *w, struct wf_file *f)
-{
-    if (!f)
-        return NULL;
-    if (w->nf == MAX_FILES) {
-        w->files_dropped++;
-        say(w, f->path, "not followed: already following the most files watch follows (1024)");
-        struct msl_feed *fd = f->feed;
-        wf_close(f, 0, &w->ws);
-        msl_feed_free(fd);
-        return NULL;
-    }
-    w->f[w->nf++] = f;
-    if (w->nf > w->files_max)
-        w->files_max = w->nf;
-    return f;
-}
-
-static void remember_gone(struct w *w, const struct wf_id *id, const char *headb, uint64_t off,
-                          uint64_t line)
-{
-    if (!id->head_len)
-        return;
-    if (w->ngone == GONE_MAX) {
-        memmove(w->gone, w->gone + 1, (GONE_MAX - 1) * sizeof w->gone[0]);
-        w->ngone--;
-    }
-    struct gone *g = &w->gone[w->ngone++];
-    g->id = *id;
-    g->offset = off;
-    g->lineno = line;
-    memcpy(g->headb, headb, id->head_len);
-}
-
-static void let_go(struct w *w, size_t i, int final)
-{
-    struct wf_file *f = w->f[i];
-    if (!f->is_stdin && !f->parked)
-        remember_gone(w, &f->id, f->headb, f->rpos, f->lineno);
-    else if (f->parked)
-        remember_gone(w, &f->id, f->headb, (uint64_t)lseek(f->fd, 0, SEEK_END), 0);
-    for (size_t k = 0; k < w->nt; k++)
-        if (w->t[k].cur == f)
-            w->t[k].cur = NULL;
-    struct msl_feed *fd = f->feed;
-    wf_close(f, final, &w->ws);
-    msl_feed_free(fd);
-    w->f[i] = w->f[--w->nf];
-}
-
-static struct wf_file *known_inode(struct w *w, uint64_t dev, uint64_t ino)
-{
-    for (size_t i = 0; i < w->nf; i++)
-        if (w->f[i]->id.dev == dev && w->f[i]->id.ino == ino)
-            return w->f[i];
-    return NULL;
-}
-
-static int is_ignored(struct w *w, const struct stat *st)
-{
-    for (size_t i = 0; i < w->nign; i++)
-        if (w->ign[i].dev == (uint64_t)st->st_dev && w->ign[i].ino == (uint64_t)st->st_ino)
-            return w->ign[i].size == (int64_t)st->st_size &&
-                   w->ign[i].mtime == (int64_t)st->st_mtime;
-    return 0;
-}
-
-static void ignore(struct w *w, const struct stat *st)
-{
-    struct ignored g = {(uint64_t)st->st_dev, (uint64_t)st->st_ino, (int64_t)st->st_size,
-                        (int64_t)st->st_mtime};
-    for (size_t i = 0; i < w->nign; i++)
-        if (w->ign[i].dev == g.dev && w->ign[i].ino == g.ino) {
-            w->ign[i] = g;
-            return;
-        }
-    if (w->nign == IGNORED_MAX) {
-        memmove(w->ign, w->ign + 1, (IGNORED_MAX - 1) * sizeof w->ign[0]);
-        w->nign--;
-    }
-    w->ign[w->nign++] = g;
-}
-
-/* Our own outputs (the state file, jsonl alerts) are never followed. */
-static int is_own_output(struct w *w, const struct stat *st)
-{
-    struct stat o;
-    if (w->o->state && stat(w->o->state, &o) == 0 && o.st_dev == st->st_dev &&
-        o.st_ino == st->st_ino)
-        return 1;
-    for (size_t i = 0; i < w->o->nalerts; i++) {
-        const char *a = w->o->alerts[i];
-        if (!strncmp(a, "jsonl:", 6) && strcmp(a + 6, "-") && stat(a + 6, &o) == 0 &&
-            o.st_dev == st->st_dev && o.st_ino == st->st_ino)
-            return 1;
-    }
-    return 0;
-}
-
-/* Opens path as the continuation of a file known from before: read from 0, replaying
- * what was read before (state), or from offset (a copy of a truncated file). */
-static struct wf_file *open_resumed(struct w *w, const char *path, int from_dir, uint64_t off,
-                                    uint64_t lineno, int replay)
-{
-    struct wf_file *f = wf_open(path, from_dir, 0, &w->ws);
-    if (!f)
-        return NULL;
-    if (replay) {
-        f->replay_to = off;
-    } else if (off) {
-        wf_restart(f, off, lineno, &w->ws);
-    }
-    return add_file(w, f);
-}
-
-/* A file seen for the first time (in a scanned directory, or at an explicit path).
- * follow_new: follow it even when it is not the continuation of something known. */
-static struct wf_file *consider(struct w *w, const char *path, int from_dir, int follow_new,
-                                int *is_new)
-{
-    *is_new = 0;
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || is_own_output(w, &st))
-        return NULL;
-    if (known_inode(w, (uint64_t)st.st_dev, (uint64_t)st.st_ino) || is_ignored(w, &st))
-        return NULL;
-    if (st.st_size == 0 && !w->startup)
-        return NULL; /* empty: a new log, or a copy about to be made; decided on its data */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return NULL;
-    struct wf_id id;
-    if (wf_is_compressed(fd) || wf_identity(fd, &st, &id, NULL) != 0) {
-        close(fd);
-        ignore(w, &st); /* a compressed rotation: its lines were read from the original */
-        return NULL;
-    }
-    /* the state of an earlier run: same inode and start, or a copy of its start */
-    for (size_t i = 0; i < w->st.nfiles; i++) {
-        struct st_file *sf = &w->st.files[i];
-        if (!sf->path || !sf->id.head_len || !wf_same_head(fd, &sf->id))
-            continue;
-        close(fd);
-        /* read again from the start to rebuild the windows (the same file, or a copy of
-         * it: the lines before the offset were read either way); under another name it was
-         * rotated while watch was not running: its rest comes before the new file */
-        int moved = strcmp(path, sf->path) != 0;
-        free(sf->path);
-        sf->path = NULL;
-        struct wf_file *f = open_resumed(w, path, from_dir, sf->offset, 0, 1);
-        if (f && moved)
-            f->rotated = 1;
-        return f;
-    }
-    /* a file let go or truncated in this run: from where it was left */
-    for (size_t i = 0; i < w->ngone; i++) {
-        struct gone *g = &w->gone[i];
-        if (!g->id.head_len || !wf_head_prefix(fd, g->headb, g->id.head_len))
-            continue;
-        close(fd);
-        struct gone gg = *g;
-        memmove(w->gone + i, w->gone + i + 1, (w->ngone - i - 1) * sizeof *g);
-        w->ngone--;
-        if ((uint64_t)st.st_size <= gg.offset) {
-            ignore(w, &st);
-            return NULL;
-        }
-        return open_resumed(w, path, from_dir, gg.offset, gg.lineno, 0);
-    }
-    /* a copy of a live file (copytruncate copies before it truncates): held, not read */
-    for (size_t i = 0; i < w->nf; i++) {
-        struct wf_file *o = w->f[i];
-        if (o->is_stdin || o->parked || !o->id.head_len ||
-            !wf_head_prefix(fd, o->headb, o->id.head_len))
-            continue;
-        close(fd);
-        struct wf_file *f = wf_open(path, from_dir, 1, &w->ws);
-        if (f) {
-            f->parked = 1;
-            f->eof_since = watch_now_ms();
-        }
-        return add_file(w, f);
-    }
-    close(fd);
-    if (!follow_new) {
-        ignore(w, &st);
-        return NULL;
-    }
-    *is_new = 1;
-    int at_end = w->startup && !w->o->from_start && !w->have_state;
-    return add_file(w, wf_open(path, from_dir, at_end, &w->ws));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int compressed_name(const char *name)
-{
-    static const char *const ext[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".tgz", ".lz4"};
-    size_t n = strlen(name);
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        size_t k = strlen(ext[i]);
-        if (n > k && !strcmp(name + n - k, ext[i]))
-            return 1;
-    }
-    return 0;
-}
-
-/* Every regular file of dir (not hidden), oldest rotation first; prefix: only names that
- * start with it (an explicit file's dir is scanned for its copies only). */
-static void scan_dir(struct w *w, const char *dir, const char *prefix, int follow_new)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    char *names[MAX_FILES];
-    size_t n = 0;
-    size_t plen = prefix ? strlen(prefix) : 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL && n < MAX_FILES) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (prefix && (strncmp(de->d_name, prefix, plen) || !de->d_name[plen]))
-            continue;
-        if (compressed_name(de->d_name))
-            continue; /* being written by gzip & co. now, with no magic bytes yet */
-        char *c = strdup(de->d_name);
-        if (c)
-            names[n++] = c;
-    }
-    closedir(d);
-    qsort(names, n, sizeof names[0], cmp_str);
-    const char *order[MAX_FILES];
-    memcpy(order, names, n * sizeof names[0]);
-    msl_rotation_sort(order, n);
-    for (size_t i = 0; i < n; i++) {
-        char path[4096];
-        int k = snprintf(path, sizeof path, "%s/%s", dir, order[i]);
-        if (k > 0 && (size_t)k < sizeof path) {
-            int is_new;
-            consider(w, path, 1, follow_new, &is_new);
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-}
-
-static void handle_truncated(struct w *w, struct wf_file *f)
-{
-    w->truncations++;
-    struct wf_id old = f->id;
-    uint64_t off = f->rpos, line = f->lineno;
-    int unparked = 0;
-    for (size_t i = 0; i < w->nf; i++) {
-        struct wf_file *p = w->f[i];
-        if (!p->parked || !wf_head_prefix(p->fd, f->headb, old.head_len))
-            continue;
-        p->parked = 0;
-        p->rotated = 1; /* the copy will not grow: read its rest, then let go */
-        p->eof_since = 0;
-        wf_restart(p, off, line, &w->ws);
-        unparked = 1;
-        break;
-    }
-    if (!unparked)
-        remember_gone(w, &old, f->headb, off, line);
-    wf_restart(f, 0, 0, &w->ws);
-}
-
-/* Paths: rotated? a new file at the path? new files in watched directories? */
-static void check_paths(struct w *w)
-{
-    for (size_t i = 0; i < w->nf; i++) {
-        struct wf_file *f = w->f[i];
-        if (f->is_stdin || f->rotated || f->parked)
-            continue;
-        if (wf_check_truncated(f, &w->ws)) {
-            handle_truncated(w, f);
-        } else if (wf_path_moved(f)) {
-            f->rotated = 1;
-            f->eof_since = 0;
-            w->rotations++;
-            say(w, f->path, "rotated (the name is another file now): reading the rest of the "
-                "old file, then the new one");
-        }
-    }
-    for (size_t i = 0; i < w->nt; i++) {
-        struct target *t = &w->t[i];
-        if (t->is_stdin)
-            continue;
-        if (t->cur && t->cur->rotated)
-            t->cur = NULL;
-        if (t->is_dir) {
-            scan_dir(w, t->dir, NULL, 1);
-        } else {
-            if (t->dir)
-                scan_dir(w, t->dir, t->base, 0); /* copies and state files only */
-            if (!t->cur) {
-                int is_new;
-                struct stat st;
-                if (stat(t->path, &st) == 0) {
-                    struct wf_file *k = known_inode(w, (uint64_t)st.st_dev,
-                                                    (uint64_t)st.st_ino);
-                    t->cur = k && !k->rotated ? k : consider(w, t->path, 0, 1, &is_new);
-                }
-            }
-        }
-    }
-}
-
-/* Reads what was appended: rotated files' rests first, then the rest. */
-static void read_files(struct w *w, int *more)
-{
-    int64_t now = watch_now_ms();
-    *more = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < w->nf; i++) {
-            struct wf_file *f = w->f[i];
-            if (f->parked || (pass == 0) != (f->rotated != 0))
-                continue;
-            if (f->from_dir && f->rpos == 0 && wf_is_compressed(f->fd)) {
-                f->gone = 1; /* a new file that turned out compressed: not a live log */
-                continue;
-            }
-            ssize_t n = wf_read(f, pass == 0 ? SIZE_MAX : READ_SLICE, &w->ws);
-            if (n > 0) {
-                msl_feed_flush(f->feed);
-                f->eof_since = 0;
-                if ((size_t)n >= READ_SLICE && pass == 1)
-                    *more = 1;
-            } else if (!f->eof_since) {
-                f->eof_since = now;
-            }
-        }
-    }
-    for (size_t i = 0; i < w->nf;) {
-        struct wf_file *f = w->f[i];
-        if ((f->rotated && f->eof_since && now - f->eof_since > GRACE_MS) ||
-            (f->parked && now - f->eof_since > PARK_MS) || (f->is_stdin && f->eof) ||
-            f->gone) {
-            let_go(w, i, f->rotated || f->is_stdin);
-            continue;
-        }
-        i++;
-    }
-}
-
-static int replaying(const struct w *w)
-{
-    for (size_t i = 0; i < w->nf; i++)
-        if (w->f[i]->offset < w->f[i]->replay_to)
-            return 1;
-    return 0;
-}
-
-static void save_state(struct w *w)
+void watch_save_state(struct w *w)
 {
     if (!w->o->state)
         return;
     if (state_save(w->o->state, w->f, w->nf, w->lg) != 0 && !w->o->quiet) {
         char msg[200];
         snprintf(msg, sizeof msg, "cannot write the state: %s", strerror(errno));
-        say(w, w->o->state, msg);
+        watch_say(w, w->o->state, msg);
     }
     w->state_dirty = w->raised_unsaved = 0;
     w->last_save = watch_now_ms();
@@ -852,7 +271,7 @@ static int setup_targets(struct w *w)
 static void free_all(struct w *w)
 {
     while (w->nf)
-        let_go(w, w->nf - 1, 0);
+        files_let_go(w, w->nf - 1, 0);
     for (size_t i = 0; i < w->nt; i++) {
         free(w->t[i].path);
         free(w->t[i].dir);
@@ -885,7 +304,7 @@ int msl_watch(const struct msl_watch_opts *o)
     w->o = o;
     w->ino_fd = -1;
     w->probe_fd = -1;
-    w->ws = (struct wf_sink){w, f_begin, f_line, f_end, say};
+    w->ws = (struct wf_sink){w, f_begin, f_line, f_end, watch_say};
     w->sink = (struct msl_sink){.ctx = w, .event = on_event, .unparsed = on_unparsed,
                                 .problem = on_problem};
     char err[1024] = "";
@@ -906,7 +325,7 @@ int msl_watch(const struct msl_watch_opts *o)
         w->have_state = w->st.nfiles > 0 || ledger_count(w->lg) > 0;
     }
     w->ho = *o->hunt;
-    w->ho.on_emit = on_emit;
+    w->ho.on_emit = raise_on_emit;
     w->ho.emit_ctx = w;
     w->h = msl_hunt_new(&w->ho, o->rules);
     struct msl_correlate_opts co = {.keep_lines = w->ho.show_lines,
@@ -949,11 +368,11 @@ int msl_watch(const struct msl_watch_opts *o)
     w->startup = 1;
     for (size_t i = 0; i < w->nt; i++)
         if (w->t[i].is_stdin)
-            w->t[i].cur = add_file(w, wf_stdin(&w->ws));
-    check_paths(w);
+            w->t[i].cur = files_add(w, wf_stdin(&w->ws));
+    files_check(w);
     for (size_t i = 0; i < w->st.nfiles; i++)
         if (w->st.files[i].path && !o->quiet)
-            say(w, w->st.files[i].path, "in the state but not found again (compressed or "
+            watch_say(w, w->st.files[i].path, "in the state but not found again (compressed or "
                 "removed while watch was not running?): its lines after the saved offset "
                 "are not read");
     w->startup = 0;
@@ -965,12 +384,12 @@ int msl_watch(const struct msl_watch_opts *o)
 
     for (;;) {
         int more;
-        read_files(w, &more);
+        files_read(w, &more);
         int64_t now = watch_now_ms();
-        int replay = replaying(w);
+        int replay = files_replaying(w);
         if (w->dirty_events && !replay &&
             now - w->last_probe >= (PROBE_MS > 2 * w->probe_cost ? PROBE_MS : 2 * w->probe_cost))
-            probe(w);
+            raise_probe(w);
         if (now - w->last_idle >= 1000) {
             w->last_idle = now;
             if (w->newest_ts)
@@ -986,7 +405,7 @@ int msl_watch(const struct msl_watch_opts *o)
             alerts_reopen(w->al);
         }
         if (w->raised_unsaved || (w->state_dirty && now - w->last_save >= SAVE_MS))
-            save_state(w);
+            watch_save_state(w);
         int stdin_open = 0;
         for (size_t i = 0; i < w->nf; i++)
             stdin_open |= w->f[i]->is_stdin;
@@ -1017,20 +436,20 @@ int msl_watch(const struct msl_watch_opts *o)
                     drain_fd(pf[i].fd);
         }
         if (!more)
-            check_paths(w);
+            files_check(w);
     }
 
     /* stopping: read what is there, raise what it shows, run the hooks, save, say */
-    check_paths(w);
+    files_check(w);
     int more, rounds = 0;
     do
-        read_files(w, &more);
+        files_read(w, &more);
     while (more && ++rounds < 64);
     if (w->dirty_events || w->probes == 0)
-        probe(w);
+        raise_probe(w);
     alerts_drain(w->al, watch_now_ms() + (int64_t)((o->exec_timeout > 0 ? o->exec_timeout : 10) *
                                                    1000));
-    save_state(w);
+    watch_save_state(w);
     if (!o->quiet)
         stats(w);
     free_all(w);

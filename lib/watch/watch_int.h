@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "mailsleuth/correlate.h"
 #include "mailsleuth/mailsleuth.h"
 #include "mailsleuth/watch.h"
 #include "util/buf.h"
@@ -135,5 +136,82 @@ int64_t watch_now_ms(void);
  * the hunt and correlator as they are now and changes nothing here); what it writes to fd
  * is returned in out.  0, or -1 when no child could be made. */
 int probe_run(void (*child)(void *ctx, int fd), void *ctx, struct buf *out);
+
+/* ---- the loop's state, shared by watch.c (the loop), files.c (which files, how far) and
+ * raise.c (findings to alerts) ---------------------------------------------------------- */
+#define PROBE_MS 200
+#define SAVE_MS 5000
+#define GRACE_MS 10000     /* a rotated file this long without growth is let go */
+#define PARK_MS 60000      /* a parked copy whose original was never truncated */
+#define READ_SLICE (4u << 20)
+#define MAX_FILES 1024
+#define GONE_MAX 256
+#define IGNORED_MAX 1024
+
+struct target {
+    char *path;
+    char *dir;  /* the directory to scan: the path itself, or an explicit file's parent */
+    const char *base; /* explicit file: its name in dir (copies start with it) */
+    int is_dir, is_stdin;
+    struct wf_file *cur;
+};
+
+struct gone {
+    struct wf_id id;
+    uint64_t offset, lineno;
+    char headb[WF_HEAD];
+};
+
+struct ignored {
+    uint64_t dev, ino;
+    int64_t size, mtime;
+};
+
+struct w {
+    const struct msl_watch_opts *o;
+    struct msl_run run;
+    struct msl_sink sink;
+    struct msl_hunt_opts ho;
+    struct msl_hunt *h;
+    struct msl_correlator *c;
+    struct alerts *al;
+    struct ledger *lg;
+    struct target *t;
+    size_t nt;
+    struct wf_file *f[MAX_FILES];
+    size_t nf;
+    struct gone gone[GONE_MAX];
+    size_t ngone;
+    struct ignored ign[IGNORED_MAX];
+    size_t nign;
+    struct st_data st;
+    int have_state;
+    struct wf_sink ws;
+    int ino_fd;
+    int startup;
+    uint32_t next_src;
+    int64_t newest_ts;
+    int dirty_events;
+    int64_t last_probe, probe_cost;
+    int probe_fd;
+    int state_dirty, raised_unsaved;
+    int64_t last_save, last_idle;
+    uint64_t lines, replayed, bytes, rotations, truncations, probes, raised, updated, files_max;
+    uint64_t files_dropped;
+};
+
+
+/* watch.c */
+void watch_say(void *ctx, const char *path, const char *msg); /* escaped, unless quiet */
+void watch_save_state(struct w *w);
+/* files.c */
+struct wf_file *files_add(struct w *w, struct wf_file *f); /* NULL (and f closed) past the cap */
+void files_let_go(struct w *w, size_t i, int final);
+void files_check(struct w *w);            /* rotated? truncated? new files? */
+void files_read(struct w *w, int *more);  /* *more: a file has more than one slice waiting */
+int files_replaying(const struct w *w);   /* a file is still below its replay offset */
+/* raise.c */
+void raise_on_emit(void *ctx, const struct msl_finding *f); /* msl_hunt_opts.on_emit */
+void raise_probe(struct w *w);
 
 #endif
