@@ -181,11 +181,12 @@ static void stats(struct w *w)
             " bytes, %" PRIu64 " events, %" PRIu64 " unparsed; %" PRIu64 " alerts raised, %"
             PRIu64 " updated, %" PRIu64 " dropped, %" PRIu64 " hook failures; %" PRIu64
             " rotations, %" PRIu64 " truncations; %zu files followed; %" PRIu64 " probes; "
-            "%zu findings known, %" PRIu64 " forgotten; %zu open messages, %zu open sessions\n",
+            "%zu findings known, %" PRIu64 " forgotten; %zu open messages, %zu open sessions%s\n",
             w->lines, w->replayed, w->bytes, w->run.events, w->run.unparsed, w->raised,
             w->updated, dropped, hfail, w->rotations, w->truncations, w->nf, w->probes,
             ledger_count(w->lg), ledger_dropped(w->lg), msl_correlator_open_messages(w->c),
-            msl_correlator_open_sessions(w->c));
+            msl_correlator_open_sessions(w->c),
+            w->files_dropped ? "; files past the cap of 1024 not followed" : "");
 }
 
 /* ---- set-up ------------------------------------------------------------------------------- */
