@@ -319,3 +319,17 @@ if [ "$FSIZE" != 0 ] && [ -n "$FORMATS" ]; then
                      $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$tmp/fmt"
     fi
 fi
+
+# The watch loop (bench/watch_bench.py): idle CPU, line -> alert latency on the real attack
+# capture, and a burst of the first generated size appended at once.  BENCH_WATCH=0 skips it.
+if [ "${BENCH_WATCH:-1}" != 0 ] && [ -x "$MS" ] && command -v python3 >/dev/null 2>&1; then
+    say ""
+    say "watch (idle CPU, latency, burst):"
+    burst=""
+    for size in $SIZES; do
+        burst=$DIR/postfix-$size.log
+        break
+    done
+    [ -f "$burst" ] || burst=""
+    python3 bench/watch_bench.py "$MS" tests/corpus/hunt/maillog $burst | sed 's/^/  /'
+fi

@@ -3,17 +3,19 @@
 # tests/cli/completion.sh checks the commands, options and search fields below against
 # `mailsleuth --help` and the query parser, so they cannot drift apart.
 
-_mailsleuth_commands="summary timeline trace search verify hunt headers report ingest sql formats help"
+_mailsleuth_commands="summary timeline trace search verify hunt headers report ingest sql watch formats help"
 _mailsleuth_options="-f --format -o --output --tz --year --since --until --top --log-format --dialect
     --db --against --detect --expr --recipients --sessions --events --rules --print-rules --fail-on
     --max-evidence --show-lines --local-domain --trusted-net --site-config --site --protected-domain --geoip --asn
-    --ip-list --unparsed --sort-memory --trace-memory -j --jobs --progress --no-progress --color -q --quiet -h --help
+    --ip-list --alert --min-severity --syslog-facility --state --idle --from-start --updates --poll
+    --exec-timeout --exec-queue --unparsed --sort-memory --trace-memory -j --jobs --progress --no-progress --color -q --quiet -h --help
     -V --version"
 # options followed by a value (completed below, or left to the user)
 _mailsleuth_valued="-f --format -o --output --tz --year --since --until --top --log-format --dialect
     --db --against --rules --fail-on --max-evidence --local-domain --trusted-net --site-config --site
     --protected-domain
-    --geoip --asn --ip-list --sort-memory --trace-memory -j --jobs --color"
+    --geoip --asn --ip-list --alert --min-severity --syslog-facility --state --idle --exec-timeout
+    --exec-queue --sort-memory --trace-memory -j --jobs --color"
 _mailsleuth_fields="from: to: rcpt-domain: from-domain: ip: client: user: host: msgid: qid:
     helo: status: final: relay: dsn: text: kind: since: until: size> size< nrcpt> nrcpt<
     outcome: attempts> attempts<"
@@ -60,7 +62,7 @@ _mailsleuth() {
         COMPREPLY=($(compgen -W "text json jsonl csv ecs ecs-bulk splunk-hec table" -- "$cur")); return 0 ;;
     --color)
         COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return 0 ;;
-    --fail-on)
+    --fail-on | --min-severity)
         COMPREPLY=($(compgen -W "$_mailsleuth_severities" -- "$cur")); return 0 ;;
     --log-format)
         COMPREPLY=($(compgen -W "$(_mailsleuth_formats_of "${COMP_WORDS[0]}" format)" -- "$cur"))

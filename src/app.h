@@ -56,5 +56,6 @@ int cmd_headers(struct app *a, const char *file);
 int cmd_html_report(struct app *a); /* report -o FILE.html */
 int cmd_ingest(struct app *a);
 int cmd_sql(struct app *a, const char *query);
+int cmd_watch(struct app *a);
 
 #endif

@@ -45,6 +45,9 @@ static const char usage_text[] =
     "               adds its new lines (doc/SCHEMA.md)\n"
     "  sql --db CASE.sqlite STATEMENT  one read-only SQL statement against a case, as a\n"
     "               table, csv, json or jsonl (-f); e.g. 'SELECT * FROM v_auth_failures_by_ip'\n"
+    "  watch PATH...  follow live logs (files, directories, '-' for stdin incl.\n"
+    "               journalctl -o json) across rotation, run hunt's rules as lines arrive\n"
+    "               and alert each finding once: --alert jsonl:FILE|syslog|exec:CMD\n"
     "  formats      list the log formats and envelopes mailsleuth reads;\n"
     "               formats --detect FILE... explains which format each file is read as\n"
     "  help         this text\n"
@@ -100,6 +103,23 @@ static const char usage_text[] =
     "      --asn FILE     hunt: MaxMind-format ASN database (.mmdb) for logins from new networks\n"
     "      --ip-list NAME=FILE  hunt: clients in the networks of FILE (one address or CIDR per\n"
     "                     line, e.g. Tor exits) are reported as on list NAME (repeatable)\n"
+    "      --alert SPEC   watch: where findings go (repeatable): jsonl:FILE (one JSON object\n"
+    "                     a line, the fields of hunt -f json plus \"alert\"), jsonl:- (stdout,\n"
+    "                     the default), syslog, exec:COMMAND (the JSON on its stdin)\n"
+    "      --min-severity SEV  watch: alert only findings of SEV or higher (default info)\n"
+    "      --syslog-facility NAME  watch: facility for --alert syslog (default daemon;\n"
+    "                     mail, auth, authpriv, user, local0..local7)\n"
+    "      --state FILE   watch: remember where each file was left and the alerts raised;\n"
+    "                     a restart resumes there without repeating alerts\n"
+    "      --idle SECONDS watch: close a message or session after this long without a line\n"
+    "                     in log time (default 3600)\n"
+    "      --from-start   watch: read files that exist at start from their beginning\n"
+    "                     (default: from their end, like tail -f)\n"
+    "      --updates      watch: alert again (\"alert\":\"updated\") when a raised finding grows\n"
+    "      --poll         watch: look for new lines every 250 ms instead of using inotify\n"
+    "      --exec-timeout SECONDS  watch: kill an exec: hook after this long (default 10)\n"
+    "      --exec-queue N watch: alerts waiting for a slow exec: hook (default 64); more are\n"
+    "                     dropped and counted\n"
     "      --unparsed     print every line not understood, with file:line and reason, to stderr\n"
     "      --sort-memory BYTES  timeline: memory for sorting before spilling to $TMPDIR\n"
     "                     (default 268435456)\n"
@@ -139,7 +159,13 @@ static const char usage_text[] =
     "  mailsleuth report samples/ -o case.html\n"
     "  mailsleuth ingest --db case.sqlite samples/\n"
     "  mailsleuth sql --db case.sqlite 'SELECT outcome, recipients FROM v_recipients_by_outcome'\n"
-    "  mailsleuth sql --db case.sqlite -f csv \"SELECT time, host, raw FROM events WHERE sasl_user = 'alice'\"\n";
+    "  mailsleuth sql --db case.sqlite -f csv \"SELECT time, host, raw FROM events WHERE sasl_user = 'alice'\"\n"
+    "  mailsleuth watch --show-lines - < logs/maillog\n"
+    "\n"
+    "live (until SIGTERM; doc/mailsleuth.1 has a systemd unit):\n"
+    "  mailsleuth watch --state /var/lib/mailsleuth/watch.state --alert syslog \\\n"
+    "      --alert jsonl:/var/log/mailsleuth-alerts.jsonl /var/log/mail.log\n"
+    "  journalctl -f -o json -u postfix | mailsleuth watch --alert exec:/usr/local/bin/page -\n";
 
 void cli_usage(FILE *out)
 {
@@ -313,6 +339,41 @@ int cli_parse(struct cli *c, int argc, char **argv)
                 return EXIT_USAGE;
             }
             (list ? c->ip_lists : c->protected_domains)[(*n)++] = v;
+        } else if (!strcmp(a, "--alert")) {
+            const char *v = VALUE();
+            if (!v)
+                return EXIT_USAGE;
+            if (c->nalerts == sizeof c->alerts / sizeof c->alerts[0]) {
+                fprintf(stderr, "mailsleuth: at most 16 --alert options\n");
+                return EXIT_USAGE;
+            }
+            c->alerts[c->nalerts++] = v;
+        } else if (!strcmp(a, "--syslog-facility") || !strcmp(a, "--min-severity") ||
+                   !strcmp(a, "--state")) {
+            const char *v = VALUE();
+            if (!v)
+                return EXIT_USAGE;
+            *(!strcmp(a, "--state") ? &c->state
+              : !strcmp(a, "--min-severity") ? &c->min_severity : &c->syslog_facility) = v;
+        } else if (!strcmp(a, "--idle") || !strcmp(a, "--exec-timeout") ||
+                   !strcmp(a, "--exec-queue")) {
+            const char *v = VALUE();
+            long n;
+            long hi = !strcmp(a, "--idle") ? 30L * 86400 : !strcmp(a, "--exec-queue") ? 100000
+                                                                                      : 3600;
+            if (!v || !parse_int(v, 1, hi, &n)) {
+                fprintf(stderr, "mailsleuth: %s wants a number from 1 to %ld, not '%s'\n", a, hi,
+                        v ? v : "");
+                return EXIT_USAGE;
+            }
+            *(!strcmp(a, "--idle") ? &c->idle
+              : !strcmp(a, "--exec-queue") ? &c->exec_queue : &c->exec_timeout) = n;
+        } else if (!strcmp(a, "--poll")) {
+            c->poll = 1;
+        } else if (!strcmp(a, "--from-start")) {
+            c->from_start = 1;
+        } else if (!strcmp(a, "--updates")) {
+            c->updates = 1;
         } else if (!strcmp(a, "--show-lines")) {
             c->show_lines = 1;
         } else if (!strcmp(a, "--print-rules")) {

@@ -57,6 +57,17 @@ struct cli {
     size_t nsite_configs;
     const char *site_files[CLI_MAX_LIST];   /* hunt --site FILE (repeatable) */
     size_t nsite_files;
+    const char *alerts[16];    /* watch --alert SPEC (repeatable) */
+    size_t nalerts;
+    const char *syslog_facility; /* watch --syslog-facility NAME */
+    const char *min_severity;  /* watch --min-severity SEV */
+    const char *state;         /* watch --state FILE */
+    long idle;                 /* watch --idle SECONDS (0 = 3600) */
+    int poll;                  /* watch --poll */
+    int from_start;            /* watch --from-start */
+    int updates;               /* watch --updates */
+    long exec_timeout;         /* watch --exec-timeout SECONDS (0 = 10) */
+    long exec_queue;           /* watch --exec-queue N (0 = 64) */
     const char **paths;
     size_t npaths;
 };

@@ -22,6 +22,7 @@ static int run_hunt(struct app *a, const char *arg) { (void)arg; return cmd_hunt
 static int run_verify(struct app *a, const char *arg) { (void)arg; return cmd_verify(a); }
 static int run_report(struct app *a, const char *arg) { (void)arg; return cmd_html_report(a); }
 static int run_ingest(struct app *a, const char *arg) { (void)arg; return cmd_ingest(a); }
+static int run_watch(struct app *a, const char *arg) { (void)arg; return cmd_watch(a); }
 
 static const struct command commands[] = {
     {"summary", NULL, run_summary},
@@ -34,6 +35,7 @@ static const struct command commands[] = {
     {"ingest", NULL, run_ingest},
     {"sql", "SQL statement", cmd_sql},
     {"formats", NULL, run_formats},
+    {"watch", NULL, run_watch},
     {"headers", "MESSAGE file", cmd_headers},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -249,6 +249,10 @@ struct msl_correlator *msl_correlator_new(const struct msl_correlate_opts *o,
 int msl_correlator_add(struct msl_correlator *c, const struct msl_event *e);
 /* Hands every open record to the sink (end = MSL_END_OPEN_AT_EOF / closed = 0). */
 void msl_correlator_finish(struct msl_correlator *c);
+/* Hands over every record whose last event is older than before_us (log time, UTC us) as
+ * idle (MSL_END_IDLE), as the sweep every 65536 events does: a live follower calls it on a
+ * timer so records close on an idle timeout while no events arrive. */
+void msl_correlator_flush_idle(struct msl_correlator *c, int64_t before_us);
 void msl_correlator_free(struct msl_correlator *c);
 /* Records currently open (for tests and memory reports). */
 size_t msl_correlator_open_messages(const struct msl_correlator *c);

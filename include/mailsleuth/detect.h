@@ -161,6 +161,11 @@ struct msl_hunt_opts {
     const struct geo_hunt_cfg *lookups; /* --geoip, --asn, --ip-list, protected and local
                                          * domains (may be NULL).  Borrowed: must outlive
                                          * the hunt. */
+    /* Live use (watch): when set, every finding a rule emits (an incident that closed, or
+     * what finish reports) is handed to on_emit right away and then freed, not collected:
+     * msl_hunt_findings stays empty.  NULL: findings are collected for msl_hunt_write. */
+    void (*on_emit)(void *ctx, const struct msl_finding *f);
+    void *emit_ctx;
 };
 
 struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_rules *r);
@@ -203,6 +208,9 @@ enum msl_hunt_format { MSL_HUNT_TEXT, MSL_HUNT_JSON, MSL_HUNT_JSONL };
 struct msl_invocation;
 /* run names the sources; tz is for printed times in text (NULL = UTC); inv (may be NULL)
  * goes into the JSON provenance.  Returns MSL_OK or MSL_ENOMEM / MSL_EIO. */
+/* One finding as the JSON object `hunt -f json` writes in "findings" (no newline);
+ * malloc'd, NULL when out of memory.  run names the sources (may be NULL). */
+char *msl_finding_json(const struct msl_finding *f, const struct msl_run *run);
 int msl_hunt_write(const struct msl_hunt *h, enum msl_hunt_format f, const struct msl_run *run,
                    const struct msl_tz *tz, const struct msl_invocation *inv, FILE *out);
 

@@ -108,6 +108,25 @@ int msl_run(const char *const *paths, size_t npaths, const struct msl_run_opts *
             const struct msl_sink *sink, struct msl_run *run);
 void msl_run_free(struct msl_run *run);
 
+/*
+ * Feeding lines as they arrive (watch): one feed per source being followed, all sharing one
+ * run (its source table and counters).  The caller numbers sources (si->id unique in the
+ * run, from 0) and lines; the feed samples, picks the format and parses exactly as msl_run
+ * does, on this thread.  msl_feed_flush picks the format from the lines sampled so far (a
+ * live source has no 64 lines to wait for).  Unparsed reasons are counted in run->unparsed
+ * only (run->reasons stays empty).  The run is zeroed by the caller and freed with
+ * msl_run_free after the last feed.
+ */
+struct msl_feed;
+struct msl_feed *msl_feed_new(const struct msl_run_opts *opts, const struct msl_sink *sink,
+                              struct msl_run *run);
+int msl_feed_begin(struct msl_feed *f, const struct msl_source_info *si); /* MSL_OK/ENOMEM */
+/* One line; returns non-zero when the sink asked to stop. */
+int msl_feed_line(struct msl_feed *f, const struct msl_line *ln);
+void msl_feed_flush(struct msl_feed *f);
+void msl_feed_end(struct msl_feed *f, const struct msl_source_stats *st); /* st may be NULL */
+void msl_feed_free(struct msl_feed *f);
+
 /* Name of a source by id ("?" if unknown). */
 const char *msl_run_source_name(const struct msl_run *run, uint32_t src);
 

@@ -537,6 +537,12 @@ void msl_correlator_finish(struct msl_correlator *c)
         close_older(c, INT64_MAX, MSL_END_OPEN_AT_EOF);
 }
 
+void msl_correlator_flush_idle(struct msl_correlator *c, int64_t before_us)
+{
+    if (c)
+        close_older(c, before_us, MSL_END_IDLE);
+}
+
 static void free_msg_entry(void *ctx, const struct strmap_entry *e)
 {
     (void)ctx;

@@ -388,6 +388,8 @@ struct msl_hunt {
     struct det_session_ip sip; /* the client of lines that name only their session */
     int failed;
     const struct msl_palette *palette; /* for findings_render.c */
+    void (*on_emit)(void *ctx, const struct msl_finding *f);
+    void *emit_ctx;
 };
 
 /* The run's site context: the given one's entries, then --local-domain / --trusted-net,
@@ -435,6 +437,8 @@ struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_ru
     if (!h)
         return NULL;
     h->palette = o->palette;
+    h->on_emit = o->on_emit;
+    h->emit_ctx = o->emit_ctx;
     h->marked = strmap_new(sizeof(int64_t));
     h->site = msl_site_new();
     if (!h->marked || !h->site ||
@@ -568,6 +572,11 @@ const char *const *msl_hunt_notes(const struct msl_hunt *h, size_t *n)
 
 void msl_hunt_emit(struct msl_hunt *h, struct msl_finding *f)
 {
+    if (h->on_emit) {
+        h->on_emit(h->emit_ctx, f);
+        det_finding_clear(f);
+        return;
+    }
     if (h->nf == h->capf) {
         size_t nc = h->capf ? h->capf * 2 : 16;
         struct msl_finding *nf = realloc(h->f, nc * sizeof *nf);

@@ -113,6 +113,18 @@ static void finding_json(struct buf *b, const struct msl_finding *f, const struc
              (unsigned long long)f->evidence_total);
 }
 
+char *msl_finding_json(const struct msl_finding *f, const struct msl_run *run)
+{
+    struct buf b;
+    buf_init(&b, (size_t)64 << 20);
+    finding_json(&b, f, run, "");
+    if (b.err || !b.p) {
+        buf_free(&b);
+        return NULL;
+    }
+    return b.p; /* the buffer's memory is the caller's now */
+}
+
 static void text_s(struct buf *b, const char *s)
 {
     esc_text(b, s ? s : "", s ? strlen(s) : 0);

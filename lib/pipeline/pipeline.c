@@ -535,3 +535,87 @@ const char *msl_run_source_name(const struct msl_run *run, uint32_t src)
     }
     return src < run->nsources && run->sources[src].name ? run->sources[src].name : "?";
 }
+
+/* ---- incremental feeding (watch) ------------------------------------------------------ */
+
+struct msl_feed {
+    struct pipe pp;
+    uint32_t id; /* the source being fed */
+    int open;
+};
+
+/* The run's source table moves when any feed adds a source: find ours again. */
+static void feed_enter(struct msl_feed *f)
+{
+    f->pp.cur = f->open && f->id < f->pp.run->nsources ? &f->pp.run->sources[f->id] : NULL;
+}
+
+struct msl_feed *msl_feed_new(const struct msl_run_opts *opts, const struct msl_sink *sink,
+                              struct msl_run *run)
+{
+    if ((opts->dialect && !msl_dialect_by_name(opts->dialect)) ||
+        (opts->format && !msl_format_by_name(opts->format)))
+        return NULL;
+    struct msl_feed *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->pp = (struct pipe){.opts = opts, .sink = sink, .run = run};
+    f->pp.forced = opts->format ? msl_format_by_name(opts->format) : NULL;
+    f->pp.reasons = strmap_new(sizeof(uint64_t));
+    if (!f->pp.reasons) {
+        free(f);
+        return NULL;
+    }
+    buf_init(&f->pp.sample, SAMPLE_BYTES + MSL_MAX_LINE);
+    return f;
+}
+
+int msl_feed_begin(struct msl_feed *f, const struct msl_source_info *si)
+{
+    if (f->open)
+        msl_feed_end(f, NULL);
+    f->id = si->id;
+    f->pp.stop = 0;
+    if (on_begin(&f->pp, si))
+        return MSL_ENOMEM;
+    f->open = 1;
+    return MSL_OK;
+}
+
+int msl_feed_line(struct msl_feed *f, const struct msl_line *ln)
+{
+    if (!f->open)
+        return 0;
+    feed_enter(f);
+    return on_line(&f->pp, ln);
+}
+
+void msl_feed_flush(struct msl_feed *f)
+{
+    feed_enter(f);
+    if (f->open && f->pp.sampling && f->pp.nlines && !f->pp.stop)
+        choose_and_replay(&f->pp);
+}
+
+void msl_feed_end(struct msl_feed *f, const struct msl_source_stats *st)
+{
+    if (!f->open)
+        return;
+    feed_enter(f);
+    struct msl_source_stats none = {0};
+    struct msl_source_info si = {.id = f->id};
+    on_end(&f->pp, &si, st ? st : &none);
+    f->open = 0;
+}
+
+void msl_feed_free(struct msl_feed *f)
+{
+    if (!f)
+        return;
+    msl_feed_end(f, NULL);
+    close_format(&f->pp);
+    buf_free(&f->pp.sample);
+    free(f->pp.dup);
+    strmap_free(f->pp.reasons);
+    free(f);
+}

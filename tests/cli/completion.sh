@@ -66,7 +66,7 @@ comp() { # comp WORD... (the last word is the one being completed)
 }
 check "command names" "$(comp mailsleuth s)" "summary search sql"
 check "headers command" "$(comp mailsleuth he)" "headers help"
-check "all commands" "$(comp mailsleuth '')" "summary timeline trace search verify hunt headers report ingest sql formats help -h --help -V --version"
+check "all commands" "$(comp mailsleuth '')" "summary timeline trace search verify hunt headers report ingest sql watch formats help -h --help -V --version"
 check "long option" "$(comp mailsleuth summary --fo)" "--format"
 check "--format values" "$(comp mailsleuth search -f j)" "json jsonl"
 check "--color=VALUE" "$(comp mailsleuth hunt --color=n)" "never"
