@@ -8,9 +8,10 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS    := libarchive libcrypto libidn2 icu-uc icu-i18n libmaxminddb zlib liblzma
+PKGS    := libarchive libcrypto libidn2 icu-uc icu-i18n libmaxminddb zlib liblzma libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcrypto -lidn2 -licui18n -licuuc -licudata -lmaxminddb -lz -llzma)
+# libbz2 ships no .pc file on Debian: linked by name
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcrypto -lidn2 -licui18n -licuuc -licudata -lmaxminddb -lz -llzma -lzstd) -lbz2
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wmissing-declarations -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wvla \

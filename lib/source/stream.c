@@ -467,7 +467,7 @@ out:
 }
 
 /*
- * A gzip or xz file on disk, decoded directly (decomp.c) so nothing decoded before damage
+ * A gzip, xz, bzip2 or zstd file on disk, decoded directly (decomp.c) so nothing decoded before damage
  * is lost.  A compressed tar is left to libarchive (returns 0 after rewinding the file).
  */
 static int read_decoded(struct src_run *r, struct src_stream *s, const struct src_origin *o,
@@ -519,8 +519,7 @@ void src_read_stream(struct src_run *r, struct src_stream *s, const struct src_o
             pump(r, s, o, MSL_COMP_NONE, &si);
         return;
     }
-    if (kind == SNIFF_COMPRESSED && s->seekable &&
-        (comp == MSL_COMP_GZIP || comp == MSL_COMP_XZ) && read_decoded(r, s, o, comp))
+    if (kind == SNIFF_COMPRESSED && s->seekable && read_decoded(r, s, o, comp))
         return;
     read_archive(r, s, o, kind, comp, depth);
 }
