@@ -467,8 +467,8 @@ out:
 }
 
 /*
- * A gzip, xz, bzip2 or zstd file on disk, decoded directly (decomp.c) so nothing decoded before damage
- * is lost.  A compressed tar is left to libarchive (returns 0 after rewinding the file).
+ * A gzip, xz, bzip2 or zstd file on disk, decoded directly (decomp.c) so nothing decoded
+ * before damage is lost.  A compressed tar is left to libarchive (returns 0 after rewinding the file).
  */
 static int read_decoded(struct src_run *r, struct src_stream *s, const struct src_origin *o,
                         enum msl_compression comp)

@@ -12,9 +12,11 @@ CAP=tests/corpus/postfix/maillog
 # what the decoding library gives for a cut file, up to the damage
 PYDEC='import sys, zlib, lzma, bz2
 c, p = sys.argv[1], sys.argv[2]
-d = {"gzip": lambda: zlib.decompressobj(31), "xz": lzma.LZMADecompressor, "bzip2": bz2.BZ2Decompressor}[c]()
+d = {"gzip": lambda: zlib.decompressobj(31), "xz": lzma.LZMADecompressor,
+     "bzip2": bz2.BZ2Decompressor}[c]()
 sys.stdout.buffer.write(d.decompress(open(p, "rb").read()))'
-python3 -c "import sys; d=open(sys.argv[1],'rb').read(); open(sys.argv[2],'wb').write(d*1200)" "$CAP" "$TMPD/big.log"
+python3 -c "import sys; d=open(sys.argv[1],'rb').read(); open(sys.argv[2],'wb').write(d*1200)" \
+    "$CAP" "$TMPD/big.log"
 for c in gzip xz bzip2 zstd; do
     for src in "$CAP" "$TMPD/big.log"; do
         name="$c $(basename "$src")"
@@ -36,7 +38,8 @@ for c in gzip xz bzip2 zstd; do
         floor=$($c -dc "$TMPD/cut.$c" 2>/dev/null | wc -c)
         check "$name cut in half: at least what $c -dc gives" \
             "$(jq --argjson f "$floor" '.inputs.sources[0].bytes >= $f' "$TMPD/s.json")" true
-        check_grep "$name: where the good data ends" "lines, all read): the $c data ends early" "$TMPD/s.err"
+        check_grep "$name: where the good data ends" "lines, all read): the $c data ends early" \
+            "$TMPD/s.err"
         "$MS" summary -q -f json --tz UTC "$TMPD/whole.$c" >"$TMPD/w.json"
         check "$name whole: every line" "$(jq '.inputs.sources[0].lines' "$TMPD/w.json")" \
             "$(wc -l <"$src" | tr -d ' ')"
@@ -53,12 +56,17 @@ for c in bzip2 zstd; do
     check "two $c streams back to back read whole" \
         "$("$MS" summary -q -f json --tz UTC "$TMPD/two.$c" | jq '.inputs.sources[0].lines')" \
         "$((2 * $(wc -l <"$CAP")))"
-    # one flipped byte in the middle: the lines before it are read, the error is named
-    python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[len(d)//2]^=0x55; open(sys.argv[2],"wb").write(d)' \
-        "$TMPD/whole.$c" "$TMPD/bad.$c"
+    # one flipped byte in the middle of the large copy: the lines before it are read, the
+    # error is named
+    $c -c "$TMPD/big.log" | python3 -c 'import sys; d=bytearray(sys.stdin.buffer.read())
+d[len(d)//2] ^= 0x55; sys.stdout.buffer.write(d)' >"$TMPD/bad.$c"
     "$MS" summary -q -f json --tz UTC "$TMPD/bad.$c" >"$TMPD/b.json" 2>"$TMPD/b.err"
     check_rc "$c with a damaged byte" $? 3
-    check_grep "$c with a damaged byte: named corrupt" "truncated or corrupt $c data after" "$TMPD/b.err"
+    check_grep "$c with a damaged byte: named corrupt" "truncated or corrupt $c data after" \
+        "$TMPD/b.err"
+    floor=$($c -dc "$TMPD/bad.$c" 2>/dev/null | wc -l)
+    check "$c with a damaged byte: the lines before it are read (at least what $c -dc gives)" \
+        "$(jq --argjson f "$floor" '.inputs.sources[0].lines >= $f' "$TMPD/b.json")" true
 done
 mkdir -p "$TMPD/t" && cp "$CAP" "$TMPD/t/maillog" && tar -czf "$TMPD/b.tar.gz" -C "$TMPD/t" maillog
 check "a .tar.gz is still a bundle of members" \
