@@ -10,8 +10,8 @@
  * not used, pbzip2, zstd frames) are read one after another; bytes after the last gzip
  * member that are not another member end the data, as gzip -d does with a warning.
  * bzip2 decodes whole blocks (up to 900 kB): a cut file gives its complete blocks, as
- * bzip2 -d does.  zstd keeps libzstd's default window limit (128 MiB) so a hostile frame
- * cannot ask for more memory.
+ * bzip2 -d does.  A hostile header cannot ask for unbounded memory: xz decoding is limited
+ * to XZ_MEMLIMIT, zstd keeps libzstd's default window limit (128 MiB).
  */
 #include <bzlib.h>
 #include <lzma.h>
@@ -25,6 +25,8 @@
 #include "source/source_int.h"
 
 #define DEC_IN (64u * 1024u)
+/* An xz header may ask for a 1.5 GiB dictionary; xz -9e needs 65 MiB to decode. */
+#define XZ_MEMLIMIT (256u << 20)
 
 struct src_dec {
     enum msl_compression comp;
@@ -57,7 +59,7 @@ struct src_dec *src_dec_new(enum msl_compression comp, struct src_stream *in)
     } else if (comp == MSL_COMP_XZ) {
         lzma_stream init = LZMA_STREAM_INIT;
         d->x = init;
-        if (lzma_stream_decoder(&d->x, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+        if (lzma_stream_decoder(&d->x, XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK) {
             free(d);
             return NULL;
         }
@@ -196,6 +198,10 @@ static ssize_t xz_read(struct src_dec *d, unsigned char *buf, size_t n)
         }
         if (rc == LZMA_BUF_ERROR)
             snprintf(d->msg, sizeof d->msg, "the xz data ends early (cut off)");
+        else if (rc == LZMA_MEMLIMIT_ERROR)
+            snprintf(d->msg, sizeof d->msg,
+                     "the xz data asks for more than %u MiB of memory to decode (its "
+                     "dictionary size); not decoded further", XZ_MEMLIMIT >> 20);
         else
             snprintf(d->msg, sizeof d->msg, "corrupt xz data (liblzma error %d)", (int)rc);
         break;

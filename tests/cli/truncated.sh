@@ -68,6 +68,25 @@ d[len(d)//2] ^= 0x55; sys.stdout.buffer.write(d)' >"$TMPD/bad.$c"
     check "$c with a damaged byte: the lines before it are read (at least what $c -dc gives)" \
         "$(jq --argjson f "$floor" '.inputs.sources[0].lines >= $f' "$TMPD/b.json")" true
 done
+# an xz whose block header asks for a 4 GiB dictionary (xz -dc would reserve it): refused
+# with the reason instead of reserving that much memory
+xz -c "$CAP" | python3 -c 'import sys, zlib, struct
+d = bytearray(sys.stdin.buffer.read()); p = 12; hs = (d[p] + 1) * 4; q = p + 2
+def varint(q):
+    while d[q] & 0x80: q += 1
+    return q + 1
+q = varint(q) if d[p + 1] & 0x40 else q
+q = varint(q) if d[p + 1] & 0x80 else q
+q = varint(varint(q))          # filter id (LZMA2), size of its properties
+d[q] = 40                      # dictionary size 4 GiB - 1
+d[p + hs - 4:p + hs] = struct.pack("<I", zlib.crc32(bytes(d[p:p + hs - 4])))
+sys.stdout.buffer.write(d)' >"$TMPD/huge-dict.xz"
+check "the patched xz is still valid xz (xz -dc reads it)" \
+    "$(xz -dc "$TMPD/huge-dict.xz" | wc -l | tr -d ' ')" "$(wc -l <"$CAP" | tr -d ' ')"
+"$MS" summary -q --tz UTC "$TMPD/huge-dict.xz" >/dev/null 2>"$TMPD/d.err"
+check_rc "xz asking for a 4 GiB dictionary" $? 3
+check_grep "xz asking for a 4 GiB dictionary: refused, named" \
+    "asks for more than 256 MiB of memory to decode" "$TMPD/d.err"
 mkdir -p "$TMPD/t" && cp "$CAP" "$TMPD/t/maillog" && tar -czf "$TMPD/b.tar.gz" -C "$TMPD/t" maillog
 check "a .tar.gz is still a bundle of members" \
     "$("$MS" summary -q -f json --tz UTC "$TMPD/b.tar.gz" | jq -r '.inputs.sources[0].name')" \
