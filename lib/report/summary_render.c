@@ -244,6 +244,16 @@ static void text_inputs(struct buf *b, const struct msl_summary *s, const struct
                  (unsigned long long)run->duplicates);
     if (run->totals.errors)
         buf_addf(b, ", %u input error%s", run->totals.errors, run->totals.errors == 1 ? "" : "s");
+    /* damaged lines are read (NULs escaped, the rest past the limit skipped): say how many */
+    unsigned long long nul = 0, cut = 0;
+    for (size_t i = 0; i < run->nsources; i++) {
+        nul += run->sources[i].stats.nul_lines;
+        cut += run->sources[i].stats.truncated_lines;
+    }
+    if (nul)
+        buf_addf(b, ", %llu line%s with NUL bytes", nul, nul == 1 ? "" : "s");
+    if (cut)
+        buf_addf(b, ", %llu line%s cut at %u KiB", cut, cut == 1 ? "" : "s", MSL_MAX_LINE / 1024);
     buf_addc(b, '\n');
 }
 
