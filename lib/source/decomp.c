@@ -38,6 +38,11 @@ struct src_dec {
     ZSTD_inBuffer zin;
     size_t zs_left;  /* libzstd's hint: 0 when the last frame read is complete */
     unsigned char ibuf[DEC_IN];
+    /* bzip2 decodes into obuf, always asked for DEC_IN bytes: libbz2 does not count what it
+     * wrote when it then finds a block corrupt, so what a reader gets must not depend on
+     * the size of the reader's buffer (served from [opos, olen)) */
+    unsigned char obuf[DEC_IN];
+    size_t opos, olen;
     int in_eof;   /* the compressed input has ended */
     int done;     /* the data ended cleanly */
     int pending;  /* an error to report at the next read (after the good bytes) */
@@ -224,7 +229,7 @@ static const char *bz_error(int rc)
     }
 }
 
-static ssize_t bz_read(struct src_dec *d, unsigned char *buf, size_t n)
+static ssize_t bz_fill(struct src_dec *d, unsigned char *buf, size_t n)
 {
     bz_stream *b = &d->b;
     b->next_out = (char *)buf;
@@ -293,6 +298,21 @@ static ssize_t bz_read(struct src_dec *d, unsigned char *buf, size_t n)
     return (ssize_t)produced;
 }
 
+static ssize_t bz_read(struct src_dec *d, unsigned char *buf, size_t n)
+{
+    if (d->opos == d->olen) {
+        ssize_t got = bz_fill(d, d->obuf, sizeof d->obuf);
+        if (got <= 0)
+            return got;
+        d->opos = 0;
+        d->olen = (size_t)got;
+    }
+    size_t k = d->olen - d->opos < n ? d->olen - d->opos : n;
+    memcpy(buf, d->obuf + d->opos, k);
+    d->opos += k;
+    return (ssize_t)k;
+}
+
 static ssize_t zst_read(struct src_dec *d, unsigned char *buf, size_t n)
 {
     ZSTD_outBuffer out = { buf, n, 0 };
@@ -349,11 +369,12 @@ static ssize_t zst_read(struct src_dec *d, unsigned char *buf, size_t n)
 ssize_t src_dec_read(struct src_stream *s, void *buf, size_t n)
 {
     struct src_dec *d = s->dec;
-    if (d->pending || (d->msg[0] && !d->done)) {
+    int drained = d->opos == d->olen; /* nothing decoded is still waiting in obuf */
+    if (drained && (d->pending || (d->msg[0] && !d->done))) {
         snprintf(s->err, sizeof s->err, "%.200s", d->msg);
         return -1;
     }
-    if (d->done)
+    if (drained && d->done)
         return 0;
     ssize_t got;
     switch (d->comp) {
