@@ -5,6 +5,8 @@
 #   macOS:       brew install libarchive openssl libidn2 icu4c libmaxminddb pkg-config jq zstd xz   (then PKG_CONFIG_PATH=$(brew --prefix libarchive)/lib/pkgconfig)
 set -e
 PKGS="build-essential pkg-config libarchive-dev libssl-dev libidn2-dev libicu-dev libmaxminddb-dev zlib1g-dev liblzma-dev libbz2-dev libzstd-dev jq zstd xz-utils bzip2 gzip python3 tzdata mandoc zsh"
+# clang and its libFuzzer runtime (several hundred MB installed) only when asked: make fuzz-smoke skips without them
+[ "${WITH_FUZZ:-0}" = 1 ] && PKGS="$PKGS clang libclang-rt-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
