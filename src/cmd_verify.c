@@ -13,6 +13,7 @@
 #include "report/event_out.h"
 #include "report/provenance.h"
 #include "util/esc.h"
+#include "util/manifest_read.h"
 #include "util/strmap.h"
 
 #define GAP_US (15LL * 60 * 1000000) /* a silence this long is listed */
@@ -250,86 +251,17 @@ static void manifest_text(struct buf *b, struct verify *v)
 
 /* --- --against: read the inputs of an earlier manifest -------------------------------- */
 
-struct old_input {
-    char name[4096];
-    char sha256[65];
-    long long size;
-    int seen;
-};
-
-/* Unescapes the JSON string at p (after the opening quote) into out; returns the end. */
-static const char *json_string(const char *p, char *out, size_t cap)
-{
-    size_t n = 0;
-    while (*p && *p != '"') {
-        char c = *p++;
-        if (c == '\\' && *p) {
-            char e = *p++;
-            switch (e) {
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
-            case 'u': {
-                unsigned v = 0;
-                for (int i = 0; i < 4 && *p; i++, p++)
-                    v = v * 16 + (unsigned)(*p <= '9' ? *p - '0' : (*p | 32) - 'a' + 10);
-                c = (char)v; /* our manifests only \u-escape control bytes */
-                break;
-            }
-            default: c = e; break;
-            }
-        }
-        if (n + 1 < cap)
-            out[n++] = c;
-    }
-    out[n] = '\0';
-    return p;
-}
-
-static int read_manifest(const char *path, struct old_input **out, size_t *nout)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char line[16384];
-    size_t n = 0, cap = 0;
-    struct old_input *arr = NULL;
-    int inputs = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (strstr(line, "\"inputs\":["))
-            inputs = 1;
-        else if (strstr(line, "\"sources\":["))
-            inputs = 0;
-        const char *nm = strstr(line, "{\"name\":\"");
-        const char *sh = strstr(line, "\"sha256\":\"");
-        const char *sz = strstr(line, "\"size\":");
-        if (!inputs || !nm || !sh)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            struct old_input *na = realloc(arr, cap * sizeof *na);
-            if (!na)
-                break;
-            arr = na;
-        }
-        struct old_input *o = &arr[n++];
-        memset(o, 0, sizeof *o);
-        json_string(nm + 9, o->name, sizeof o->name);
-        json_string(sh + 10, o->sha256, sizeof o->sha256);
-        o->size = sz ? strtoll(sz + 7, NULL, 10) : -1;
-    }
-    fclose(f);
-    *out = arr;
-    *nout = n;
-    return 0;
-}
-
 static int against(struct verify *v, const char *path)
 {
-    struct old_input *old = NULL;
+    struct manifest_input *old = NULL;
     size_t nold = 0;
-    if (read_manifest(path, &old, &nold) != 0) {
-        fprintf(stderr, "mailsleuth: cannot read manifest %s\n", path);
+    const char *why = NULL;
+    if (manifest_read(path, &old, &nold, &why) != 0) {
+        struct buf e;
+        buf_init(&e, 8192);
+        esc_text(&e, path, strlen(path));
+        fprintf(stderr, "mailsleuth: cannot read manifest %.*s: %s\n", (int)e.n, e.p, why);
+        buf_free(&e);
         return EXIT_USAGE;
     }
     if (nold == 0) {
@@ -344,7 +276,7 @@ static int against(struct verify *v, const char *path)
     size_t same = 0, changed = 0, added = 0, missing = 0;
     for (size_t i = 0; i < run->nhashes; i++) {
         const struct msl_run_hash *h = &run->hashes[i];
-        struct old_input *o = NULL;
+        struct manifest_input *o = NULL;
         for (size_t j = 0; j < nold && !o; j++)
             if (!old[j].seen && strcmp(old[j].name, h->name) == 0)
                 o = &old[j];
