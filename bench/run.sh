@@ -13,6 +13,7 @@
 #   BENCH_SIZES="1G 4G" to see that search/trace RSS does not grow with finished messages
 #   BENCH_FORMATS_SIZE  size of each per-format file (default: 200M; 0 skips the section)
 #   BENCH_FORMATS       formats to run (default: all seven of bench/gen_formats)
+#   BENCH_PATHO=0       skip the pathological-memory section (bench/pathological.sh)
 BUILD=${BUILD:-build}
 DIR=${BENCH_DIR:-/tmp/mailsleuth-bench}
 SEED=${BENCH_SEED:-1}
@@ -300,4 +301,11 @@ if [ "$FSIZE" != 0 ] && [ -n "$FORMATS" ]; then
             { printf "  %-16s %8.1f %10d %9.3f %8.1f %11.0f %8.1f %9.3f %7.2fx %10s\n",
                      $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$tmp/fmt"
     fi
+fi
+
+# Memory under pathological logs (bench/pathological.sh): open messages, distinct failing
+# clients, open sessions; BENCH_PATHO=0 skips, PATHO_SCALE=10 shrinks the counts.
+if [ "${BENCH_PATHO:-1}" != 0 ]; then
+    say ""
+    BUILD=$BUILD BENCH_DIR=$DIR sh bench/pathological.sh
 fi
