@@ -88,6 +88,7 @@ int cmd_trace(struct app *a, const char *query)
         msl_trace_set_window(t, a->cli.trace_mem);
     buf_free(&expr);
     if (!t) {
+        fprintf(stderr, "mailsleuth: out of memory\n");
         msl_query_free(q);
         return EXIT_INTERNAL;
     }

@@ -300,6 +300,8 @@ static void text_traffic(struct buf *b, const struct msl_summary *s)
 
 int msl_summary_write_text(struct msl_summary *s, const struct msl_run *run, FILE *out)
 {
+    if (s->oom) /* a table missed a value: totals that look complete would not be */
+        return MSL_ENOMEM;
     struct buf b;
     buf_init(&b, (size_t)1 << 30);
     const struct counters *c = &s->all;
@@ -470,6 +472,8 @@ static void json_section(struct buf *b, const struct msl_summary *s, const struc
 
 int msl_summary_write_json(struct msl_summary *s, const struct msl_run *run, FILE *out)
 {
+    if (s->oom) /* a table missed a value: totals that look complete would not be */
+        return MSL_ENOMEM;
     struct buf b;
     buf_init(&b, (size_t)1 << 30);
     struct msl_totals t;
