@@ -3,14 +3,17 @@
 #   make check           build and run the whole test suite (ends with "N passed, N failed")
 #   make SANITIZE=address,undefined check   the same under ASan+UBSan (objects in build-san/)
 #   make fuzz            build libFuzzer targets with clang (build-fuzz/)
+#   make fuzz-smoke      run each for a few seconds (CI; skipped without clang's libFuzzer)
+#   make fuzz-long       run each for 10 minutes, growing tests/fuzz/corpus
 #   make bench           throughput/RSS against wc, grep and pflogsumm (see bench/README.md)
 #   make WERROR=1        treat warnings as errors (CI)
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS    := libarchive libcrypto libidn2 icu-uc icu-i18n libmaxminddb zlib liblzma jansson sqlite3
+PKGS    := libarchive libcrypto libidn2 icu-uc icu-i18n libmaxminddb zlib liblzma libzstd jansson sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcrypto -lidn2 -licui18n -licuuc -licudata -lmaxminddb -lz -llzma -ljansson -lsqlite3)
+# libbz2 ships no .pc file on Debian: linked by name
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -larchive -lcrypto -lidn2 -licui18n -licuuc -licudata -lmaxminddb -lz -llzma -lzstd -ljansson -lsqlite3) -lbz2
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wmissing-declarations -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wvla \
@@ -47,7 +50,7 @@ LIB := $(O)/libmailsleuth.a
 BIN := $(O)/mailsleuth
 
 all: $(BIN) mailsleuth
-.PHONY: all check test fuzz bench clean install uninstall lint mailsleuth
+.PHONY: all check test fuzz fuzz-smoke fuzz-long bench clean install uninstall lint mailsleuth
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -79,13 +82,26 @@ $(O)/bench/%: $(O)/bench/%.o $(LIB)
 check test: $(BIN) mailsleuth $(UNIT_BINS) $(FUZZ_REPLAY) $(TOOL_BINS)
 	BUILD=$(O) sh tests/run.sh
 
-# libFuzzer targets (clang); run one with: build-fuzz/fuzz_postfix -max_total_time=60 tests/fuzz/corpus/postfix
+# libFuzzer targets (clang); run one with: build-fuzz/fuzz_postfix -max_total_time=60 tests/fuzz/corpus/fuzz_postfix
+# The library is compiled once for all targets (build-fuzz/obj); tools/fuzz.sh runs them:
+#   make fuzz-smoke   every target for FUZZ_SECONDS (8) on top of its saved corpus (CI)
+#   make fuzz-long    every target for FUZZ_SECONDS (600); inputs that reach new code are
+#                     merged into tests/fuzz/corpus/<target> (commit them), crashes saved
+FUZZ_CC     ?= clang
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Iinclude -Ilib \
-               $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
-	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -lm -pthread
+               $(PKG_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_BINS   := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_OBJS   := $(LIB_SRCS:%.c=build-fuzz/obj/%.o)
+fuzz: $(FUZZ_BINS)
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+$(FUZZ_BINS): build-fuzz/%: build-fuzz/obj/tests/fuzz/%.o $(FUZZ_OBJS)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) -lm -pthread
+fuzz-smoke:
+	@sh tools/fuzz.sh smoke
+fuzz-long:
+	@sh tools/fuzz.sh long
 
 bench: $(BIN) $(TOOL_BINS)
 	BUILD=$(O) sh bench/run.sh
@@ -122,4 +138,7 @@ clean:
 	rm -rf build build-san build-fuzz mailsleuth
 
 -include $(shell find $(O) -name "*.d" 2>/dev/null)
+ifneq ($(filter fuzz build-fuzz/%,$(MAKECMDGOALS)),)
+-include $(shell find build-fuzz/obj -name "*.d" 2>/dev/null)
+endif
 .SECONDARY:

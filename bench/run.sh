@@ -13,6 +13,7 @@
 #   BENCH_SIZES="1G 4G" to see that search/trace RSS does not grow with finished messages
 #   BENCH_FORMATS_SIZE  size of each per-format file (default: 200M; 0 skips the section)
 #   BENCH_FORMATS       formats to run (default: all seven of bench/gen_formats)
+#   BENCH_PATHO=0       skip the pathological-memory section (bench/pathological.sh)
 BUILD=${BUILD:-build}
 DIR=${BENCH_DIR:-/tmp/mailsleuth-bench}
 SEED=${BENCH_SEED:-1}
@@ -332,4 +333,10 @@ if [ "${BENCH_WATCH:-1}" != 0 ] && [ -x "$MS" ] && command -v python3 >/dev/null
     done
     [ -f "$burst" ] || burst=""
     python3 bench/watch_bench.py "$MS" tests/corpus/hunt/maillog $burst | sed 's/^/  /'
+fi
+# Memory under pathological logs (bench/pathological.sh): open messages, distinct failing
+# clients, open sessions; BENCH_PATHO=0 skips, PATHO_SCALE=10 shrinks the counts.
+if [ "${BENCH_PATHO:-1}" != 0 ]; then
+    say ""
+    BUILD=$BUILD BENCH_DIR=$DIR sh bench/pathological.sh
 fi

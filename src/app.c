@@ -16,7 +16,12 @@
 int app_setup(struct app *a)
 {
     struct cli *c = &a->cli;
+    errno = 0;
     a->tz = msl_tz_load(c->tz);
+    if (!a->tz && errno == ENOMEM) { /* not the zone's fault */
+        fprintf(stderr, "mailsleuth: out of memory\n");
+        return EXIT_INTERNAL;
+    }
     if (!a->tz) {
         fprintf(stderr, "mailsleuth: unknown time zone '%s' (try UTC, +02:00 or an IANA name "
                         "like Europe/Berlin)\n", c->tz ? c->tz : "(machine default)");
@@ -127,8 +132,14 @@ int app_finish(struct app *a, int run_rc, int wrc)
 {
     int write_errno = errno; /* a writer that failed returned right after the failed write */
     app_progress_done(a);
+    if (run_rc == MSL_ENOMEM && !a->failed) /* a->failed: the sink has said why */
+        fprintf(stderr, "mailsleuth: out of memory: the results are incomplete\n");
     if (a->failed || run_rc == MSL_ENOMEM)
         return EXIT_INTERNAL;
+    if (wrc == MSL_ENOMEM) {
+        fprintf(stderr, "mailsleuth: out of memory: no answer written\n");
+        return EXIT_INTERNAL;
+    }
     errno = 0;
     int flushed = fflush(stdout) == 0 && !ferror(stdout);
     /* what the system said: ENOSPC on a full disk, EPIPE on a closed pipe */

@@ -195,8 +195,10 @@ int cli_parse(struct cli *c, int argc, char **argv)
 {
     c->top = 10;
     c->paths = calloc((size_t)argc + 1, sizeof *c->paths);
-    if (!c->paths)
+    if (!c->paths) {
+        fprintf(stderr, "mailsleuth: out of memory\n");
         return EXIT_INTERNAL;
+    }
     int only_paths = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];

@@ -8,9 +8,11 @@
  * verdicts.  Header content is attacker-controlled: it is escaped in text and JSON.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "mailsleuth/correlate.h"
@@ -18,6 +20,7 @@
 #include "report/event_out.h"
 #include "report/provenance.h"
 #include "util/esc.h"
+#include "util/evidence_open.h"
 #include "util/strmap.h"
 
 #define MSG_FILE_MAX ((size_t)256 << 20) /* a message file read into memory */
@@ -104,9 +107,15 @@ static int on_event(void *ctx, const struct msl_event *e)
 /* Reads the whole message file (bounded). */
 static char *slurp(const char *path, size_t *n)
 {
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f)
-        return NULL;
+    FILE *f = stdin;
+    if (strcmp(path, "-") != 0) {
+        int fd = evidence_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY); /* atime left as found */
+        if (fd < 0 || !(f = fdopen(fd, "rb"))) {
+            if (fd >= 0)
+                close(fd);
+            return NULL;
+        }
+    }
     size_t cap = 1 << 16, len = 0;
     char *p = malloc(cap);
     while (p) {

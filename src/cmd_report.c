@@ -46,8 +46,10 @@ int cmd_summary(struct app *a)
     a->ro.hash = json; /* JSON answers carry the inputs' fingerprints */
     struct msl_summary *the_summary = msl_summary_new(&so);
     a->consumer = the_summary;
-    if (!the_summary)
+    if (!the_summary) {
+        fprintf(stderr, "mailsleuth: out of memory\n");
         return EXIT_INTERNAL;
+    }
     struct msl_sink sink = app_sink(a, to_summary);
     int run_rc = msl_run(a->cli.paths, a->cli.npaths, &a->ro, &sink, &a->run);
     app_progress_done(a); /* the progress line goes before any output */
@@ -75,8 +77,10 @@ int cmd_timeline(struct app *a)
         return rc;
     struct msl_timeline *the_timeline = msl_timeline_new(fmt, a->tz, &a->run, a->cli.sort_mem);
     a->consumer = the_timeline;
-    if (!the_timeline)
+    if (!the_timeline) {
+        fprintf(stderr, "mailsleuth: out of memory\n");
         return EXIT_INTERNAL;
+    }
     struct msl_sink sink = app_sink(a, to_timeline);
     int run_rc = msl_run(a->cli.paths, a->cli.npaths, &a->ro, &sink, &a->run);
     app_progress_done(a); /* the progress line goes before any output */

@@ -457,6 +457,9 @@ int cmd_search(struct app *a, const char *expr)
         s.sort = extsort_new(a->cli.sort_mem);
     }
     if ((!s.tl && (!s.c || !s.sort))) {
+        fprintf(stderr, "mailsleuth: out of memory\n");
+        msl_correlator_free(s.c);
+        extsort_free(s.sort);
         msl_query_free(s.q);
         return EXIT_INTERNAL;
     }

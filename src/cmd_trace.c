@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "mailsleuth/trace.h"
@@ -87,6 +88,7 @@ int cmd_trace(struct app *a, const char *query)
         msl_trace_set_window(t, a->cli.trace_mem);
     buf_free(&expr);
     if (!t) {
+        fprintf(stderr, "mailsleuth: out of memory\n");
         msl_query_free(q);
         return EXIT_INTERNAL;
     }
@@ -103,7 +105,9 @@ int cmd_trace(struct app *a, const char *query)
     msl_trace_free(t);
     msl_query_free(q);
     rc = app_finish(a, run_rc, wrc);
-    if (rc == EXIT_OK && matches == 0 && !a->cli.quiet)
+    /* the text answer's first line already says "0 matching records": on a terminal, where
+     * stdout and stderr are read together, saying it again is noise */
+    if (rc == EXIT_OK && matches == 0 && !a->cli.quiet && (json || !isatty(STDOUT_FILENO)))
         fprintf(stderr, "mailsleuth: nothing matches '%s'\n", query);
     return rc;
 }

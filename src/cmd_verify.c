@@ -6,7 +6,6 @@
  * (exit 1 when anything differs), proving whether the evidence is what it was.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "report/event_out.h"
 #include "report/provenance.h"
 #include "util/esc.h"
+#include "util/manifest_read.h"
 #include "util/strmap.h"
 
 #define GAP_US (15LL * 60 * 1000000) /* a silence this long is listed */
@@ -254,72 +254,9 @@ static void manifest_text(struct buf *b, struct verify *v)
 
 /* --- --against: read the inputs of an earlier manifest -------------------------------- */
 
-struct old_input {
-    char name[4096];
-    char sha256[65];
-    long long size;
-    int seen;
-};
-
-/* Reads the inputs of a manifest `verify --format json` wrote, with a JSON library (the
- * file is the investigator's, but may have travelled: it is parsed as data, bounded).
- * Returns 0, or -1 with err set (cannot read, not JSON, not a mailsleuth manifest). */
-#define MANIFEST_MAX ((long long)256 << 20)
-static int read_manifest(const char *path, struct old_input **out, size_t *nout, char *err,
-                         size_t errsz)
-{
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        snprintf(err, errsz, "%s", strerror(errno));
-        return -1;
-    }
-    if ((long long)st.st_size > MANIFEST_MAX) {
-        snprintf(err, errsz, "larger than %lld MiB: not a manifest", MANIFEST_MAX >> 20);
-        return -1;
-    }
-    json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!root) {
-        snprintf(err, errsz, "not JSON (line %d, column %d: %s)", je.line, je.column, je.text);
-        return -1;
-    }
-    const json_t *kind = json_object_get(root, "kind");
-    const json_t *inputs = json_object_get(root, "inputs");
-    if (!json_is_string(kind) || strcmp(json_string_value(kind), "mailsleuth-manifest") != 0 ||
-        !json_is_array(inputs)) {
-        snprintf(err, errsz, "not a mailsleuth manifest (no \"kind\": \"mailsleuth-manifest\" "
-                             "and \"inputs\" list; write one with verify --format json)");
-        json_decref(root);
-        return -1;
-    }
-    size_t n = json_array_size(inputs);
-    struct old_input *arr = calloc(n ? n : 1, sizeof *arr);
-    if (!arr) {
-        snprintf(err, errsz, "out of memory");
-        json_decref(root);
-        return -1;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        const json_t *in = json_array_get(inputs, i);
-        const json_t *nm = json_object_get(in, "name"), *sh = json_object_get(in, "sha256");
-        const json_t *sz = json_object_get(in, "size");
-        if (!json_is_string(nm) || !json_is_string(sh))
-            continue; /* an input that could not be read has no fingerprint */
-        struct old_input *o = &arr[k++];
-        snprintf(o->name, sizeof o->name, "%s", json_string_value(nm));
-        snprintf(o->sha256, sizeof o->sha256, "%s", json_string_value(sh));
-        o->size = json_is_integer(sz) ? (long long)json_integer_value(sz) : -1;
-    }
-    json_decref(root);
-    *out = arr;
-    *nout = k;
-    return 0;
-}
-
 /* --db CASE: the fingerprints a case made by ingest holds (its latest version of each) */
 struct case_inputs {
-    struct old_input *arr;
+    struct manifest_input *arr;
     size_t n, cap;
     char **paths; /* the files they are in, each once, when no input is named */
     size_t npaths;
@@ -332,7 +269,7 @@ static int case_input(void *ctx, const char *name, const char *path, int member,
     (void)member;
     if (ci->n == ci->cap) {
         size_t cap = ci->cap ? ci->cap * 2 : 64;
-        struct old_input *na = realloc(ci->arr, cap * sizeof *na);
+        struct manifest_input *na = realloc(ci->arr, cap * sizeof *na);
         char **np = realloc(ci->paths, cap * sizeof *np);
         if (na)
             ci->arr = na;
@@ -342,7 +279,7 @@ static int case_input(void *ctx, const char *name, const char *path, int member,
             return 1;
         ci->cap = cap;
     }
-    struct old_input *o = &ci->arr[ci->n++];
+    struct manifest_input *o = &ci->arr[ci->n++];
     memset(o, 0, sizeof *o);
     snprintf(o->name, sizeof o->name, "%s", name);
     snprintf(o->sha256, sizeof o->sha256, "%s", sha256);
@@ -379,14 +316,14 @@ static void case_free(struct case_inputs *ci)
 
 static int against(struct verify *v, const char *path, struct case_inputs *ci)
 {
-    struct old_input *old = NULL;
+    struct manifest_input *old = NULL;
     size_t nold = 0;
     char err[512];
     if (ci) { /* --db: the case's fingerprints */
         old = ci->arr;
         nold = ci->n;
         ci->arr = NULL;
-    } else if (read_manifest(path, &old, &nold, err, sizeof err) != 0) {
+    } else if (manifest_read(path, &old, &nold, err, sizeof err) != 0) {
         struct buf b;
         buf_init(&b, 1 << 16);
         esc_text(&b, path, strlen(path));
@@ -406,7 +343,7 @@ static int against(struct verify *v, const char *path, struct case_inputs *ci)
     size_t same = 0, changed = 0, added = 0, missing = 0;
     for (size_t i = 0; i < run->nhashes; i++) {
         const struct msl_run_hash *h = &run->hashes[i];
-        struct old_input *o = NULL;
+        struct manifest_input *o = NULL;
         for (size_t j = 0; j < nold && !o; j++)
             if (!old[j].seen && strcmp(old[j].name, h->name) == 0)
                 o = &old[j];

@@ -36,19 +36,31 @@ int scan_decimal(const char **pp, const char *end, double *out)
 int scan_hostaddr(const char **pp, const char *end, struct msl_str *host, struct msl_str *addr,
                 int32_t *port)
 {
-    const char *p = *pp, *h = p;
-    while (p < end && *p != '[' && *p != ' ' && *p != ',' && *p != ';')
-        p++;
-    if (p >= end || *p != '[')
-        return 0;
-    const char *he = p;
-    struct msl_str a;
-    if (!scan_bracket_addr(&p, end, 0, &a, port))
-        return 0;
-    *host = he > h ? scan_sv(h, he) : MSL_STR_NULL;
-    *addr = a;
-    *pp = p;
-    return 1;
+    /*
+     * The address is the right-most "[...]" of the token: the name before it may itself hold
+     * brackets (a forged PTR, another MTA's name), and "a[10.0.0.1].x[192.0.2.7]" must not
+     * give 10.0.0.1.  The token ends at a space, ',' or ';' (the address holds none).
+     */
+    const char *h = *pp, *te = h;
+    while (te < end && *te != ' ' && *te != ',' && *te != ';')
+        te++;
+    for (const char *b = te; b > h;) {
+        b--;
+        if (*b != '[')
+            continue;
+        const char *p = b;
+        struct msl_str a;
+        int32_t pt = port ? *port : 0;
+        if (!scan_bracket_addr(&p, end, 0, &a, &pt))
+            continue;
+        *host = b > h ? scan_sv(h, b) : MSL_STR_NULL;
+        *addr = a;
+        if (port)
+            *port = pt;
+        *pp = p;
+        return 1;
+    }
+    return 0;
 }
 
 static int ip_char(char c)

@@ -98,7 +98,8 @@ int scan_decimal(const char **pp, const char *end, double *out);
 
 /*
  * "host[addr]" with optional ":port".  host may be empty ("[1.2.3.4]:25", postscreen);
- * addr is an IP, "unknown", or a socket path ("private/dovecot-lmtp").
+ * addr is an IP, "unknown", or a socket path ("private/dovecot-lmtp").  addr is the token's
+ * right-most bracket, so a host holding "[x]" cannot pass for the address.
  */
 int scan_hostaddr(const char **pp, const char *end, struct msl_str *host, struct msl_str *addr,
                 int32_t *port);

@@ -55,6 +55,7 @@ struct pipe {
     const char *last_why; /* the map's own copy of the last reason */
     uint64_t *last_why_count;
     int stop;
+    int nomem; /* out of memory: the run stops and says so */
     struct msl_handoff *ho; /* the sink's thread (opts.threads >= 2), or NULL */
 };
 
@@ -176,7 +177,8 @@ static int parse_line(struct pipe *pp, const struct msl_line *ln)
 {
     if (!pp->fst) {
         count_reason(pp, ln, "format could not start (out of memory)");
-        return 0;
+        pp->nomem = 1; /* the run says so and fails: its answer would leave the source out */
+        return 1;
     }
     const char *why = NULL;
     struct msl_emitter em = {pp, emit};
@@ -356,10 +358,14 @@ static int on_line(void *ctx, const struct msl_line *ln)
     struct pipe *pp = ctx;
     if (pp->sampling) {
         if (pp->nlines < SAMPLE_LINES && pp->sample.n + ln->n <= SAMPLE_BYTES) {
+            size_t off = pp->sample.n;
+            if (buf_add(&pp->sample, ln->p, ln->n) != 0) {
+                pp->nomem = 1; /* a sample line that is not there cannot be replayed */
+                return 1;
+            }
             struct sample_line *sl = &pp->lines[pp->nlines++];
             sl->ln = *ln;
-            sl->off = pp->sample.n;
-            buf_add(&pp->sample, ln->p, ln->n);
+            sl->off = off;
             return 0;
         }
         if (choose_and_replay(pp))
@@ -377,22 +383,28 @@ static int on_begin(void *ctx, const struct msl_source_info *si)
     if (si->id >= run->nsources) {
         size_t n = (size_t)si->id + 1;
         struct msl_run_source *ns = realloc(run->sources, n * sizeof *ns);
-        if (!ns)
+        if (!ns) {
+            pp->nomem = 1; /* never a source skipped in silence */
             return 1;
+        }
         memset(ns + run->nsources, 0, (n - run->nsources) * sizeof *ns);
         run->sources = ns;
         run->nsources = n;
     }
     struct msl_run_source *rs = &run->sources[si->id];
     rs->name = strdup(si->name);
-    if (!rs->name)
+    if (!rs->name) {
+        pp->nomem = 1;
         return 1;
+    }
     /* published for the sink's thread before any event of this source is handed over */
     size_t ck = si->id / MSL_RUN_NAME_CHUNK;
     if (ck < MSL_RUN_NAME_CHUNKS) {
         if (!run->name_chunks_[ck] &&
-            !(run->name_chunks_[ck] = calloc(MSL_RUN_NAME_CHUNK, sizeof(char *))))
+            !(run->name_chunks_[ck] = calloc(MSL_RUN_NAME_CHUNK, sizeof(char *)))) {
+            pp->nomem = 1;
             return 1;
+        }
         run->name_chunks_[ck][si->id % MSL_RUN_NAME_CHUNK] = rs->name;
     }
     rs->mtime = si->mtime;
@@ -495,6 +507,8 @@ int msl_run(const char *const *paths, size_t npaths, const struct msl_run_opts *
     int rc = msl_read_paths(paths, npaths, &ro, &cb, &run->totals);
     close_format(&pp);
     if (pp.ho && msl_handoff_finish(pp.ho) != MSL_OK && rc == MSL_OK)
+        rc = MSL_ENOMEM;
+    if (pp.nomem)
         rc = MSL_ENOMEM;
     buf_free(&pp.sample);
     free(pp.dup);

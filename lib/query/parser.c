@@ -198,7 +198,8 @@ static int32_t new_node(struct parser *ps, enum q_node_type type)
 static void compile_pat(struct parser *ps, struct q_pat *p, const uint16_t *v, size_t nv,
                         int wrap)
 {
-    q_pat_compile(p, v, nv, wrap, ps->q->lits + ps->nlits, ps->q->toks + ps->ntoks);
+    q_pat_compile(p, v, nv, wrap, ps->q->lits + ps->nlits, ps->q->toks + ps->ntoks,
+                  ps->q->fails + ps->ntoks);
     ps->nlits += p->nlit;
     ps->ntoks += p->ntok;
 }
@@ -513,9 +514,10 @@ int msl_query_compile(const char *expr, const struct msl_tz *tz, struct msl_quer
     if (q) {
         q->cells = malloc((n + 1) * sizeof *q->cells);
         q->toks = malloc((3 * n + 8) * sizeof *q->toks);
+        q->fails = malloc((3 * n + 8) * sizeof *q->fails);
         q->lits = malloc(3 * n + 8);
     }
-    if (!q || !q->cells || !q->toks || !q->lits) {
+    if (!q || !q->cells || !q->toks || !q->fails || !q->lits) {
         msl_query_free(q);
         fail(&ps, MSL_ENOMEM, 1, "out of memory", NULL, NULL);
         if (errcol)
@@ -555,6 +557,7 @@ void msl_query_free(struct msl_query *q)
     free(q->nodes);
     free(q->cells);
     free(q->toks);
+    free(q->fails);
     free(q->lits);
     free(q);
 }

@@ -6,7 +6,7 @@
  *               values are decoded into 16-bit cells so an escaped \* stays a literal star
  *   parser.c    recursive descent (depth-limited) -> a flat node array; msl_query_compile
  *   value.c     typed values: numbers with k/m/g, times, status/kind name sets
- *   wildcard.c  compiled * / ? patterns: fast paths + the two-pointer star matcher
+ *   wildcard.c  compiled * / ? patterns: fast paths + segments found in linear time (KMP)
  *   eval.c      matching messages, sessions and events; msl_query_time_bounds
  *
  * The AST is an array of nodes; AND/OR nodes keep their operands as a sibling list, so a
@@ -105,12 +105,13 @@ struct q_pat {
     size_t nlit;
     const uint16_t *tok; /* QP_GENERAL: lowercased cells, no repeated stars */
     size_t ntok;
+    const int32_t *fail; /* KMP tables: per segment of tok (GENERAL), of lit (CONTAINS) */
 };
 
-/* Compiles cells (wrap = surround with stars) into p; lit/tok storage comes from the
- * caller's arenas, each needing nv + 2 free slots.  Never fails. */
+/* Compiles cells (wrap = surround with stars) into p; lit/tok/fail storage comes from the
+ * caller's arenas, each needing nv + 2 free slots (fail: beside tok).  Never fails. */
 void q_pat_compile(struct q_pat *p, const uint16_t *v, size_t nv, int wrap, char *litbuf,
-                   uint16_t *tokbuf);
+                   uint16_t *tokbuf, int32_t *failbuf);
 int q_pat_match(const struct q_pat *p, const char *s, size_t n);
 /* Case-insensitive ASCII lowering, shared by everyone. */
 extern const unsigned char q_lower[256];
@@ -153,6 +154,7 @@ struct msl_query {
     int32_t root;
     uint16_t *cells; /* lexer values */
     uint16_t *toks;  /* pattern cells */
+    int32_t *fails;  /* their KMP tables (wildcard.c), index for index */
     char *lits;      /* pattern literals */
 };
 

@@ -244,6 +244,16 @@ static void text_inputs(struct buf *b, const struct msl_summary *s, const struct
                  (unsigned long long)run->duplicates);
     if (run->totals.errors)
         buf_addf(b, ", %u input error%s", run->totals.errors, run->totals.errors == 1 ? "" : "s");
+    /* damaged lines are read (NULs escaped, the rest past the limit skipped): say how many */
+    unsigned long long nul = 0, cut = 0;
+    for (size_t i = 0; i < run->nsources; i++) {
+        nul += run->sources[i].stats.nul_lines;
+        cut += run->sources[i].stats.truncated_lines;
+    }
+    if (nul)
+        buf_addf(b, ", %llu line%s with NUL bytes", nul, nul == 1 ? "" : "s");
+    if (cut)
+        buf_addf(b, ", %llu line%s cut at %u KiB", cut, cut == 1 ? "" : "s", MSL_MAX_LINE / 1024);
     buf_addc(b, '\n');
 }
 
@@ -290,6 +300,8 @@ static void text_traffic(struct buf *b, const struct msl_summary *s)
 
 int msl_summary_write_text(struct msl_summary *s, const struct msl_run *run, FILE *out)
 {
+    if (s->oom) /* a table missed a value: totals that look complete would not be */
+        return MSL_ENOMEM;
     struct buf b;
     buf_init(&b, (size_t)1 << 30);
     const struct counters *c = &s->all;
@@ -460,6 +472,8 @@ static void json_section(struct buf *b, const struct msl_summary *s, const struc
 
 int msl_summary_write_json(struct msl_summary *s, const struct msl_run *run, FILE *out)
 {
+    if (s->oom) /* a table missed a value: totals that look complete would not be */
+        return MSL_ENOMEM;
     struct buf b;
     buf_init(&b, (size_t)1 << 30);
     struct msl_totals t;

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "source/source_int.h"
+#include "util/evidence_open.h"
 #include "util/sha256.h"
 
 /* Progress counters (msl_read_progress): atomics, as a display thread reads them. */
@@ -159,7 +160,7 @@ static void read_file(struct src_run *r, const char *path)
     struct src_stream s;
     struct src_origin o;
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = evidence_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY); /* atime left as found */
 
     if (fd < 0) {
         src_problem(r, MSL_PROB_ERROR, path, "%s", strerror(errno));
@@ -269,9 +270,13 @@ static void read_dir(struct src_run *r, const char *dir, int depth)
         src_problem(r, MSL_PROB_ERROR, dir, "directories nested too deep, not read");
         return;
     }
-    d = opendir(dir);
+    /* listing a directory updates its atime too, unless opened O_NOATIME */
+    int dfd = evidence_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    d = dfd >= 0 ? fdopendir(dfd) : NULL;
     if (d == NULL) {
         src_problem(r, MSL_PROB_ERROR, dir, "%s", strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
         return;
     }
     for (;;) {

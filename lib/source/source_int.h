@@ -99,12 +99,13 @@ struct src_stream {
     struct sha256 *file_hash;   /* files on disk: SHA-256 of the bytes read from fd, as read */
     uint64_t file_read;         /* bytes read from fd */
     int file_seeked;            /* a zip seeked: the bytes were not read in order */
-    struct src_dec *dec;        /* gzip/xz decoded directly (decomp.c), else NULL */
+    struct src_dec *dec;        /* gzip/xz/bzip2/zstd decoded directly (decomp.c), else NULL */
     char err[256];
 };
 
-/* decomp.c: gzip and xz files decoded with zlib and liblzma, so that every byte decoded
- * before damage reaches the parser (libarchive drops its last block on an error). */
+/* decomp.c: gzip, xz, bzip2 and zstd files decoded with zlib, liblzma, libbz2 and libzstd,
+ * so that every byte decoded before damage reaches the parser (libarchive drops its last
+ * block on an error).  src_dec_new() returns NULL for any other compression. */
 struct src_dec;
 struct src_dec *src_dec_new(enum msl_compression comp, struct src_stream *in);
 void src_dec_free(struct src_dec *d);

@@ -301,8 +301,14 @@ static void source_failed(struct src_run *r, const struct src_origin *o,
     if (src_begin(r, &si, o, comp) != 0)
         return;
     split_init(&sp, r, &si);
-    src_problem(r, MSL_PROB_ERROR, o->name, "truncated or corrupt %s data after 0 bytes: %s",
-                data_label(o, comp), msg ? msg : "unknown error");
+    if (msg != NULL && strstr(msg, "too many filters") != NULL)
+        /* a .gz of a .gz of ... some 25 deep: nothing is damaged, libarchive stops there */
+        src_problem(r, MSL_PROB_ERROR, o->name,
+                    "%s compressed in more layers than libarchive decodes (its limit on "
+                    "stacked filters: \"%s\"); not read", data_label(o, comp), msg);
+    else
+        src_problem(r, MSL_PROB_ERROR, o->name, "truncated or corrupt %s data after 0 bytes: %s",
+                    data_label(o, comp), msg ? msg : "unknown error");
     sp.st.error = MSL_ECORRUPT;
     src_end(r, &si, &sp);
 }
@@ -467,11 +473,11 @@ out:
 }
 
 /*
- * A gzip or xz file on disk, decoded directly (decomp.c) so nothing decoded before damage
- * is lost.  A compressed tar is left to libarchive (returns 0 after rewinding the file).
+ * A gzip, xz, bzip2 or zstd file on disk, decoded directly (decomp.c) so nothing decoded
+ * before damage is lost.  A compressed tar is left to libarchive (returns 0 after rewinding the file).
  */
 static int read_decoded(struct src_run *r, struct src_stream *s, const struct src_origin *o,
-                        enum msl_compression comp)
+                        enum msl_compression comp, int depth)
 {
     struct src_stream ds;
     memset(&ds, 0, sizeof ds);
@@ -498,6 +504,13 @@ static int read_decoded(struct src_run *r, struct src_stream *s, const struct sr
     }
     ds.pre = inner; /* the bytes decoded for the look come first */
     ds.pre_len = ni;
+    enum msl_compression icomp;
+    if (sniff(inner, ni, &icomp) == SNIFF_COMPRESSED) {
+        /* compressed again (a .gz of a .gz): the further layers are libarchive's filters */
+        read_archive(r, &ds, o, SNIFF_COMPRESSED, icomp, depth);
+        src_dec_free(ds.dec);
+        return 1;
+    }
     struct msl_source_info si;
     if (src_begin(r, &si, o, comp) == 0)
         pump(r, &ds, o, comp, &si);
@@ -519,8 +532,7 @@ void src_read_stream(struct src_run *r, struct src_stream *s, const struct src_o
             pump(r, s, o, MSL_COMP_NONE, &si);
         return;
     }
-    if (kind == SNIFF_COMPRESSED && s->seekable &&
-        (comp == MSL_COMP_GZIP || comp == MSL_COMP_XZ) && read_decoded(r, s, o, comp))
+    if (kind == SNIFF_COMPRESSED && s->seekable && read_decoded(r, s, o, comp, depth))
         return;
     read_archive(r, s, o, kind, comp, depth);
 }

@@ -14,6 +14,7 @@
 #include "mailsleuth/query.h"
 #include "unit.h"
 #include "mailsleuth/calendar.h"
+#include "query/query_int.h"
 
 /* records hold char *; -Wwrite-strings makes literals const */
 #define S(lit) ((char *)(uintptr_t)(lit))
@@ -325,6 +326,61 @@ static void t_wildcards(void)
         {"msgid:in?.?@*", {1, 0, 0}},
     };
     run_messages(rows, sizeof rows / sizeof rows[0]);
+}
+
+/* The obvious recursive matcher, exponential but right: the reference for wildcard.c. */
+static int ref_match(const char *p, const char *s)
+{
+    if (!*p)
+        return !*s;
+    if (*p == '*')
+        return ref_match(p + 1, s) || (*s && ref_match(p, s + 1));
+    if (!*s)
+        return 0;
+    char c = *s >= 'A' && *s <= 'Z' ? (char)(*s + 32) : *s;
+    return (*p == '?' || *p == c) && ref_match(p + 1, s + 1);
+}
+
+/* Every pattern over {a, b, ?, *} up to 7 long and 3000 random values: the same verdict. */
+static void t_wildcard_reference(void)
+{
+    static const char alpha[] = "ab?*";
+    unsigned seed = 17, bad = 0, tried = 0;
+    char pat[8], val[16], first[64] = "";
+    for (unsigned len = 0; len <= 7; len++) {
+        unsigned total = 1;
+        for (unsigned i = 0; i < len; i++)
+            total *= 4;
+        for (unsigned code = 0; code < total; code++) {
+            unsigned c = code;
+            uint16_t cells[8], toks[12];
+            int32_t fails[12];
+            char lits[12];
+            for (unsigned i = 0; i < len; i++, c /= 4) {
+                pat[i] = alpha[c % 4];
+                cells[i] = pat[i] == '*' ? Q_STAR : pat[i] == '?' ? Q_QMARK : (uint16_t)pat[i];
+            }
+            pat[len] = '\0';
+            struct q_pat qp;
+            q_pat_compile(&qp, cells, len, 0, lits, toks, fails);
+            for (int k = 0; k < 40; k++) {
+                seed = seed * 1103515245u + 12345u;
+                unsigned n = (seed >> 16) % 12;
+                for (unsigned i = 0; i < n; i++) {
+                    seed = seed * 1103515245u + 12345u;
+                    val[i] = "abA"[(seed >> 16) % 3];
+                }
+                val[n] = '\0';
+                tried++;
+                if (q_pat_match(&qp, val, n) != ref_match(pat, val) && bad++ == 0)
+                    snprintf(first, sizeof first, "'%s' vs '%s'", pat, val);
+            }
+        }
+    }
+    if (bad)
+        fprintf(stderr, "  %u of %u differ, first %s\n", bad, tried, first);
+    CHECK_INT(bad, 0);
+    CHECK(tried > 600000);
 }
 
 static void t_cidr(void)
@@ -791,6 +847,7 @@ int main(void)
     RUN(t_fields);
     RUN(t_operators);
     RUN(t_wildcards);
+    RUN(t_wildcard_reference);
     RUN(t_cidr);
     RUN(t_numbers);
     RUN(t_times);
