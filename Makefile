@@ -140,7 +140,7 @@ PYDIR      ?= $(PREFIX)/lib/python3/dist-packages
 
 all: $(SO) $(O)/mailsleuth.pc
 check test: $(SO) $(O)/mailsleuth.pc $(EXAMPLES)
-.PHONY: install-lib uninstall-lib
+.PHONY: install-lib uninstall-lib abi-dump
 
 $(O)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -166,6 +166,11 @@ $(O)/examples/%: examples/%.c include/mailsleuth/api.h $(SO)
 $(O)/tests/api/%: tests/api/%.c include/mailsleuth/api.h $(SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< -L$(O) -lmailsleuth $(LDFLAGS)
+
+# the ABI dump tests/cli/abi.sh compares with: refresh it when the API grows compatibly
+abi-dump: $(SO)
+	abidw --no-corpus-path --no-comp-dir-path --short-locs --drop-private-types \
+	    --header-file include/mailsleuth/api.h $(SO) --out-file abi/libmailsleuth.abi
 
 install: install-lib
 install-lib: $(SO) $(LIB) $(O)/mailsleuth.pc

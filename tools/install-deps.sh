@@ -4,7 +4,7 @@
 #   Fedora/RHEL: dnf install gcc make pkgconf-pkg-config libarchive-devel openssl-devel libidn2-devel libicu-devel libmaxminddb-devel jansson-devel jq zstd xz bzip2 gzip python3 tzdata
 #   macOS:       brew install libarchive openssl libidn2 icu4c libmaxminddb jansson pkg-config jq zstd xz   (then PKG_CONFIG_PATH=$(brew --prefix libarchive)/lib/pkgconfig)
 set -e
-PKGS="build-essential pkg-config libarchive-dev libssl-dev libidn2-dev libicu-dev libmaxminddb-dev zlib1g-dev liblzma-dev libjansson-dev jq zstd xz-utils bzip2 gzip python3 tzdata mandoc zsh"
+PKGS="build-essential pkg-config libarchive-dev libssl-dev libidn2-dev libicu-dev libmaxminddb-dev zlib1g-dev liblzma-dev libjansson-dev jq zstd xz-utils bzip2 gzip python3 tzdata mandoc zsh abigail-tools"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
