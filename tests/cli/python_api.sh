@@ -16,19 +16,22 @@ if [ ! -f "$SO" ]; then
     skip "libmailsleuth.so.0 not built (make check builds it)"; finish python-api; exit
 fi
 SAN=$(readelf -d "$SO" | sed -n 's/.*Shared library: \[\(lib[a-z]*san\.so[.0-9]*\)\].*/\1/p' | head -n 1)
+# the interpreter itself, not a wrapper script (pyenv shims) that LD_PRELOAD would also hit
+PY=$(python3 -c 'import sys; print(sys.executable)')
+PRELOAD=
 if [ -n "$SAN" ]; then
-    # python3 itself is not instrumented: the runtime must be loaded before it
-    LD_PRELOAD=$(cc -print-file-name="$SAN")
-    export LD_PRELOAD
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    # python3 is not instrumented: the sanitizer runtime must be loaded before everything
+    PRELOAD=$(cc -print-file-name="$SAN")
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" # the interpreter's own
     export ASAN_OPTIONS
 fi
+py() { LD_PRELOAD="$PRELOAD" "$PY" "$@"; }
 GEN=
 if [ -z "$SAN" ] && [ -x "$B/bench/gen_postfix" ]; then
     GEN="$TMPD/gen.log"
     "$B/bench/gen_postfix" --bytes 100M --hosts 3 >"$GEN"
 fi
-MAILSLEUTH_LIB="$SO" PYTHONPATH="$ROOT/python" python3 "$ROOT/tests/cli/python_api.py" \
+MAILSLEUTH_LIB="$SO" PYTHONPATH="$ROOT/python" py "$ROOT/tests/cli/python_api.py" \
     "$MS" "$ROOT/tests/corpus" $GEN >"$TMPD/py.out" 2>&1
 rc=$?
 cat "$TMPD/py.out"
@@ -45,7 +48,7 @@ STAGE="$TMPD/stage"
 if make -s -C "$ROOT" O="${BUILD:-build}" install PREFIX="$STAGE" >"$TMPD/inst.log" 2>&1; then
     PKG="$STAGE/lib/python3/dist-packages"
     check "installed package" "$(test -f "$PKG/mailsleuth/__init__.py" && echo yes)" yes
-    (cd "$TMPD" && env -u MAILSLEUTH_LIB PYTHONPATH="$PKG" python3 -c '
+    (cd "$TMPD" && env -u MAILSLEUTH_LIB PYTHONPATH="$PKG" LD_PRELOAD="$PRELOAD" "$PY" -c '
 import sys, mailsleuth, os
 n = sum(1 for m in mailsleuth.open(sys.argv[1], tz="UTC") if m.get("sasl_user"))
 lib = mailsleuth._library()._name
@@ -56,7 +59,7 @@ print(n, os.path.realpath(lib).startswith(os.path.realpath(sys.argv[2])))
         "$(cat "$TMPD/inst.out")" "$want True"
     # the README's investigator example, run as written
     sed -n '/^```python$/,/^```$/p' "$ROOT/python/README.md" | sed '1d;$d' >"$TMPD/readme.py"
-    (cd "$ROOT" && env -u MAILSLEUTH_LIB PYTHONPATH="$PKG" python3 "$TMPD/readme.py" \
+    (cd "$ROOT" && env -u MAILSLEUTH_LIB PYTHONPATH="$PKG" LD_PRELOAD="$PRELOAD" "$PY" "$TMPD/readme.py" \
         tests/corpus/hunt/maillog) >"$TMPD/readme.out" 2>&1
     check_rc "python/README.md's example runs" $? 0
     check_grep "README example: bob's burst from 127.0.0.7" "127.0.0.7" "$TMPD/readme.out"
