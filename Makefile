@@ -137,6 +137,78 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz mailsleuth
 
+# --- libmailsleuth.so and the public C API (include/mailsleuth/api.h, doc/API.md) ---------
+# lib/ compiled a second time with -fPIC -fvisibility=hidden into $(O)/pic/ (the static
+# library and the CLI above are untouched): only the MSL_API declarations of api.h are
+# exported.  The soname changes only on an incompatible change (tests/cli/abi.sh compares
+# the library with abi/libmailsleuth.abi).  `make install` adds the .so with its links,
+# libmailsleuth.a, api.h, mailsleuth.pc and the Python binding (python/mailsleuth).
+SONAME     := libmailsleuth.so.0
+SO_VERSION := 0.1.0
+SO         := $(O)/libmailsleuth.so.$(SO_VERSION)
+PIC_OBJS   := $(LIB_SRCS:%.c=$(O)/pic/%.o)
+EXAMPLES   := $(patsubst examples/%.c,$(O)/examples/%,$(sort $(wildcard examples/*.c))) \
+              $(patsubst tests/api/%.c,$(O)/tests/api/%,$(sort $(wildcard tests/api/*.c)))
+LIBDIR     := $(PREFIX)/lib
+INCDIR     := $(PREFIX)/include
+PCDIR      := $(LIBDIR)/pkgconfig
+PYDIR      ?= $(PREFIX)/lib/python3/dist-packages
+
+all: $(SO) $(O)/mailsleuth.pc
+check test: $(SO) $(O)/mailsleuth.pc $(EXAMPLES)
+.PHONY: install-lib uninstall-lib abi-dump
+
+$(O)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+$(SO): $(PIC_OBJS)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS_ALL)
+	ln -sf $(notdir $@) $(O)/$(SONAME)
+	ln -sf $(SONAME) $(O)/libmailsleuth.so
+
+$(O)/mailsleuth.pc: Makefile
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	    'Name: mailsleuth' 'Description: forensic analysis of mail-server logs (C API)' \
+	    'Version: $(MSL_PC_VERSION)' 'Libs: -L$${libdir} -lmailsleuth' \
+	    'Libs.private: $(PKG_LIBS) -lm -pthread' 'Cflags: -I$${includedir}' >$@
+MSL_PC_VERSION := $(SO_VERSION)
+
+# the examples and tests/api link the shared library, as an installed program would
+$(O)/examples/%: examples/%.c include/mailsleuth/api.h $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< -L$(O) -lmailsleuth $(LDFLAGS)
+$(O)/tests/api/%: tests/api/%.c include/mailsleuth/api.h $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< -L$(O) -lmailsleuth $(LDFLAGS)
+
+# the ABI dump tests/cli/abi.sh compares with: refresh it when the API grows compatibly
+abi-dump: $(SO)
+	abidw --no-corpus-path --no-comp-dir-path --short-locs --drop-private-types \
+	    --header-file include/mailsleuth/api.h $(SO) --out-file abi/libmailsleuth.abi
+
+install: install-lib
+install-lib: $(SO) $(LIB) $(O)/mailsleuth.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/mailsleuth $(DESTDIR)$(PCDIR) \
+	    $(DESTDIR)$(PYDIR)/mailsleuth
+	install -m 755 $(SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SO)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmailsleuth.so
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 644 include/mailsleuth/api.h $(DESTDIR)$(INCDIR)/mailsleuth/api.h
+	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(O)/mailsleuth.pc >$(DESTDIR)$(PCDIR)/mailsleuth.pc
+	install -m 644 python/mailsleuth/__init__.py $(DESTDIR)$(PYDIR)/mailsleuth/__init__.py
+uninstall: uninstall-lib
+uninstall-lib:
+	rm -f $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	    $(DESTDIR)$(LIBDIR)/libmailsleuth.so $(DESTDIR)$(LIBDIR)/libmailsleuth.a \
+	    $(DESTDIR)$(INCDIR)/mailsleuth/api.h $(DESTDIR)$(PCDIR)/mailsleuth.pc \
+	    $(DESTDIR)$(PYDIR)/mailsleuth/__init__.py
+	rm -rf $(DESTDIR)$(PYDIR)/mailsleuth/__pycache__
+	rmdir $(DESTDIR)$(INCDIR)/mailsleuth $(DESTDIR)$(PYDIR)/mailsleuth 2>/dev/null || true
+# --- end of libmailsleuth.so ----------------------------------------------------------------
+
 -include $(shell find $(O) -name "*.d" 2>/dev/null)
 ifneq ($(filter fuzz build-fuzz/%,$(MAKECMDGOALS)),)
 -include $(shell find build-fuzz/obj -name "*.d" 2>/dev/null)

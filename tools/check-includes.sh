@@ -37,6 +37,7 @@ headers 7
 report-html 8
 pipeline 8
 watch 9
+api 9
 '
 # "file header": known exceptions.  The CLI still includes the event/record/provenance
 # writers of lib/report (until the writers' registry gives it one writer API) and the HTML

@@ -4,7 +4,7 @@
 #   Fedora/RHEL: dnf install gcc make pkgconf-pkg-config libarchive-devel openssl-devel libidn2-devel libicu-devel libmaxminddb-devel zlib-devel xz-devel bzip2-devel libzstd-devel jansson-devel sqlite-devel jq zstd xz bzip2 gzip python3 tzdata
 #   macOS:       brew install libarchive openssl libidn2 icu4c libmaxminddb jansson sqlite pkg-config jq zstd xz   (then PKG_CONFIG_PATH=$(brew --prefix libarchive)/lib/pkgconfig)
 set -e
-PKGS="build-essential pkg-config libarchive-dev libssl-dev libidn2-dev libicu-dev libmaxminddb-dev zlib1g-dev liblzma-dev libbz2-dev libzstd-dev libjansson-dev libsqlite3-dev jq zstd xz-utils bzip2 gzip python3 tzdata mandoc zsh logrotate"
+PKGS="build-essential pkg-config libarchive-dev libssl-dev libidn2-dev libicu-dev libmaxminddb-dev zlib1g-dev liblzma-dev libbz2-dev libzstd-dev libjansson-dev libsqlite3-dev jq zstd xz-utils bzip2 gzip python3 tzdata mandoc zsh logrotate abigail-tools"
 # clang and its libFuzzer runtime (several hundred MB installed) only when asked: make fuzz-smoke skips without them
 [ "${WITH_FUZZ:-0}" = 1 ] && PKGS="$PKGS clang libclang-rt-dev"
 missing=""
