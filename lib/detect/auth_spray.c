@@ -42,6 +42,7 @@ struct table {
     size_t threshold, cap;
     int by_user;
     uint64_t dropped;
+    struct det_sweeper sw;
 };
 
 struct st {
@@ -151,7 +152,8 @@ static void hit(struct st *s, struct table *t, struct msl_str key, struct msl_st
                 const struct msl_event *e)
 {
     const struct msl_detect_env *env = s->env;
-    if (strmap_len(t->m) >= env->max_keys)
+    if (strmap_len(t->m) >= env->max_keys &&
+        det_sweep_due(&t->sw, strmap_len(t->m), env->max_keys, s->now))
         sweep(s, t, 0);
     struct dkey *k = strmap_find(t->m, key.p, key.n);
     if (!k) {
@@ -230,8 +232,8 @@ static void *new_st(const struct msl_detect_env *env)
         return NULL;
     s->env = env;
     s->window_us = env->params[2] * US_PER_S;
-    s->ip = (struct table){strmap_new(sizeof(struct dkey)), (size_t)env->params[0], 0, 0, 0};
-    s->user = (struct table){strmap_new(sizeof(struct dkey)), (size_t)env->params[1], 0, 1, 0};
+    s->ip = (struct table){strmap_new(sizeof(struct dkey)), (size_t)env->params[0], 0, 0, 0, {0, 0, 0}};
+    s->user = (struct table){strmap_new(sizeof(struct dkey)), (size_t)env->params[1], 0, 1, 0, {0, 0, 0}};
     s->ip.cap = s->ip.threshold * 2;
     s->user.cap = s->user.threshold * 2;
     if (!s->ip.m || !s->user.m) {

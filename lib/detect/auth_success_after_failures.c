@@ -32,6 +32,7 @@ struct st {
     struct strmap *ip, *user;
     int64_t now, window_us;
     uint64_t hits, dropped;
+    struct det_sweeper sw_ip, sw_user; /* full-table sweeps, at most once a log second */
 };
 
 static void free_key(void *val, void *ctx)
@@ -59,7 +60,9 @@ static struct key *get(struct st *s, struct strmap *m, struct msl_str k, int cre
     if (v || !create)
         return v;
     if (strmap_len(m) >= s->env->max_keys) {
-        det_sweep(m, stale, free_key, s);
+        struct det_sweeper *w = m == s->ip ? &s->sw_ip : &s->sw_user;
+        if (det_sweep_due(w, strmap_len(m), s->env->max_keys, s->now))
+            det_sweep(m, stale, free_key, s);
         if (strmap_len(m) >= s->env->max_keys) {
             s->dropped++;
             return NULL;

@@ -56,6 +56,7 @@ struct st {
     struct strmap *bls;  /* host -> struct bl */
     uint64_t seen, dropped;
     int64_t now;
+    struct det_sweeper sw;
 };
 
 static const char *const bl_words[] = {
@@ -186,7 +187,7 @@ static void on_message(void *p, const struct msl_message *m)
     int64_t ts = m->received_ts ? m->received_ts : m->first_ts;
     if (ts > s->now)
         s->now = ts;
-    if ((++s->seen & 4095) == 0 || strmap_len(s->wins) >= s->env->max_keys)
+    if (det_sweep_due(&s->sw, strmap_len(s->wins), s->env->max_keys, s->now))
         det_sweep(s->wins, stale_win, drop_win, s);
     char key[1024];
     int n = snprintf(key, sizeof key, "%s\n%s", m->host ? m->host : "", m->from);

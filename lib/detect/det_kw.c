@@ -3,7 +3,7 @@
  *
  * Memory per key: a ring of k cited hits, at most max_evidence cited lines and related
  * sessions of the open incident, DET_KW_VALS distinct values.  Keys are swept every 4096
- * hits (and whenever the table reaches max_keys): a key whose last hit is older than the
+ * hits (and when the table is full, at most once per second of log time: det_sweep_due): a key whose last hit is older than the
  * window in log time closes its incident (if any) and is freed.  Log time is the newest
  * hit seen, so a log that goes backwards in time does not evict early.
  */
@@ -118,7 +118,8 @@ struct det_kw *det_kwt_hit(struct det_kwt *t, const char *key, size_t klen,
     const struct msl_detect_env *env = t->env;
     if (e->ts > t->now)
         t->now = e->ts;
-    if ((++t->hits & 4095) == 0 || strmap_len(t->m) >= env->max_keys)
+    t->hits++;
+    if (det_sweep_due(&t->sw, strmap_len(t->m), env->max_keys, t->now))
         sweep(t, 0);
     struct det_kw *kw = strmap_find(t->m, key, klen);
     if (!kw) {

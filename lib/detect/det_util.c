@@ -254,6 +254,19 @@ static void collect(void *c, const struct strmap_entry *e)
         s->keys[s->n++] = k;
 }
 
+int det_sweep_due(struct det_sweeper *w, size_t len, size_t max, int64_t now)
+{
+    if ((++w->calls & 4095) == 0)
+        return 1;
+    if (len < max)
+        return 0;
+    if (w->full_swept && now - w->full_at < DET_SWEEP_STEP)
+        return 0;
+    w->full_swept = 1;
+    w->full_at = now;
+    return 1;
+}
+
 void det_sweep(struct strmap *m, int (*stale)(void *val, void *ctx),
                void (*drop)(void *val, void *ctx), void *ctx)
 {

@@ -81,6 +81,18 @@ struct det_kw {
     size_t nvals;
     uint64_t vals_more;      /* distinct values beyond DET_KW_VALS (approximate) */
 };
+/* When a table is due a sweep of its stale keys: every 4096 calls, and when it is full, but
+ * then only once log time has moved on by DET_SWEEP_STEP since the last full sweep: a table
+ * full of live keys (100 000 distinct failing clients) swept on every hit was quadratic
+ * (1 M clients: no end in 15 min).  Between those sweeps new keys are dropped and counted. */
+#define DET_SWEEP_STEP 1000000 /* us of log time */
+struct det_sweeper {
+    uint64_t calls;
+    int64_t full_at; /* log time of the last sweep a full table caused */
+    int full_swept;
+};
+int det_sweep_due(struct det_sweeper *w, size_t len, size_t max, int64_t now);
+
 struct det_kwt {
     struct strmap *m;
     const struct msl_detect_env *env;
@@ -90,6 +102,7 @@ struct det_kwt {
     void *ctx;
     uint64_t hits, dropped;
     int64_t now;
+    struct det_sweeper sw;
 };
 int det_kwt_init(struct det_kwt *t, const struct msl_detect_env *env, size_t k, int64_t window_s,
                  void (*close)(void *ctx, const char *key, struct det_kw *kw), void *ctx);

@@ -51,6 +51,7 @@ struct st {
     struct strmap *hosts;   /* hosts with judged sessions */
     uint64_t seen, dropped, skipped_trusted;
     int64_t now;
+    struct det_sweeper sw;
 };
 
 /* The service a session used: the syslog name without the daemon ("postfix/submission"
@@ -172,7 +173,7 @@ static void on_session(void *p, const struct msl_session *ss)
     int64_t ts = ss->start_ts;
     if (ts > s->now)
         s->now = ts;
-    if ((++s->seen & 4095) == 0 || strmap_len(s->peers) >= s->env->max_keys)
+    if (det_sweep_due(&s->sw, strmap_len(s->peers), s->env->max_keys, s->now))
         det_sweep(s->peers, stale_peer, drop_peer, s);
     /* a client is compared with itself on the same service: STARTTLS on submission and
      * plain SMTP on port 25 are two services, not a downgrade */
