@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "mailsleuth/site.h"
+#include "util/geoip.h"
 #include "progress.h"
 #include "util/esc.h"
 
@@ -188,4 +189,55 @@ struct msl_site *app_site_load(const struct cli *c)
         msl_site_add(site, MSL_SITE_PROTECTED_DOMAIN, MSL_SITE_FROM_CLI, c->protected_domains[i],
                      -1, "--protected-domain", NULL, 0, err, sizeof err);
     return site;
+}
+
+/* --geoip, --asn, --ip-list and the site's protected and local domains, for every command
+ * that runs the rules (hunt, report, ingest, watch), so they judge alike; a bad file is a
+ * usage error naming it. */
+void app_lookups_free(struct app_lookups *o)
+{
+    geo_close(o->country);
+    geo_close(o->asn);
+    for (size_t i = 0; i < o->nlists; i++)
+        geo_iplist_free(o->lists[i]);
+    memset(o, 0, sizeof *o);
+}
+
+int app_lookups_load(const struct cli *c, const struct msl_site *site, struct app_lookups *o)
+{
+    char err[1024];
+    if (c->geoip && !(o->country = geo_open(c->geoip, err, sizeof err)))
+        goto fail;
+    if (c->asn && !(o->asn = geo_open(c->asn, err, sizeof err)))
+        goto fail;
+    for (size_t i = 0; i < c->nip_lists; i++) {
+        const char *eq = strchr(c->ip_lists[i], '=');
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - c->ip_lists[i]), c->ip_lists[i]);
+        if (!(o->lists[o->nlists] = geo_iplist_load(name, eq + 1, err, sizeof err)))
+            goto fail;
+        o->nlists++;
+    }
+    struct geo_hunt_cfg cfg = {
+        .country = o->country, .asn = o->asn,
+        .lists = (const struct geo_iplist *const *)o->lists, .nlists = o->nlists,
+        .protected_domains = o->prot, .nprotected = 0,
+        .local_domains = o->local, .nlocal = 0};
+    /* --local-domain and the site context's domains (--protected-domain is in the site) */
+    for (size_t i = 0; i < c->nlocal_domains && cfg.nlocal < APP_LOOKUPS_MAX; i++)
+        o->local[cfg.nlocal++] = c->local_domains[i];
+    size_t ne;
+    const struct msl_site_entry *e = msl_site_entries(site, &ne);
+    for (size_t i = 0; i < ne; i++) {
+        if (e[i].kind == MSL_SITE_PROTECTED_DOMAIN && cfg.nprotected < APP_LOOKUPS_MAX)
+            o->prot[cfg.nprotected++] = e[i].value;
+        else if (e[i].kind == MSL_SITE_LOCAL_DOMAIN && cfg.nlocal < APP_LOOKUPS_MAX)
+            o->local[cfg.nlocal++] = e[i].value;
+    }
+    o->cfg = cfg;
+    return 0;
+fail:
+    fprintf(stderr, "mailsleuth: %s\n", err);
+    app_lookups_free(o);
+    return -1;
 }

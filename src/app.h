@@ -12,6 +12,7 @@
 #include "color.h"
 #include "mailsleuth/mailsleuth.h"
 #include "mailsleuth/report.h"
+#include "util/geoip.h"
 
 struct app {
     struct cli cli;
@@ -44,6 +45,21 @@ struct msl_site;
 /* The site context of --site-config, --site and --protected-domain (hunt, report); NULL
  * after printing why a file could not be read or understood (a usage error). */
 struct msl_site *app_site_load(const struct cli *c);
+
+/* The hunt's lookups (msl_hunt_opts.lookups = &l.cfg): GeoIP/ASN databases and IP lists
+ * opened from the CLI, protected and local domains from --local-domain and the site context
+ * (--protected-domain is in it).  Returns 0, or -1 after saying why on stderr.  site must
+ * outlive the lookups; free with app_lookups_free. */
+#define APP_LOOKUPS_MAX 1024
+struct app_lookups {
+    const char *prot[APP_LOOKUPS_MAX], *local[APP_LOOKUPS_MAX]; /* borrowed from cli, site */
+    struct geo_db *country, *asn;
+    struct geo_iplist *lists[CLI_MAX_LIST];
+    size_t nlists;
+    struct geo_hunt_cfg cfg;
+};
+int app_lookups_load(const struct cli *c, const struct msl_site *site, struct app_lookups *l);
+void app_lookups_free(struct app_lookups *l);
 
 int cmd_summary(struct app *a);
 int cmd_timeline(struct app *a);

@@ -153,16 +153,18 @@ int cmd_html_report(struct app *a)
         msl_rules_free(rules);
         return EXIT_USAGE;
     }
-    /* the look-alike and policy rules read protected and local domains from here; the
-     * GeoIP databases of hunt are not opened by report */
-    struct geo_hunt_cfg geo = {.protected_domains = c->protected_domains,
-                               .nprotected = c->nprotected_domains,
-                               .local_domains = c->local_domains, .nlocal = c->nlocal_domains};
+    /* the same lookups as hunt: databases, IP lists, protected and local domains */
+    struct app_lookups lk = {0};
+    if (app_lookups_load(c, site, &lk) != 0) {
+        msl_rules_free(rules);
+        msl_site_free(site);
+        return EXIT_USAGE;
+    }
     struct msl_hunt_opts ho = {
         .max_evidence = c->max_evidence, .show_lines = 1, /* the report shows the lines */
         .local_domains = c->local_domains, .nlocal_domains = c->nlocal_domains,
         .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets, .site = site,
-        .lookups = &geo};
+        .lookups = &lk.cfg};
     struct html_report_opts hro = {.tz = a->tz, .inv = &a->inv, .top = c->top};
     struct report_run s = {0};
     s.sum = msl_summary_new(&so);
@@ -204,7 +206,8 @@ int cmd_html_report(struct app *a)
     msl_correlator_free(s.corr);
     html_report_free(s.html);
     msl_hunt_free(s.hunt);
-    msl_site_free(site); /* after the hunt, which borrowed it */
+    app_lookups_free(&lk);
+    msl_site_free(site); /* after the hunt and the lookups, which borrowed it */
     msl_summary_free(s.sum);
     return app_finish(a, run_rc, wrc);
 }

@@ -17,7 +17,6 @@
 #include "mailsleuth/detect.h"
 #include "mailsleuth/site.h"
 #include "util/cidr.h"
-#include "util/geoip.h"
 
 struct hunt {
     struct app *a;
@@ -75,66 +74,6 @@ static int parse_format(const char *f, enum msl_hunt_format *o)
     return 1;
 }
 
-/* --geoip, --asn, --ip-list, --protected-domain: opened here so a bad file is a usage
- * error, handed to the rules as the hunt's lookups (util/geoip.h). */
-#define ORIGIN_MAX 1024
-struct origin {
-    const char *prot[ORIGIN_MAX], *local[ORIGIN_MAX]; /* borrowed from cli and site */
-    struct geo_db *country, *asn;
-    struct geo_iplist *lists[CLI_MAX_LIST];
-    size_t nlists;
-    struct geo_hunt_cfg cfg; /* msl_hunt_opts.lookups */
-};
-
-static void origin_free(struct origin *o)
-{
-    geo_close(o->country);
-    geo_close(o->asn);
-    for (size_t i = 0; i < o->nlists; i++)
-        geo_iplist_free(o->lists[i]);
-    memset(o, 0, sizeof *o);
-}
-
-static int origin_load(const struct cli *c, const struct msl_site *site, struct origin *o)
-{
-    char err[1024];
-    if (c->geoip && !(o->country = geo_open(c->geoip, err, sizeof err)))
-        goto fail;
-    if (c->asn && !(o->asn = geo_open(c->asn, err, sizeof err)))
-        goto fail;
-    for (size_t i = 0; i < c->nip_lists; i++) {
-        const char *eq = strchr(c->ip_lists[i], '=');
-        char name[128];
-        snprintf(name, sizeof name, "%.*s", (int)(eq - c->ip_lists[i]), c->ip_lists[i]);
-        if (!(o->lists[o->nlists] = geo_iplist_load(name, eq + 1, err, sizeof err)))
-            goto fail;
-        o->nlists++;
-    }
-    struct geo_hunt_cfg cfg = {
-        .country = o->country, .asn = o->asn,
-        .lists = (const struct geo_iplist *const *)o->lists, .nlists = o->nlists,
-        .protected_domains = o->prot, .nprotected = 0,
-        .local_domains = o->local, .nlocal = 0};
-    /* --local-domain and the site context's domains (--protected-domain is in the site) */
-    for (size_t i = 0; i < c->nlocal_domains && cfg.nlocal < ORIGIN_MAX; i++)
-        o->local[cfg.nlocal++] = c->local_domains[i];
-    size_t ne;
-    const struct msl_site_entry *e = msl_site_entries(site, &ne);
-    for (size_t i = 0; i < ne; i++) {
-        if (e[i].kind == MSL_SITE_PROTECTED_DOMAIN && cfg.nprotected < ORIGIN_MAX)
-            o->prot[cfg.nprotected++] = e[i].value;
-        else if (e[i].kind == MSL_SITE_LOCAL_DOMAIN && cfg.nlocal < ORIGIN_MAX)
-            o->local[cfg.nlocal++] = e[i].value;
-    }
-    o->cfg = cfg;
-    return 0;
-fail:
-    fprintf(stderr, "mailsleuth: %s\n", err);
-    origin_free(o);
-    return -1;
-}
-
-
 int cmd_hunt(struct app *a)
 {
     struct cli *c = &a->cli;
@@ -181,8 +120,8 @@ int cmd_hunt(struct app *a)
         msl_rules_free(rules);
         return EXIT_USAGE;
     }
-    struct origin origin = {0};
-    if (origin_load(c, site, &origin) != 0) {
+    struct app_lookups origin = {0};
+    if (app_lookups_load(c, site, &origin) != 0) {
         msl_rules_free(rules);
         msl_site_free(site);
         return EXIT_USAGE;
@@ -191,7 +130,7 @@ int cmd_hunt(struct app *a)
     a->ro.hash = fmt != MSL_HUNT_TEXT; /* JSON answers carry the inputs' fingerprints */
     if (rc) {
         msl_rules_free(rules);
-        origin_free(&origin);
+        app_lookups_free(&origin);
         msl_site_free(site);
         return rc;
     }
@@ -209,7 +148,7 @@ int cmd_hunt(struct app *a)
     if (!s.h || !s.c) {
         msl_hunt_free(s.h);
         msl_correlator_free(s.c);
-        origin_free(&origin);
+        app_lookups_free(&origin);
         msl_site_free(site);
         return EXIT_INTERNAL;
     }
@@ -236,7 +175,7 @@ int cmd_hunt(struct app *a)
         fprintf(stderr, "mailsleuth: %zu finding%s\n", nf, nf == 1 ? "" : "s");
     msl_correlator_free(s.c);
     msl_hunt_free(s.h);
-    origin_free(&origin);
+    app_lookups_free(&origin);
     msl_site_free(site);
     rc = app_finish(a, run_rc, wrc);
     if (rc == EXIT_OK && hit)

@@ -510,10 +510,17 @@ int cmd_ingest(struct app *a)
         msl_site_free(site);
         return rc;
     }
+    static struct app_lookups lk; /* the same lookups as hunt (large: not on the stack) */
+    if (app_lookups_load(c, site, &lk) != 0) {
+        msl_rules_free(rules);
+        msl_site_free(site);
+        return EXIT_USAGE;
+    }
     int orc = msl_store_open(c->db, MSL_STORE_WRITE, &g.st, err, sizeof err);
     if (orc != MSL_OK) {
         fprintf(stderr, "mailsleuth: %s\n", err);
         msl_rules_free(rules);
+        app_lookups_free(&lk);
         msl_site_free(site);
         return orc == MSL_EUSAGE ? EXIT_USAGE : EXIT_INTERNAL;
     }
@@ -526,7 +533,7 @@ int cmd_ingest(struct app *a)
     struct msl_hunt_opts ho = {
         .max_evidence = c->max_evidence, .local_domains = c->local_domains,
         .nlocal_domains = c->nlocal_domains, .trusted_nets = c->trusted_nets,
-        .ntrusted_nets = c->ntrusted_nets, .site = site};
+        .ntrusted_nets = c->ntrusted_nets, .site = site, .lookups = &lk.cfg};
     g.h = msl_hunt_new(&ho, rules);
     msl_rules_free(rules);
     struct msl_correlate_opts co = {0};
@@ -619,6 +626,7 @@ out:
     free(paths);
     msl_correlator_free(g.c);
     msl_hunt_free(g.h);
+    app_lookups_free(&lk);
     msl_site_free(site);
     msl_store_close(g.st);
     free_items(&g);

@@ -70,15 +70,23 @@ int cmd_watch(struct app *a)
         return rc;
     }
     a->ro.threads = 1;
+    static struct app_lookups lk; /* protected and local domains, as hunt (not on the stack) */
+    if (app_lookups_load(c, site, &lk) != 0) {
+        msl_rules_free(rules);
+        msl_site_free(site);
+        return EXIT_USAGE;
+    }
     struct msl_hunt_opts ho = {
         .max_evidence = c->max_evidence, .show_lines = c->show_lines,
         .local_domains = c->local_domains, .nlocal_domains = c->nlocal_domains,
-        .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets, .site = site};
+        .trusted_nets = c->trusted_nets, .ntrusted_nets = c->ntrusted_nets, .site = site,
+        .lookups = &lk.cfg};
     wo.run = &a->ro;
     wo.hunt = &ho;
     wo.rules = rules;
     int wrc = msl_watch(&wo);
     msl_rules_free(rules);
+    app_lookups_free(&lk);
     msl_site_free(site);
     if (fflush(stdout) != 0 && wrc == MSL_OK)
         wrc = MSL_EIO;

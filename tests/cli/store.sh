@@ -367,4 +367,15 @@ check_rc "ingest from stdin refused" $? 2
 "$MS" sql 'SELECT 1' 2>"$TMPD/err"
 check_rc "sql without --db" $? 2
 
+# ingest judges with hunt's lookups: --protected-domain reaches lookalike-domain (a copy of the
+# hunt capture whose partner newsletter comes from partnner.test once)
+sed '0,/from=<news@partner.test>/s//from=<news@partnner.test>/' tests/corpus/hunt/maillog >"$TMPD/pp.log"
+"$MS" hunt -q -f json --tz UTC --protected-domain partner.test "$TMPD/pp.log" |
+    jq -r '.findings[] | select(.rule == "lookalike-domain") | .title' | sort >"$TMPD/pp.hunt"
+"$MS" ingest -q --db "$TMPD/pp.sqlite" --tz UTC --protected-domain partner.test "$TMPD/pp.log" >/dev/null
+"$MS" sql --db "$TMPD/pp.sqlite" -f jsonl "SELECT title FROM findings WHERE rule = 'lookalike-domain'" |
+    jq -r .title | sort >"$TMPD/pp.case"
+check "ingest: --protected-domain judged as by hunt" "$(grep -c 'imitates protected domain partner.test' "$TMPD/pp.case")" 1
+check "ingest: look-alike findings equal hunt's" "$(cat "$TMPD/pp.case")" "$(cat "$TMPD/pp.hunt")"
+
 finish "cli store"

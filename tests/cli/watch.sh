@@ -46,6 +46,11 @@ check_rc "watch - ends at the end of stdin" $? 0
 check "watch - alerts = hunt's findings" "$(jq -r "$key" "$TMPD/stdin.jsonl" | sort)" \
     "$(cat "$TMPD/hunt.keys")"
 check "watch - alerts are raised" "$(jq -r .alert "$TMPD/stdin.jsonl" | sort -u)" raised
+# the same lookups as hunt: --protected-domain reaches lookalike-domain
+sed '0,/from=<news@partner.test>/s//from=<news@partnner.test>/' "$CAP" >"$TMPD/pp.log"
+"$MS" watch $U --protected-domain partner.test - <"$TMPD/pp.log" >"$TMPD/pp.jsonl" 2>/dev/null
+check "watch: --protected-domain judged as by hunt" \
+    "$(jq -r 'select(.rule == "lookalike-domain") | .title' "$TMPD/pp.jsonl" | grep -c 'imitates protected domain partner.test')" 1
 # every field of a hunt -f json finding is in the alert (same writer)
 check "alert carries hunt's finding fields" \
     "$(jq -c 'del(.alert) | keys' "$TMPD/stdin.jsonl" | sort -u)" \
