@@ -386,6 +386,9 @@ struct msl_hunt {
     struct strmap *marked; /* user -> int64_t ts */
     struct msl_site *site; /* the run's site context: given entries, CLI, defaults */
     struct det_session_ip sip; /* the client of lines that name only their session */
+    struct msl_detect_env infer_env;
+    struct det_infer infer; /* local domains and trusted clients, for every rule */
+    int infer_ok;
     int failed;
     const struct msl_palette *palette; /* for findings_render.c */
     void (*on_emit)(void *ctx, const struct msl_finding *f);
@@ -450,6 +453,15 @@ struct msl_hunt *msl_hunt_new(const struct msl_hunt_opts *o, const struct msl_ru
         msl_hunt_free(h);
         return NULL;
     }
+    h->infer_env = (struct msl_detect_env){
+        .hunt = h, .max_evidence = o->max_evidence ? o->max_evidence : 10,
+        .max_keys = o->max_keys ? o->max_keys : 100000, .site = h->site,
+        .lookups = o->lookups ? o->lookups : &no_lookups};
+    if (det_infer_init(&h->infer, &h->infer_env) != MSL_OK) {
+        msl_hunt_free(h);
+        return NULL;
+    }
+    h->infer_ok = 1;
     for (size_t i = 0; i < NDET; i++) {
         const struct msl_detector *d = registry[i];
         if (!r->r[i].enabled)
@@ -495,6 +507,8 @@ void msl_hunt_free(struct msl_hunt *h)
     strmap_free(h->marked);
     msl_site_free(h->site);
     det_session_ip_free(&h->sip);
+    if (h->infer_ok)
+        det_infer_free(&h->infer);
     free(h);
 }
 
@@ -506,6 +520,7 @@ void msl_hunt_event(struct msl_hunt *h, const struct msl_event *e)
      * process (Sendmail), from that session's connect line */
     struct msl_event copy = *e;
     copy.client_ip = det_session_ip_of(&h->sip, e);
+    det_infer_event(&h->infer, &copy);
     for (size_t i = 0; i < h->nact; i++)
         if (h->act[i].d->on_event)
             h->act[i].d->on_event(h->act[i].st, &copy);
@@ -513,6 +528,7 @@ void msl_hunt_event(struct msl_hunt *h, const struct msl_event *e)
 
 void msl_hunt_message(struct msl_hunt *h, const struct msl_message *m)
 {
+    det_infer_message(&h->infer, m);
     for (size_t i = 0; i < h->nact; i++)
         if (h->act[i].d->on_message)
             h->act[i].d->on_message(h->act[i].st, m);
@@ -649,6 +665,11 @@ int msl_hunt_is_own(const struct msl_hunt *h, const char *ip)
 {
     const struct msl_site_entry *e = msl_site_trusted(h->site, ip, 0);
     return e && e->origin == MSL_SITE_FROM_DEFAULT;
+}
+
+struct det_infer *det_hunt_infer(struct msl_hunt *h)
+{
+    return h->infer_ok ? &h->infer : NULL;
 }
 
 const struct msl_site *msl_hunt_site(const struct msl_hunt *h)

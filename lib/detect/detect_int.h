@@ -162,6 +162,9 @@ int det_infer_is_local_any(const struct det_infer *in, const char *domain);
 /* Some local domain is known (site context or a local delivery seen so far). */
 int det_infer_knows_local(const struct det_infer *in);
 int det_infer_is_trusted(const struct det_infer *in, const char *host, const char *ip);
+/* The one inference of the run, owned by the hunt and fed every event and message before
+ * the rules see them (so a message's own local deliveries count when it is judged). */
+struct det_infer *det_hunt_infer(struct msl_hunt *h);
 /* Notes "RULE: local domains inferred ..." (and the trusted clients when trusted). */
 void det_infer_note(const struct det_infer *in, const char *rule, int trusted);
 void det_infer_free(struct det_infer *in);

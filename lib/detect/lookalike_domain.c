@@ -50,7 +50,7 @@ struct dom {
 struct st {
     const struct msl_detect_env *env;
     struct strmap *doms;   /* domain -> struct dom */
-    struct det_infer infer; /* local domains (shared inference, det_util.c) */
+    struct det_infer *infer; /* local domains: the hunt's shared inference (det_util.c) */
     struct strmap *local;   /* domains of SASL user names -> char */
     struct conf_checker *cc;
     const struct geo_hunt_cfg *cfg;
@@ -65,7 +65,7 @@ static void add_local(struct st *s, const char *dom)
 
 static int is_local(const struct st *s, const char *dom)
 {
-    return det_infer_is_local_any(&s->infer, dom) ||
+    return det_infer_is_local_any(s->infer, dom) ||
            strmap_find(s->local, dom, strlen(dom)) != NULL;
 }
 
@@ -120,7 +120,6 @@ static int unknown_recipient(const struct msl_delivery *dv)
 static void on_message(void *p, const struct msl_message *m)
 {
     struct st *s = p;
-    det_infer_message(&s->infer, m);
     if (m->sasl_user && strchr(m->sasl_user, '@')) {
         char *dom = det_domain(m->sasl_user);
         add_local(s, dom);
@@ -176,7 +175,6 @@ static void on_message(void *p, const struct msl_message *m)
 static void on_event(void *p, const struct msl_event *e)
 {
     struct st *s = p;
-    det_infer_event(&s->infer, e);
     if (e->kind != MSL_EV_REJECT || !(e->flags & MSL_EVF_NOQUEUE))
         return;
     struct msl_str addrs[2] = {e->from, e->to};
@@ -332,7 +330,7 @@ static void finish(void *p)
 {
     struct st *s = p;
     struct judge j = {.s = s};
-    strmap_each(s->infer.any, add_local_ref, &j);
+    strmap_each(s->infer->any, add_local_ref, &j);
     strmap_each(s->local, add_local_ref, &j);
     for (size_t i = 0; i < s->cfg->nlocal; i++)
         add_ref(&j, s->cfg->local_domains[i], REF_LOCAL, 0);
@@ -395,8 +393,7 @@ static void *new_st(const struct msl_detect_env *env)
     s->doms = strmap_new(sizeof(struct dom));
     s->local = strmap_new(1);
     s->cc = conf_new();
-    if (!s->doms || !s->local || det_infer_init(&s->infer, env) != MSL_OK) {
-        det_infer_free(&s->infer);
+    if (!s->doms || !s->local || !(s->infer = det_hunt_infer(env->hunt))) {
         strmap_free(s->doms);
         strmap_free(s->local);
         conf_free(s->cc);
@@ -418,7 +415,6 @@ static void free_st(void *p)
     strmap_each(s->doms, clear_dom, NULL);
     strmap_free(s->doms);
     strmap_free(s->local);
-    det_infer_free(&s->infer);
     conf_free(s->cc);
     free(s);
 }

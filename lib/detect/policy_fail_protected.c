@@ -46,7 +46,7 @@ struct dom {
 
 struct st {
     const struct msl_detect_env *env;
-    struct det_infer in;
+    struct det_infer *in; /* the hunt's shared inference (det_hunt_infer) */
     struct strmap *doms; /* claimed domain -> struct dom */
     uint64_t dropped;
 };
@@ -129,7 +129,6 @@ static char *claimed(const struct st *s, const struct msl_event *e, int *mech)
 static void on_event(void *p, const struct msl_event *e)
 {
     struct st *s = p;
-    det_infer_event(&s->in, e);
     if (e->kind != MSL_EV_POLICY || !e->detail.n)
         return;
     int mech = 0;
@@ -179,17 +178,11 @@ static void on_event(void *p, const struct msl_event *e)
     det_cite(s->env, &d->f, e->ts, &e->ev, e->raw);
 }
 
-static void on_message(void *p, const struct msl_message *m)
-{
-    struct st *s = p;
-    det_infer_message(&s->in, m);
-}
-
 /* The protected domain dom is or lies under, or NULL. */
 static const char *protected_by(const struct st *s, const char *dom)
 {
     for (const char *p = dom; p && *p;) {
-        if (det_infer_is_local_any(&s->in, p))
+        if (det_infer_is_local_any(s->in, p))
             return p;
         p = strchr(p, '.');
         if (p)
@@ -254,7 +247,7 @@ static void free_dom(void *ctx, const struct strmap_entry *ent)
 static void finish(void *p)
 {
     struct st *s = p;
-    det_infer_note(&s->in, "policy-fail-protected (protected domains = local domains and their "
+    det_infer_note(s->in, "policy-fail-protected (protected domains = local domains and their "
                    "subdomains)", 0);
     strmap_each(s->doms, judge, s);
     if (s->dropped)
@@ -269,7 +262,7 @@ static void *new_st(const struct msl_detect_env *env)
         return NULL;
     s->env = env;
     s->doms = strmap_new(sizeof(struct dom));
-    if (!s->doms || det_infer_init(&s->in, env) != MSL_OK) {
+    if (!s->doms || !(s->in = det_hunt_infer(env->hunt))) {
         strmap_free(s->doms);
         free(s);
         return NULL;
@@ -282,7 +275,6 @@ static void free_st(void *p)
     struct st *s = p;
     strmap_each(s->doms, free_dom, NULL);
     strmap_free(s->doms);
-    det_infer_free(&s->in);
     free(s);
 }
 
@@ -294,7 +286,6 @@ const struct msl_detector msl_det_policy_fail_protected = {
     .nparams = sizeof params / sizeof params[0],
     .new = new_st,
     .on_event = on_event,
-    .on_message = on_message,
     .finish = finish,
     .free = free_st,
 };

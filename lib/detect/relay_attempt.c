@@ -46,7 +46,8 @@ struct st {
     struct det_kwt t;
     struct strmap *all;
     uint64_t dropped;
-    struct det_infer in;   /* local domains, for refusals worded as "unknown user" */
+    struct det_infer *in;  /* local domains (the hunt's shared inference), for refusals
+                            * worded as "unknown user" */
     struct pending *pend;  /* such refusals, judged at finish */
     size_t npend, cappend;
     uint64_t pend_dropped; /* beyond max_keys */
@@ -86,10 +87,9 @@ static void *new_st(const struct msl_detect_env *env)
         return NULL;
     s->env = env;
     s->all = strmap_new(sizeof(struct client));
-    if (!s->all || det_infer_init(&s->in, env) != MSL_OK ||
+    if (!s->all || !(s->in = det_hunt_infer(env->hunt)) ||
         det_kwt_init(&s->t, env, (size_t)env->params[0], env->params[1], close_cb, s)) {
         strmap_free(s->all);
-        det_infer_free(&s->in);
         free(s);
         return NULL;
     }
@@ -185,7 +185,7 @@ static void judge_pending(struct st *s)
 {
     if (!s->npend)
         return;
-    if (!det_infer_knows_local(&s->in)) {
+    if (!det_infer_knows_local(s->in)) {
         msl_hunt_note(s->env->hunt, "relay-attempt: %zu \"Invalid recipient\" refusal%s not "
                       "judged: no local domain is known (--site-config, --local-domain or a "
                       "local delivery), so relaying and unknown users cannot be told apart",
@@ -195,7 +195,7 @@ static void judge_pending(struct st *s)
     qsort(s->pend, s->npend, sizeof *s->pend, by_ts);
     for (size_t i = 0; i < s->npend; i++) {
         struct pending *q = &s->pend[i];
-        if (!q->dom || !*q->dom || det_infer_is_local(&s->in, q->host, q->dom))
+        if (!q->dom || !*q->dom || det_infer_is_local(s->in, q->host, q->dom))
             continue;
         struct msl_event e = {.kind = MSL_EV_REJECT, .ts = q->ts, .ev = q->ev, .pid = q->pid};
         e.host = sv(q->host);
@@ -209,7 +209,6 @@ static void judge_pending(struct st *s)
 static void on_event(void *p, const struct msl_event *e)
 {
     struct st *s = p;
-    det_infer_event(&s->in, e);
     if (!e->client_ip.n)
         return;
     if (refused_as_invalid(e)) {
@@ -270,11 +269,6 @@ static void each_client(void *ctx, const struct strmap_entry *ent)
     msl_hunt_emit(s->env->hunt, f);
 }
 
-static void on_message(void *p, const struct msl_message *m)
-{
-    det_infer_message(&((struct st *)p)->in, m);
-}
-
 static void finish(void *p)
 {
     struct st *s = p;
@@ -305,7 +299,6 @@ static void free_st(void *p)
 {
     struct st *s = p;
     det_kwt_free(&s->t);
-    det_infer_free(&s->in);
     for (size_t i = 0; i < s->npend; i++)
         pending_free(&s->pend[i]);
     free(s->pend);
@@ -324,7 +317,6 @@ const struct msl_detector msl_det_relay_attempt = {
     .nparams = sizeof params / sizeof params[0],
     .new = new_st,
     .on_event = on_event,
-    .on_message = on_message,
     .finish = finish,
     .free = free_st,
 };

@@ -46,16 +46,10 @@ struct cand {
 
 struct st {
     const struct msl_detect_env *env;
-    struct det_infer in;
+    struct det_infer *in; /* the hunt's shared inference (det_hunt_infer) */
     struct strmap *cands; /* "host\nip\ndomain" -> struct cand */
     uint64_t dropped;
 };
-
-static void on_event(void *p, const struct msl_event *e)
-{
-    struct st *s = p;
-    det_infer_event(&s->in, e);
-}
 
 static void add_sender(struct cand *c, const char *from)
 {
@@ -74,13 +68,12 @@ static void add_sender(struct cand *c, const char *from)
 static void on_message(void *p, const struct msl_message *m)
 {
     struct st *s = p;
-    det_infer_message(&s->in, m);
     if (!m->client_ip || !*m->client_ip || det_msg_authenticated(m) ||
         m->reinjected_from || m->bounce_of || m->end == MSL_END_REJECTED || !m->from ||
         !*m->from)
         return;
     char *dom = det_domain(m->from);
-    if (!dom || !*dom || !det_infer_is_local(&s->in, m->host, dom)) {
+    if (!dom || !*dom || !det_infer_is_local(s->in, m->host, dom)) {
         free(dom);
         return;
     }
@@ -119,7 +112,7 @@ static void judge(void *ctx, const struct strmap_entry *ent)
 {
     struct st *s = ctx;
     struct cand *c = ent->val;
-    if (c->msgs < (uint64_t)s->env->params[0] || det_infer_is_trusted(&s->in, c->host, c->ip))
+    if (c->msgs < (uint64_t)s->env->params[0] || det_infer_is_trusted(s->in, c->host, c->ip))
         return;
     char list[400] = "";
     size_t used = 0;
@@ -176,7 +169,7 @@ static void free_cand(void *ctx, const struct strmap_entry *ent)
 static void finish(void *p)
 {
     struct st *s = p;
-    det_infer_note(&s->in, "spoofed-local-sender", 1);
+    det_infer_note(s->in, "spoofed-local-sender", 1);
     strmap_each(s->cands, judge, s);
     if (s->dropped)
         msl_hunt_note(s->env->hunt, "spoofed-local-sender: more than %zu client/domain pairs; "
@@ -191,7 +184,7 @@ static void *new_st(const struct msl_detect_env *env)
         return NULL;
     s->env = env;
     s->cands = strmap_new(sizeof(struct cand));
-    if (!s->cands || det_infer_init(&s->in, env) != MSL_OK) {
+    if (!s->cands || !(s->in = det_hunt_infer(env->hunt))) {
         strmap_free(s->cands);
         free(s);
         return NULL;
@@ -204,7 +197,6 @@ static void free_st(void *p)
     struct st *s = p;
     strmap_each(s->cands, free_cand, NULL);
     strmap_free(s->cands);
-    det_infer_free(&s->in);
     free(s);
 }
 
@@ -216,7 +208,6 @@ const struct msl_detector msl_det_spoofed_local_sender = {
     .params = params,
     .nparams = sizeof params / sizeof params[0],
     .new = new_st,
-    .on_event = on_event,
     .on_message = on_message,
     .finish = finish,
     .free = free_st,

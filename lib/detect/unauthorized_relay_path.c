@@ -59,7 +59,7 @@ struct tab {
 
 struct st {
     const struct msl_detect_env *env;
-    struct det_infer in;
+    struct det_infer *in; /* the hunt's shared inference (det_hunt_infer) */
     struct tab inb, outb;
     uint64_t internal; /* deliveries to trusted/internal next hops, not judged */
 };
@@ -96,23 +96,16 @@ static void cite_ev(struct st *s, struct msl_finding *f, const struct msl_messag
     }
 }
 
-static void on_event(void *p, const struct msl_event *e)
-{
-    struct st *s = p;
-    det_infer_event(&s->in, e);
-}
-
 static void on_message(void *p, const struct msl_message *m)
 {
     struct st *s = p;
-    det_infer_message(&s->in, m);
     if (m->bounce_of)
         return;
     int inbound = 0;
     for (size_t i = 0; i < m->ndeliveries && !inbound; i++) {
         char *dom = det_domain(m->deliveries[i].orig_to ? m->deliveries[i].orig_to
                                                         : m->deliveries[i].to);
-        inbound = det_infer_is_local(&s->in, m->host, dom);
+        inbound = det_infer_is_local(s->in, m->host, dom);
         free(dom);
     }
     if (inbound && m->client_ip && *m->client_ip && !det_msg_authenticated(m) &&
@@ -133,7 +126,7 @@ static void on_message(void *p, const struct msl_message *m)
             (d->relay_host && !strcmp(d->relay_host, "none")))
             continue;
         char *dom = det_domain(d->to);
-        int local = det_infer_is_local(&s->in, m->host, dom);
+        int local = det_infer_is_local(s->in, m->host, dom);
         free(dom);
         if (local)
             continue;
@@ -242,7 +235,7 @@ static int judge_configured(struct st *s, const struct strmap_entry **arr, size_
         struct path *pa = arr[i]->val;
         int ok = out ? msl_site_relay_allowed(site, pa->rhost, pa->rip, pa->rport) != NULL
                      : msl_site_gateway(site, NULL, pa->peer) != NULL ||
-                           det_infer_is_trusted(&s->in, pa->host, pa->peer);
+                           det_infer_is_trusted(s->in, pa->host, pa->peer);
         if (!ok)
             emit(s, pa, out, allowed, total);
     }
@@ -262,7 +255,7 @@ static void judge_host(struct st *s, const struct strmap_entry **arr, size_t n, 
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) {
         struct path *pa = arr[i]->val;
-        if (!out && det_infer_is_trusted(&s->in, pa->host, pa->peer))
+        if (!out && det_infer_is_trusted(s->in, pa->host, pa->peer))
             continue;
         total += pa->n;
     }
@@ -280,7 +273,7 @@ static void judge_host(struct st *s, const struct strmap_entry **arr, size_t n, 
     size_t used = 0;
     for (size_t i = 0; i < n && nk < (size_t)maxk && nk < 100; i++) {
         struct path *pa = arr[i]->val;
-        if (!out && det_infer_is_trusted(&s->in, pa->host, pa->peer))
+        if (!out && det_infer_is_trusted(s->in, pa->host, pa->peer))
             continue;
         keep[nk++] = pa;
         cum += pa->n;
@@ -310,7 +303,7 @@ static void judge_host(struct st *s, const struct strmap_entry **arr, size_t n, 
         int allowed_one = 0;
         for (size_t k = 0; k < nk; k++)
             allowed_one |= keep[k] == pa;
-        if (allowed_one || (!out && det_infer_is_trusted(&s->in, pa->host, pa->peer)))
+        if (allowed_one || (!out && det_infer_is_trusted(s->in, pa->host, pa->peer)))
             continue;
         emit(s, pa, out, allowed, total);
     }
@@ -340,7 +333,7 @@ static void judge_tab(struct st *s, struct tab *t, int out)
 static void finish(void *p)
 {
     struct st *s = p;
-    det_infer_note(&s->in, "unauthorized-relay-path", 1);
+    det_infer_note(s->in, "unauthorized-relay-path", 1);
     judge_tab(s, &s->inb, 0);
     judge_tab(s, &s->outb, 1);
     if (s->internal)
@@ -368,7 +361,7 @@ static void *new_st(const struct msl_detect_env *env)
     s->env = env;
     s->inb.m = strmap_new(sizeof(struct path));
     s->outb.m = strmap_new(sizeof(struct path));
-    if (!s->inb.m || !s->outb.m || det_infer_init(&s->in, env) != MSL_OK) {
+    if (!s->inb.m || !s->outb.m || !(s->in = det_hunt_infer(env->hunt))) {
         strmap_free(s->inb.m);
         strmap_free(s->outb.m);
         free(s);
@@ -384,7 +377,6 @@ static void free_st(void *p)
     strmap_each(s->outb.m, free_path, NULL);
     strmap_free(s->inb.m);
     strmap_free(s->outb.m);
-    det_infer_free(&s->in);
     free(s);
 }
 
@@ -396,7 +388,6 @@ const struct msl_detector msl_det_unauthorized_relay_path = {
     .params = params,
     .nparams = sizeof params / sizeof params[0],
     .new = new_st,
-    .on_event = on_event,
     .on_message = on_message,
     .finish = finish,
     .free = free_st,

@@ -233,8 +233,7 @@ void event_ecs(struct buf *b, const struct msl_event *e, const char *src, int bu
         if (from) {
             buf_adds(b, ",\"from\":{\"address\":[\"");
             esc_json(b, e->from.p, e->from.n);
-            buf_addc(b, '"');
-            buf_addc(b, ']');
+            buf_adds(b, "\"]");
             arr_member(b, "domain", domain_of(e->from));
             buf_addc(b, '}');
         }
@@ -334,8 +333,7 @@ void event_hec(struct buf *b, const struct msl_event *e, const char *src)
     str_member(b, "src", e->client_ip);
     str_member(b, "src_host", e->client_host);
     str_member(b, "src_user", e->from);
-    struct msl_str fd = domain_of(e->from);
-    str_member(b, "src_user_domain", fd);
+    str_member(b, "src_user_domain", domain_of(e->from));
     str_member(b, "recipient", e->to);
     str_member(b, "recipient_domain", domain_of(e->to));
     str_member(b, "orig_recipient", e->orig_to);
