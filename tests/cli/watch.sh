@@ -46,6 +46,15 @@ check_rc "watch - ends at the end of stdin" $? 0
 check "watch - alerts = hunt's findings" "$(jq -r "$key" "$TMPD/stdin.jsonl" | sort)" \
     "$(cat "$TMPD/hunt.keys")"
 check "watch - alerts are raised" "$(jq -r .alert "$TMPD/stdin.jsonl" | sort -u)" raised
+# every MTA's real capture: watch's alerts are hunt's findings (Exim mainlog, Sendmail, OpenSMTPD,
+# Courier through the same live pipeline)
+for other in hunt-exim/mainlog hunt-sendmail/maillog hunt-opensmtpd/maillog courier/maillog; do
+    O="$ROOT/tests/corpus/$other"
+    [ -f "$O" ] || { skip "$other: not committed"; continue; }
+    "$MS" hunt -f json -q $U "$O" | jq -r ".findings[] | $key" | sort >"$TMPD/o.hunt"
+    "$MS" watch $U - <"$O" >"$TMPD/o.jsonl" 2>/dev/null
+    check "watch on $other: alerts = hunt's findings" "$(jq -r "$key" "$TMPD/o.jsonl" | sort)" "$(cat "$TMPD/o.hunt")"
+done
 # the same lookups as hunt: --protected-domain reaches lookalike-domain
 sed '0,/from=<news@partner.test>/s//from=<news@partnner.test>/' "$CAP" >"$TMPD/pp.log"
 "$MS" watch $U --protected-domain partner.test - <"$TMPD/pp.log" >"$TMPD/pp.jsonl" 2>/dev/null
